@@ -1,0 +1,83 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { PrismaClient } from '../db/generated/client.ts';
+
+/** Who a bearer token speaks for. */
+export interface Principal {
+  kind: 'api_key' | 'oidc';
+  repositories: string[];
+  /** OIDC claims that bind the token to one workflow run, when present. */
+  runId?: number | undefined;
+  runAttempt?: number | undefined;
+}
+
+const PREFIX_LENGTH = 12;
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Keys look like `dl_<12 chars>_<secret>`: the prefix finds the stored row, the hash proves it. */
+export function generateApiKey(): string {
+  return `dl_${randomBytes(9).toString('base64url')}_${randomBytes(24).toString('base64url')}`;
+}
+
+function prefixOf(key: string): string | null {
+  const match = /^dl_([A-Za-z0-9_-]{12})_/.exec(key);
+  return match?.[1] && match[1].length === PREFIX_LENGTH ? match[1] : null;
+}
+
+export async function createApiKey(prisma: PrismaClient, repository: string): Promise<string> {
+  const key = generateApiKey();
+  const prefix = prefixOf(key);
+  if (!prefix) throw new Error('generated API key has no prefix');
+  await prisma.apiKey.create({
+    data: { id: randomUUID(), repository, prefix, hash: digest(key).toString('hex') },
+  });
+  return key;
+}
+
+/** `owner/repo=<key>,owner/other=<key>` from DEPLOYLEDGER_API_KEYS. */
+export function parseStaticKeys(spec: string | undefined): Array<{ repository: string; hash: Buffer }> {
+  if (!spec) return [];
+  return spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const at = entry.indexOf('=');
+      const repository = entry.slice(0, at).trim();
+      const key = entry.slice(at + 1).trim();
+      if (at <= 0 || !/^[^/\s]+\/[^/\s]+$/.test(repository) || key.length < 16) {
+        throw new Error(
+          'Invalid DEPLOYLEDGER_API_KEYS entry: expected "owner/repo=<key>" with a key of at least 16 characters',
+        );
+      }
+      return { repository, hash: digest(key) };
+    });
+}
+
+export class ApiKeyVerifier {
+  private readonly staticKeys: Array<{ repository: string; hash: Buffer }>;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    staticSpec: string | undefined,
+  ) {
+    this.staticKeys = parseStaticKeys(staticSpec);
+  }
+
+  async verify(token: string): Promise<Principal | null> {
+    const presented = digest(token);
+    const repositories = this.staticKeys
+      .filter((entry) => timingSafeEqual(entry.hash, presented))
+      .map((entry) => entry.repository);
+    const prefix = prefixOf(token);
+    if (prefix) {
+      const rows = await this.prisma.apiKey.findMany({ where: { prefix, revokedAt: null } });
+      for (const row of rows) {
+        if (timingSafeEqual(Buffer.from(row.hash, 'hex'), presented)) repositories.push(row.repository);
+      }
+    }
+    return repositories.length > 0 ? { kind: 'api_key', repositories } : null;
+  }
+}

@@ -1,0 +1,67 @@
+import type { DeploymentRecord, State } from '../ledger/index.ts';
+import type { Deployment, Prisma } from './generated/client.ts';
+
+export function toRecord(row: Deployment): DeploymentRecord {
+  return {
+    id: row.id,
+    repository: row.repository,
+    environment: row.environment,
+    key: row.key,
+    sha: row.sha,
+    ref: row.ref,
+    state: row.state as State,
+    runId: toNumber(row.runId),
+    runAttempt: row.runAttempt,
+    githubDeploymentId: toNumber(row.githubDeploymentId),
+    k8s:
+      row.k8sNamespace && row.k8sName
+        ? { namespace: row.k8sNamespace, name: row.k8sName, revision: row.k8sRevision }
+        : null,
+    environmentUrl: row.environmentUrl,
+    logUrl: row.logUrl,
+    description: row.description,
+    metricsEndpoint: row.metricsEndpoint,
+    fingerprint: row.fingerprint,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    deployedAt: row.deployedAt,
+    completedAt: row.completedAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreateInput {
+  return {
+    id: record.id,
+    repository: record.repository,
+    environment: record.environment,
+    key: record.key,
+    sha: record.sha,
+    ref: record.ref,
+    state: record.state,
+    runId: toBigInt(record.runId),
+    runAttempt: record.runAttempt,
+    githubDeploymentId: toBigInt(record.githubDeploymentId),
+    k8sNamespace: record.k8s?.namespace ?? null,
+    k8sName: record.k8s?.name ?? null,
+    k8sRevision: record.k8s?.revision ?? null,
+    environmentUrl: record.environmentUrl,
+    logUrl: record.logUrl,
+    description: record.description,
+    metricsEndpoint: record.metricsEndpoint,
+    fingerprint: record.fingerprint,
+    createdAt: record.createdAt,
+    startedAt: record.startedAt,
+    deployedAt: record.deployedAt,
+    completedAt: record.completedAt,
+    updatedAt: record.updatedAt,
+  };
+}
+
+function toNumber(value: bigint | null): number | null {
+  return value === null ? null : Number(value);
+}
+
+function toBigInt(value: number | null): bigint | null {
+  return value === null ? null : BigInt(value);
+}

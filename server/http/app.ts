@@ -1,0 +1,64 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import type { PrismaClient } from '../db/generated/client.ts';
+import type { LedgerStore } from '../db/ledger-store.ts';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+import type { TokenVerifier } from './auth.ts';
+import { deploymentRoutes } from './deployments.ts';
+import { healthRoutes } from './health.ts';
+import { Problem, problemResponse } from './problem.ts';
+
+export interface AppDeps {
+  prisma: PrismaClient;
+  store: LedgerStore;
+  verifiers: TokenVerifier[];
+  metrics: Metrics;
+  logger: Logger;
+  bodyLimit: number;
+}
+
+/** The HTTP surface: one sub-app per resource, one error boundary. */
+export function buildApp(deps: AppDeps) {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = routePath(c) || 'unmatched';
+    deps.metrics.httpRequests.observe(
+      { method: c.req.method, route, status: String(c.res.status) },
+      (performance.now() - started) / 1000,
+    );
+  });
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: deps.bodyLimit,
+      onError: () => {
+        throw new Problem(413, 'Body too large', `The body is larger than ${deps.bodyLimit} bytes.`);
+      },
+    }),
+  );
+
+  app.route('/', healthRoutes(deps.prisma, deps.metrics));
+  app.route('/v1/deployments', deploymentRoutes(deps));
+
+  app.notFound((c) =>
+    problemResponse(c, new Problem(404, 'Not found', `No route for ${c.req.method} ${c.req.path}.`)),
+  );
+  app.onError((error, c) => {
+    if (error instanceof Problem) return problemResponse(c, error);
+    deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    return problemResponse(
+      c,
+      new Problem(
+        500,
+        'Internal error',
+        'The server could not complete the request; it is safe to retry with the same Idempotency-Key.',
+      ),
+    );
+  });
+  return app;
+}

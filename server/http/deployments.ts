@@ -1,0 +1,166 @@
+import { Hono } from 'hono';
+import { findById, findByKey, listDeployments } from '../db/deployments.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
+import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
+import type { DeploymentRecord, NewDeployment } from '../ledger/index.ts';
+import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { fingerprint, parseIdempotencyKey } from './idempotency-key.ts';
+import { presentDeployment, presentEvent } from './present.ts';
+import { notFound, Problem } from './problem.ts';
+import {
+  type CreateDeploymentBody,
+  createDeploymentSchema,
+  listQuerySchema,
+  statusSchema,
+} from './schemas.ts';
+import { check, readJson } from './validate.ts';
+
+export interface DeploymentRoutesDeps {
+  prisma: PrismaClient;
+  store: LedgerStore;
+  verifiers: TokenVerifier[];
+}
+
+export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesDeps) {
+  const app = new Hono<AuthEnv>();
+  app.use('*', requireBearer(verifiers));
+
+  app.post('/', async (c) => {
+    const key = parseIdempotencyKey(c.req.header('idempotency-key'));
+    const body = await readJson(c, createDeploymentSchema);
+    const principal = c.get('principal');
+    assertRepository(principal, body.repository);
+    assertRunMatchesToken(principal, key);
+    const result = await store.create(toNewDeployment(body, key), 'action', new Date());
+    return answerCreate(result, c.req.url);
+  });
+
+  app.get('/', async (c) => {
+    const query = check(listQuerySchema, c.req.query());
+    const principal = c.get('principal');
+    if (query.repository) assertRepository(principal, query.repository);
+    const rows = await listDeployments(prisma, {
+      repositories: query.repository ? [query.repository] : principal.repositories,
+      environment: query.environment,
+      state: query.state,
+      limit: query.limit + 1,
+      cursor: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return c.json({
+      deployments: page.map(presentDeployment),
+      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+    });
+  });
+
+  app.get('/:id', async (c) => {
+    const record = await readable(c.req.param('id'), c.get('principal').repositories);
+    const events = await prisma.deploymentEvent.findMany({
+      where: { deploymentId: record.id },
+      orderBy: { id: 'asc' },
+    });
+    return c.json({ ...presentDeployment(record), events: events.map(presentEvent) });
+  });
+
+  app.post('/:id/status', async (c) => {
+    const record = await readable(c.req.param('id'), c.get('principal').repositories);
+    return applyStatus(record, await readJson(c, statusSchema));
+  });
+
+  app.post('/by-key/:owner/:repo/:environment/:key/status', async (c) => {
+    const { owner, repo, environment, key } = c.req.param();
+    const repository = `${owner}/${repo}`;
+    assertRepository(c.get('principal'), repository);
+    const record = await findByKey(prisma, repository, environment, key);
+    if (!record) throw notFound(`No deployment of ${repository} to ${environment} has the key ${key}.`);
+    return applyStatus(record, await readJson(c, statusSchema));
+  });
+
+  async function readable(id: string, repositories: string[]): Promise<DeploymentRecord> {
+    const record = /^[0-9a-f-]{36}$/i.test(id) ? await findById(prisma, id) : null;
+    if (!record) throw notFound(`No deployment has the id ${id}.`);
+    assertRepository({ kind: 'api_key', repositories }, record.repository);
+    return record;
+  }
+
+  async function applyStatus(record: DeploymentRecord, body: ReturnType<typeof statusSchema.parse>) {
+    const result = await store.apply(record.id, {
+      source: 'action',
+      state: body.state,
+      at: body.at ? new Date(body.at) : new Date(),
+      environmentUrl: body.environment_url,
+      logUrl: body.log_url,
+      description: body.description,
+    });
+    if (!result) throw notFound(`No deployment has the id ${record.id}.`);
+    return Response.json({
+      ...presentDeployment(result.record),
+      applied: result.applied,
+      reason: result.reason,
+    });
+  }
+
+  return app;
+}
+
+function toNewDeployment(body: CreateDeploymentBody, key: string): NewDeployment & { supersede: boolean } {
+  const fromKey = /^(\d+)-(\d+)$/.exec(key);
+  return {
+    repository: body.repository,
+    environment: body.environment,
+    key,
+    sha: body.sha.toLowerCase(),
+    ref: body.ref ?? null,
+    state: body.state ?? 'pending',
+    runId: body.run_id ?? (fromKey ? Number(fromKey[1]) : null),
+    runAttempt: body.run_attempt ?? (fromKey ? Number(fromKey[2]) : null),
+    githubDeploymentId: null,
+    environmentUrl: body.environment_url ?? null,
+    logUrl: body.log_url ?? null,
+    description: body.description ?? null,
+    metricsEndpoint: body.metrics_endpoint ?? null,
+    k8s: body.k8s ?? null,
+    fingerprint: fingerprint(body),
+    supersede: body.supersede ?? false,
+  };
+}
+
+function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number }, key: string): void {
+  if (principal.runId === undefined) return;
+  const expected = `${principal.runId}-${principal.runAttempt ?? 1}`;
+  if (key !== expected) {
+    throw new Problem(
+      403,
+      'Forbidden',
+      `This OIDC token is for run ${expected}; the Idempotency-Key ${key} names another run.`,
+    );
+  }
+}
+
+function answerCreate(result: CreateResult, requestUrl: string): Response {
+  switch (result.kind) {
+    case 'created':
+      return Response.json(presentDeployment(result.record), {
+        status: 201,
+        headers: { location: new URL(`/v1/deployments/${result.record.id}`, requestUrl).pathname },
+      });
+    case 'replay':
+      return Response.json(presentDeployment(result.record), { headers: { 'idempotent-replayed': 'true' } });
+    case 'key_reused':
+      throw new Problem(
+        422,
+        'Idempotency key reused',
+        `The key ${result.record.key} already names deployment ${result.record.id}, created with a different body. Use a new key for a new deployment.`,
+        { deployment_id: result.record.id },
+      );
+    case 'environment_busy':
+      throw new Problem(
+        409,
+        'Environment busy',
+        `Deployment ${result.active.id} (key ${result.active.key}, sha ${result.active.sha}) is still ${result.active.state} on ${result.active.repository} / ${result.active.environment}. Send "supersede": true to replace it, or report its final status first.`,
+        { active_deployment: presentDeployment(result.active) },
+      );
+  }
+}

@@ -1,0 +1,119 @@
+import { decide } from './decide.ts';
+import { isActive, type State } from './states.ts';
+import type { Decision, DeploymentRecord, Signal, SignalSource } from './types.ts';
+
+export interface NewDeployment {
+  repository: string;
+  environment: string;
+  key: string;
+  sha: string;
+  ref: string | null;
+  state: State;
+  runId: number | null;
+  runAttempt: number | null;
+  githubDeploymentId: number | null;
+  environmentUrl: string | null;
+  logUrl: string | null;
+  description: string | null;
+  metricsEndpoint: string | null;
+  k8s: { namespace: string; name: string } | null;
+  /** Hash of the request body, to tell a replay from a different request with the same key. */
+  fingerprint: string | null;
+}
+
+export type CreatePlan =
+  | { kind: 'replay'; record: DeploymentRecord }
+  | { kind: 'key_reused'; record: DeploymentRecord }
+  | { kind: 'environment_busy'; active: DeploymentRecord }
+  | { kind: 'create'; supersede: DeploymentRecord | null };
+
+/**
+ * What a create request does, given the record already stored under its key (if any) and
+ * the environment's active deployment (if any). Producers that can answer 409 use this.
+ */
+export function planCreate(
+  request: NewDeployment & { supersede: boolean },
+  byKey: DeploymentRecord | null,
+  active: DeploymentRecord | null,
+): CreatePlan {
+  if (byKey) {
+    return byKey.fingerprint === request.fingerprint
+      ? { kind: 'replay', record: byKey }
+      : { kind: 'key_reused', record: byKey };
+  }
+  if (!active || !isActive(request.state)) return { kind: 'create', supersede: null };
+  if (request.supersede || isRetryOf(request, active)) return { kind: 'create', supersede: active };
+  return { kind: 'environment_busy', active };
+}
+
+/** A new attempt of the same workflow run is a job re-run, not a conflict. */
+function isRetryOf(request: NewDeployment, active: DeploymentRecord): boolean {
+  return (
+    request.runId !== null &&
+    request.runId === active.runId &&
+    request.runAttempt !== null &&
+    active.runAttempt !== null &&
+    request.runAttempt > active.runAttempt
+  );
+}
+
+/** The signal that retires an active deployment in favour of a newer one. */
+export function supersedeSignal(source: SignalSource, by: { id: string; key: string }, at: Date): Signal {
+  return {
+    source,
+    state: 'inactive',
+    at,
+    reason: 'superseded',
+    detail: { superseded_by: by.id, key: by.key },
+  };
+}
+
+/**
+ * A new record in its first state. It starts as `pending` and the requested state is applied
+ * as its first signal, so timestamps follow the same rules as every later signal.
+ */
+export function openRecord(
+  request: NewDeployment,
+  id: string,
+  source: SignalSource,
+  at: Date,
+  now: Date = new Date(),
+): Decision {
+  const base: DeploymentRecord = {
+    id,
+    repository: request.repository,
+    environment: request.environment,
+    key: request.key,
+    sha: request.sha,
+    ref: request.ref,
+    state: 'pending',
+    runId: request.runId,
+    runAttempt: request.runAttempt,
+    githubDeploymentId: request.githubDeploymentId,
+    k8s: request.k8s ? { ...request.k8s, revision: null } : null,
+    environmentUrl: null,
+    logUrl: null,
+    description: null,
+    metricsEndpoint: request.metricsEndpoint,
+    fingerprint: request.fingerprint,
+    createdAt: now,
+    startedAt: null,
+    deployedAt: null,
+    completedAt: null,
+    updatedAt: now,
+  };
+  const decision = decide(
+    base,
+    {
+      source,
+      state: request.state,
+      at,
+      environmentUrl: request.environmentUrl,
+      logUrl: request.logUrl,
+      description: request.description,
+    },
+    now,
+  );
+  // Creating a pending record is not a duplicate of anything: the first signal always applies.
+  return { ...decision, applied: true, reason: null };
+}

@@ -1,0 +1,72 @@
+import { isTerminal, rank } from './states.ts';
+import type { Decision, DeploymentRecord, Effect, IgnoredReason, Signal } from './types.ts';
+
+/**
+ * The contract's ordering rules, in one place: given a record and a signal, the next record,
+ * whether the signal's state was applied (and why not), and the effects to carry out.
+ *
+ * Field rules keep the result independent of arrival order wherever the signals agree:
+ * - state only moves forward; a terminal state never changes, except success → inactive;
+ * - URLs and description: an applied signal overwrites with what it carries; any signal
+ *   fills what is still unknown; nothing is erased;
+ * - started_at is the earliest in_progress time, deployed_at the earliest success time,
+ *   completed_at the earliest time of the terminal state the record holds.
+ */
+export function decide(record: DeploymentRecord, signal: Signal, now: Date = new Date()): Decision {
+  const reason = whyIgnored(record, signal);
+  const applied = reason === null;
+  const next: DeploymentRecord = { ...record, updatedAt: now };
+
+  if (applied) next.state = signal.state;
+  mergeDetails(next, signal, applied);
+  mergeTimes(next, signal);
+
+  const effects: Effect[] = [];
+  if (applied && record.state !== next.state) {
+    effects.push({ type: 'state_changed', from: record.state, to: next.state });
+    if (next.state === 'success') effects.push({ type: 'deactivate_older_successes' });
+  }
+  return { record: next, applied, reason, effects };
+}
+
+function whyIgnored(record: DeploymentRecord, signal: Signal): IgnoredReason | null {
+  if (signal.state === record.state) return 'duplicate';
+  if (isTerminal(record.state)) {
+    if (record.state === 'success' && signal.state === 'inactive') return null;
+    return isTerminal(signal.state) ? 'conflicting' : 'late';
+  }
+  return rank(signal.state) < rank(record.state) ? 'late' : null;
+}
+
+function mergeDetails(next: DeploymentRecord, signal: Signal, applied: boolean): void {
+  next.environmentUrl = pick(next.environmentUrl, signal.environmentUrl, applied);
+  next.logUrl = pick(next.logUrl, signal.logUrl, applied);
+  next.description = pick(next.description, signal.description, applied);
+}
+
+function pick(
+  current: string | null,
+  incoming: string | null | undefined,
+  overwrite: boolean,
+): string | null {
+  if (incoming === undefined || incoming === null || incoming === '') return current;
+  return overwrite || current === null ? incoming : current;
+}
+
+function mergeTimes(next: DeploymentRecord, signal: Signal): void {
+  if (signal.state === 'in_progress') next.startedAt = earliest(next.startedAt, signal.at);
+  if (!endsAs(signal, next)) return;
+  next.completedAt = earliest(next.completedAt, signal.at);
+  if (signal.state === 'success') next.deployedAt = earliest(next.deployedAt, signal.at);
+}
+
+/** A signal "ends" the record when it reports the terminal state the record holds; a success
+ * also ends a record that later became inactive (it was deployed, then replaced). */
+function endsAs(signal: Signal, next: DeploymentRecord): boolean {
+  if (!isTerminal(next.state)) return false;
+  return signal.state === next.state || (signal.state === 'success' && next.state === 'inactive');
+}
+
+function earliest(current: Date | null, candidate: Date): Date {
+  return current === null || candidate < current ? candidate : current;
+}

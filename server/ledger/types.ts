@@ -1,0 +1,66 @@
+import type { State } from './states.ts';
+
+export interface K8sRef {
+  namespace: string;
+  name: string;
+  revision: string | null;
+}
+
+/** The one true record of a deployment, as the core sees it (no storage details). */
+export interface DeploymentRecord {
+  id: string;
+  repository: string;
+  environment: string;
+  key: string;
+  sha: string;
+  ref: string | null;
+  state: State;
+  runId: number | null;
+  runAttempt: number | null;
+  githubDeploymentId: number | null;
+  k8s: K8sRef | null;
+  environmentUrl: string | null;
+  logUrl: string | null;
+  description: string | null;
+  metricsEndpoint: string | null;
+  fingerprint: string | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  deployedAt: Date | null;
+  completedAt: Date | null;
+  updatedAt: Date;
+}
+
+/** Who sent a signal; shown on the timeline. */
+export type SignalSource = 'action' | 'webhook' | 'k8s' | 'sweeper' | 'repair' | 'ledger';
+
+/** Something a producer observed about a deployment, in the ledger's terms. */
+export interface Signal {
+  source: SignalSource;
+  state: State;
+  /** When it happened, by the producer's own clock (or arrival time when it has none). */
+  at: Date;
+  environmentUrl?: string | null | undefined;
+  logUrl?: string | null | undefined;
+  description?: string | null | undefined;
+  /** Why the producer sent it (`superseded`, `timed_out`, `auto_inactive`, …). */
+  reason?: string | undefined;
+  /** Producer-specific facts kept on the timeline (delivery id, k8s generation, …). */
+  detail?: Record<string, unknown> | undefined;
+}
+
+/** Why a signal did not change the state. */
+export type IgnoredReason = 'late' | 'duplicate' | 'conflicting';
+
+/** Work the core asks its caller to do after a decision; carried out in the same transaction. */
+export type Effect =
+  | { type: 'state_changed'; from: State; to: State }
+  /** The record succeeded: older successes of its environment become inactive (auto-inactive). */
+  | { type: 'deactivate_older_successes' };
+
+export interface Decision {
+  record: DeploymentRecord;
+  applied: boolean;
+  reason: IgnoredReason | null;
+  effects: Effect[];
+}
