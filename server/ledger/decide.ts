@@ -42,6 +42,12 @@ function mergeDetails(next: DeploymentRecord, signal: Signal, applied: boolean):
   next.environmentUrl = pick(next.environmentUrl, signal.environmentUrl, applied);
   next.logUrl = pick(next.logUrl, signal.logUrl, applied);
   next.description = pick(next.description, signal.description, applied);
+  // An active record follows the object it is rolling out as (its latest revision); a finished
+  // one keeps what it finished as.
+  if (signal.k8s && (applied || !isTerminal(next.state) || next.k8s === null)) next.k8s = { ...signal.k8s };
+  if (signal.githubDeploymentId !== undefined && next.githubDeploymentId === null) {
+    next.githubDeploymentId = signal.githubDeploymentId;
+  }
 }
 
 function pick(

@@ -43,6 +43,10 @@ export interface Signal {
   environmentUrl?: string | null | undefined;
   logUrl?: string | null | undefined;
   description?: string | null | undefined;
+  /** The Kubernetes object (and rollout revision) the producer saw this deployment as. */
+  k8s?: K8sRef | undefined;
+  /** GitHub's id for this deployment, when the producer knows it. */
+  githubDeploymentId?: number | undefined;
   /** Why the producer sent it (`superseded`, `timed_out`, `auto_inactive`, …). */
   reason?: string | undefined;
   /** Producer-specific facts kept on the timeline (delivery id, k8s generation, …). */
