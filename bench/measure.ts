@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+export interface Figure {
+  name: string;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  note?: string;
+}
+
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+type Request = NonNullable<autocannon.Options['requests']>[number];
+
+/** Drives a URL with autocannon at CONNECTIONS concurrent clients for SECONDS. */
+export async function load(
+  name: string,
+  url: string,
+  requests: Request[],
+  expectStatus: number[],
+): Promise<Figure> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
+  const counted = Object.entries(result.statusCodeStats ?? {})
+    .filter(([code]) => !expectStatus.includes(Number(code)))
+    .reduce((sum, [, stat]) => sum + (stat as { count: number }).count, 0);
+  return {
+    name,
+    requestsPerSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + counted,
+  };
+}
+
+/** Runs `work` from `concurrency` loops for SECONDS; latency per call in ms. */
+export async function loop(
+  name: string,
+  concurrency: number,
+  work: (i: number) => Promise<void>,
+): Promise<Figure> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + SECONDS * 1000;
+  let counter = 0;
+  let errors = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        const t = performance.now();
+        try {
+          await work(counter++);
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  return { name, requestsPerSecond: latencies.length / elapsed, p50: pct(50), p99: pct(99), errors };
+}
+
+/** Resident and peak memory of a process, in MiB (Linux). */
+export function rss(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+export function printTable(title: string, figures: Figure[], baseline: Figure): void {
+  console.log(`\n## ${title} (${CONNECTIONS} concurrent, ${SECONDS}s each)\n`);
+  console.log('| scenario | req/s | p50 ms | p99 ms | errors | vs baseline |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const f of figures) {
+    const ratio =
+      f === baseline
+        ? 'baseline'
+        : `${((f.requestsPerSecond / baseline.requestsPerSecond) * 100).toFixed(1)} %`;
+    console.log(
+      `| ${f.name} | ${f.requestsPerSecond.toFixed(0)} | ${f.p50.toFixed(1)} | ${f.p99.toFixed(1)} | ${f.errors} | ${ratio} |`,
+    );
+  }
+}

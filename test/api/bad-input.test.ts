@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, SHA } from '../helpers/api.ts';
+import { createTestDatabase, query } from '../helpers/postgres.ts';
+import { ROOT, type RunningServer, startServer } from '../helpers/server.ts';
+import { API_KEYS, OTHER_TOKEN, TOKEN } from './api-suite.ts';
+
+const run = promisify(execFile);
+
+describe('bad input gets a clear error and writes nothing', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: RunningServer;
+  let api: ReturnType<typeof apiClient>;
+  const good = { repository: 'acme/shop', environment: 'prod', sha: SHA };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServer({
+      DATABASE_URL: db.url,
+      DEPLOYLEDGER_API_KEYS: API_KEYS,
+      DEPLOYLEDGER_BODY_LIMIT: '4096',
+    });
+    api = apiClient(server.url, TOKEN);
+  });
+  afterAll(async () => {
+    await server.stop();
+    await db.drop();
+  });
+
+  const counts = async () =>
+    (
+      await query<{ d: string; e: string }>(
+        db.url,
+        'SELECT (SELECT count(*) FROM deployment) AS d, (SELECT count(*) FROM deployment_event) AS e',
+      )
+    )[0];
+
+  async function expectRefused(
+    response: Promise<{ status: number; headers: Headers; body: Record<string, unknown> }>,
+    status: number,
+    detail: RegExp,
+  ) {
+    const before = await counts();
+    const answer = await response;
+    expect(answer.status).toBe(status);
+    expect(answer.headers.get('content-type')).toContain('application/problem+json');
+    expect(answer.body).toMatchObject({ status, type: expect.any(String), title: expect.any(String) });
+    expect(String(answer.body.detail)).toMatch(detail);
+    expect(await counts()).toEqual(before);
+    return answer.body;
+  }
+
+  it('invalid JSON → 400', async () => {
+    await expectRefused(
+      api.call('POST', '/v1/deployments', '{"repository": "acme/shop",', { 'idempotency-key': '1-1' }),
+      400,
+      /not valid JSON/,
+    );
+  });
+
+  it('wrong types → 400 naming every bad field', async () => {
+    const body = await expectRefused(
+      api.create('2-1', {
+        repository: 'not a repo',
+        environment: 7,
+        sha: 'xyz',
+        run_id: 'abc',
+        state: 'done',
+        environment_url: 'javascript:alert(1)',
+        supersede: 'yes',
+        surprise: true,
+      }),
+      400,
+      /repository.*environment.*sha.*run_id.*state.*environment_url.*supersede/s,
+    );
+    const fields = (body.errors as Array<{ field: string }>).map((e) => e.field);
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        'repository',
+        'environment',
+        'sha',
+        'run_id',
+        'state',
+        'environment_url',
+        'supersede',
+      ]),
+    );
+  });
+
+  it('a missing body field → 400', async () => {
+    await expectRefused(api.create('3-1', { repository: 'acme/shop', sha: SHA }), 400, /environment/);
+  });
+
+  it('a missing, empty or over-long Idempotency-Key → 400', async () => {
+    await expectRefused(api.call('POST', '/v1/deployments', good), 400, /Idempotency-Key header is required/);
+    await expectRefused(api.create('""', good), 400, /empty/);
+    await expectRefused(api.create('k'.repeat(256), good), 400, /at most 255/);
+  });
+
+  it('a body over the limit → 413', async () => {
+    await expectRefused(
+      api.create('4-1', { ...good, description: 'x'.repeat(5000) }),
+      413,
+      /larger than 4096 bytes/,
+    );
+  });
+
+  it('an invalid status → 400, an unknown record → 404', async () => {
+    const created = await api.create('5-1', good);
+    expect(created.status).toBe(201);
+    await expectRefused(
+      api.status(created.body.id, { state: 'finished', at: 'yesterday' }),
+      400,
+      /state.*at/s,
+    );
+    await expectRefused(
+      api.status('00000000-0000-4000-8000-000000000000', { state: 'success' }),
+      404,
+      /No deployment has the id/,
+    );
+  });
+
+  it('no token, a bad token, a token for another repository → 401 / 401 / 403', async () => {
+    await expectRefused(apiClient(server.url, '').create('6-1', good), 401, /Bearer/);
+    await expectRefused(
+      apiClient(server.url, 'dl_AAAAAAAAAAAA_forged').create('6-1', good),
+      401,
+      /not a valid/,
+    );
+    await expectRefused(
+      apiClient(server.url, OTHER_TOKEN).create('6-1', good),
+      403,
+      /not allowed to act on acme\/shop/,
+    );
+  });
+
+  it('`deployledger keys create` prints a key once, stores only its hash, and the key works', async () => {
+    const { stdout } = await run(process.execPath, ['bin/deployledger.js', 'keys', 'create', 'acme/keyed'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: db.url },
+    });
+    const key = stdout.trim();
+    expect(key).toMatch(/^dl_[A-Za-z0-9_-]{12}_[A-Za-z0-9_-]{32}$/);
+    const stored = await query<{ hash: string; repository: string }>(
+      db.url,
+      'SELECT hash, repository FROM api_key',
+    );
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.repository).toBe('acme/keyed');
+    expect(JSON.stringify(stored)).not.toContain(key);
+    const created = await apiClient(server.url, key).create('7-1', { ...good, repository: 'acme/keyed' });
+    expect(created.status).toBe(201);
+    expect((await apiClient(server.url, key).create('7-2', good)).status).toBe(403);
+  });
+});
