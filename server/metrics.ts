@@ -24,9 +24,12 @@ export function createMetrics() {
     labelNames: ['from', 'to'] as const,
     registers: [registry],
   });
+  // Background parts (the Kubernetes watcher) report their health here; /readyz shows it.
+  const components = new Map<string, () => Record<string, unknown>>();
   return {
     registry,
     httpRequests,
+    components,
     recordDecision(signal: Signal, decision: Decision) {
       signals.inc({ source: signal.source, state: signal.state, applied: String(decision.applied) });
       for (const effect of decision.effects) {

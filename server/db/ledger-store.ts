@@ -3,16 +3,20 @@ import {
   type Decision,
   type DeploymentRecord,
   decide,
+  isActive,
   type NewDeployment,
+  type Observation,
   openRecord,
   planCreate,
   type Signal,
   type SignalSource,
   supersedeSignal,
 } from '../ledger/index.ts';
+import { correlate, findActiveByRun, keyFor } from './correlation.ts';
 import { findActive, findById, findByKey, findInState, lockEnvironment } from './deployments.ts';
 import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
+import { enqueue } from './outbox.ts';
 import { toRow } from './records.ts';
 
 type Tx = Prisma.TransactionClient;
@@ -42,10 +46,16 @@ export type DecisionObserver = (signal: Signal, decision: Decision) => void;
  * holds the environment's lock.
  */
 export class LedgerStore {
+  private readonly observe: DecisionObserver;
+  private readonly githubSync: boolean;
+
   constructor(
     private readonly prisma: PrismaClient,
-    private readonly observe: DecisionObserver = () => {},
-  ) {}
+    options: { observe?: DecisionObserver; githubSync?: boolean } = {},
+  ) {
+    this.observe = options.observe ?? (() => {});
+    this.githubSync = options.githubSync ?? false;
+  }
 
   async create(
     request: NewDeployment & { supersede: boolean },
@@ -74,8 +84,8 @@ export class LedgerStore {
         const decision = openRecord(request, id, source, at, now);
         await tx.deployment.create({ data: toRow(decision.record) });
         const signal = creationSignal(request, source, at);
-        await this.persist(tx, decision.record, signal, decision, now, observed, false);
-        return { kind: 'created', record: decision.record };
+        const stored = await this.persist(tx, decision.record, signal, decision, now, observed, false);
+        return { kind: 'created', record: stored.record };
       }, TX_OPTIONS);
       for (const [signal, decision] of observed) this.observe(signal, decision);
       return result;
@@ -105,6 +115,128 @@ export class LedgerStore {
     }, TX_OPTIONS);
     for (const [s, decision] of observed) this.observe(s, decision);
     return result;
+  }
+
+  /**
+   * Folds what a GitHub delivery saw into the record it correlates with, opening one when none
+   * does. Never refuses: a newer deployment (by GitHub's own time) supersedes the active one; an
+   * older one arriving late is recorded as already superseded.
+   */
+  async observeDelivery(observation: Observation): Promise<SignalResult> {
+    const observed: Array<[Signal, Decision]> = [];
+    const result = await this.prisma.$transaction(async (tx) => {
+      await lockEnvironment(tx, observation.repository, observation.environment);
+      const now = new Date();
+      const signal = { ...observation.signal, githubDeploymentId: observation.githubDeploymentId };
+      const found = await correlate(tx, observation);
+      if (found) {
+        if (found.environment !== observation.environment)
+          await lockEnvironment(tx, found.repository, found.environment);
+        const fresh = (await findById(tx, found.id)) ?? found;
+        return this.applyInTx(tx, fresh, signal, now, observed);
+      }
+      return this.openFromDelivery(tx, observation, signal, now, observed);
+    }, TX_OPTIONS);
+    for (const [s, decision] of observed) this.observe(s, decision);
+    return result;
+  }
+
+  /** A failed, cancelled or timed-out workflow run ends its still-active deployments. */
+  async endRun(
+    repository: string,
+    runId: number,
+    runAttempt: number,
+    signal: Signal,
+  ): Promise<SignalResult[]> {
+    const results: SignalResult[] = [];
+    for (const record of await findActiveByRun(this.prisma, repository, runId, runAttempt)) {
+      const result = await this.apply(record.id, signal);
+      if (result) results.push(result);
+    }
+    return results;
+  }
+
+  /** Remembers GitHub's id for a record's deployment; the first id stored wins. */
+  async attachGithubDeployment(id: string, githubDeploymentId: number): Promise<DeploymentRecord | null> {
+    await this.prisma.deployment.updateMany({
+      where: { id, githubDeploymentId: null },
+      data: { githubDeploymentId: BigInt(githubDeploymentId) },
+    });
+    return findById(this.prisma, id);
+  }
+
+  /** A timeline entry that is not a signal (an outbound call, a decision about the record). */
+  async note(
+    deploymentId: string,
+    source: string,
+    reason: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.prisma.deploymentEvent.create({
+      data: {
+        deploymentId,
+        source,
+        state: null,
+        applied: true,
+        reason,
+        detail: detail as Prisma.InputJsonValue,
+        occurredAt: new Date(),
+      },
+    });
+  }
+
+  private async openFromDelivery(
+    tx: Tx,
+    observation: Observation,
+    signal: Signal,
+    now: Date,
+    observed: Array<[Signal, Decision]>,
+  ): Promise<SignalResult> {
+    const id = randomUUID();
+    const key = keyFor(observation);
+    let state = signal.state;
+    let openingSignal: Signal = { ...signal, reason: 'created' };
+    const active = isActive(state)
+      ? await findActive(tx, observation.repository, observation.environment)
+      : null;
+    if (active && observation.createdAt >= active.createdAt) {
+      await this.applyInTx(
+        tx,
+        active,
+        supersedeSignal('webhook', { id, key }, observation.createdAt),
+        now,
+        observed,
+      );
+    } else if (active) {
+      state = 'inactive';
+      openingSignal = { ...supersedeSignal('webhook', active, observation.createdAt), reason: 'superseded' };
+    }
+    const request: NewDeployment = {
+      repository: observation.repository,
+      environment: observation.environment,
+      key,
+      sha: observation.sha,
+      ref: observation.ref,
+      state,
+      runId: observation.runId,
+      runAttempt: observation.runAttempt,
+      githubDeploymentId: observation.githubDeploymentId,
+      environmentUrl: signal.environmentUrl ?? null,
+      logUrl: signal.logUrl ?? null,
+      description: signal.description ?? null,
+      metricsEndpoint: null,
+      k8s: null,
+      fingerprint: null,
+    };
+    const decision = openRecord(request, id, 'webhook', signal.at, now);
+    decision.record.createdAt = observation.createdAt;
+    await tx.deployment.create({ data: toRow(decision.record) });
+    const opened = await this.persist(tx, decision.record, openingSignal, decision, now, observed, false);
+    if (state === 'inactive' && signal.state !== 'inactive') {
+      // Keep what the delivery said on the timeline, even though the record opened superseded.
+      return this.applyInTx(tx, opened.record, signal, now, observed);
+    }
+    return opened;
   }
 
   private answerExisting(request: NewDeployment, stored: DeploymentRecord): CreateResult {
@@ -147,12 +279,47 @@ export class LedgerStore {
       },
     });
     observed.push([signal, decision]);
+    await this.queueGithubSync(tx, before, signal, decision, update);
     for (const effect of decision.effects) {
       if (effect.type === 'deactivate_older_successes') {
         record = await this.deactivateOlderSuccesses(tx, record, signal, now, observed);
       }
     }
     return { record, applied: decision.applied, reason: decision.reason };
+  }
+
+  /**
+   * Work towards GitHub goes through the outbox, in the same transaction as the change: a record
+   * without a GitHub deployment gets one, and each state it reaches is posted once. Changes that
+   * came from GitHub itself (webhooks) are not posted back.
+   */
+  private async queueGithubSync(
+    tx: Tx,
+    before: DeploymentRecord,
+    signal: Signal,
+    decision: Decision,
+    update: boolean,
+  ) {
+    // GitHub marks older successes inactive itself when it gets a success (auto_inactive).
+    if (!this.githubSync || signal.source === 'webhook' || signal.reason === 'auto_inactive') return;
+    const { record } = decision;
+    if (!update && record.githubDeploymentId === null) {
+      await enqueue(tx, {
+        deploymentId: record.id,
+        kind: 'github.create_deployment',
+        payload: {},
+        dedupeKey: `create:${record.id}`,
+      });
+    }
+    const changed = decision.applied && (!update || before.state !== record.state);
+    if (changed && record.state !== 'pending') {
+      await enqueue(tx, {
+        deploymentId: record.id,
+        kind: 'github.create_status',
+        payload: { state: record.state },
+        dedupeKey: `status:${record.id}:${record.state}`,
+      });
+    }
   }
 
   /** GitHub's auto-inactive: when a deployment succeeds, earlier successes become inactive. */

@@ -5,6 +5,8 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { webhookRoutes } from '../webhooks/route.ts';
+import type { SignatureVerifier } from '../webhooks/verify.ts';
 import type { TokenVerifier } from './auth.ts';
 import { deploymentRoutes } from './deployments.ts';
 import { healthRoutes } from './health.ts';
@@ -17,6 +19,7 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
+  webhooks: { verifier: SignatureVerifier; onStored: () => void };
 }
 
 /** The HTTP surface: one sub-app per resource, one error boundary. */
@@ -44,6 +47,10 @@ export function buildApp(deps: AppDeps) {
 
   app.route('/', healthRoutes(deps.prisma, deps.metrics));
   app.route('/v1/deployments', deploymentRoutes(deps));
+  app.route(
+    '/webhooks',
+    webhookRoutes({ ...deps, ...deps.webhooks, bodyLimit: Math.max(deps.bodyLimit, 1024 * 1024) }),
+  );
 
   app.notFound((c) =>
     problemResponse(c, new Problem(404, 'Not found', `No route for ${c.req.method} ${c.req.path}.`)),

@@ -68,3 +68,22 @@ export interface Decision {
   reason: IgnoredReason | null;
   effects: Effect[];
 }
+
+/**
+ * What a producer that cannot be answered with 409 (webhooks) saw of a deployment: enough to
+ * find the record (first match wins: our marker, the workflow run, GitHub's id) or to open one.
+ */
+export interface Observation {
+  repository: string;
+  environment: string;
+  sha: string;
+  ref: string | null;
+  /** The record id we put in the GitHub deployment's payload, if it is one of ours. */
+  marker: string | null;
+  runId: number | null;
+  runAttempt: number | null;
+  githubDeploymentId: number;
+  /** When the deployment was created, by GitHub's clock: decides which of two is newer. */
+  createdAt: Date;
+  signal: Signal;
+}

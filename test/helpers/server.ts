@@ -27,6 +27,12 @@ export async function startServer(env: Record<string, string | undefined> = {}):
       HOST: '127.0.0.1',
       DEPLOYLEDGER_LOG_LEVEL: 'info',
       DEPLOYLEDGER_DATA_DIR: dataDir,
+      // Nothing from the developer's shell may point a test server at real GitHub or a cluster.
+      GITHUB_TOKEN: undefined,
+      GITHUB_APP_ID: undefined,
+      GITHUB_APP_PRIVATE_KEY: undefined,
+      GITHUB_WEBHOOK_SECRET: undefined,
+      KUBECONFIG: undefined,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,109 @@
+import { ApiError } from './api-error.ts';
+import type { DeployledgerClient } from './client.ts';
+import type { DeploymentRecord } from './records.ts';
+import { parseRetryAfter, type RetryHooks, type RetryPolicy, TransientError, withRetries } from './retry.ts';
+
+export interface HttpClientOptions {
+  serverUrl: URL;
+  token: string;
+  /** How the token was obtained, so refusals can say what to fix. */
+  auth: 'api_key' | 'oidc';
+  retry: RetryPolicy;
+  hooks?: RetryHooks;
+  requestTimeoutMs?: number;
+}
+
+/** The server over HTTP. Every call retries in one way (see retry.ts); creates are idempotent by key. */
+export function createHttpClient(options: HttpClientOptions): DeployledgerClient {
+  const base = new URL(options.serverUrl);
+  if (!base.pathname.endsWith('/')) base.pathname += '/';
+  const url = (path: string) => new URL(path, base);
+
+  async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    return withRetries(
+      async () => {
+        let response: Response;
+        try {
+          response = await fetch(url(path), {
+            method,
+            headers: {
+              accept: 'application/json',
+              authorization: `Bearer ${options.token}`,
+              'user-agent': 'deployledger-action',
+              ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+              ...headers,
+            },
+            body: body === undefined ? undefined : JSON.stringify(body),
+            signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
+          });
+        } catch (error) {
+          throw new TransientError(`${method} ${url(path)} failed: ${networkReason(error)}`);
+        }
+        const text = await response.text();
+        const payload = parseJson(text);
+        if (response.ok) return { response, payload };
+        if (response.status >= 500 || response.status === 429) {
+          throw new TransientError(
+            `${method} ${url(path)} answered ${response.status}${detailOf(payload)}`,
+            parseRetryAfter(response.headers.get('retry-after')),
+          );
+        }
+        throw new ApiError(response.status, payload, options.auth);
+      },
+      options.retry,
+      options.hooks,
+    );
+  }
+
+  return {
+    async start(key, request) {
+      const { response, payload } = await send('POST', 'v1/deployments', request, {
+        'idempotency-key': `"${key}"`,
+      });
+      return {
+        record: payload as DeploymentRecord,
+        replayed: response.headers.get('idempotent-replayed') === 'true',
+      };
+    },
+    async reportStatus({ repository, environment, key }, request) {
+      const [owner = '', repo = ''] = repository.split('/');
+      const path = ['v1/deployments/by-key', owner, repo, environment, key]
+        .map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment)))
+        .join('/');
+      const { payload } = await send('POST', `${path}/status`, request);
+      const { applied, reason, ...record } = payload as DeploymentRecord & {
+        applied: boolean;
+        reason: string | null;
+      };
+      return { record, applied, reason: reason ?? null };
+    },
+    async get(id) {
+      const { payload } = await send('GET', `v1/deployments/${encodeURIComponent(id)}`);
+      return payload as DeploymentRecord;
+    },
+    recordUrl: (id) => url(`v1/deployments/${encodeURIComponent(id)}`).toString(),
+  };
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { detail: text.slice(0, 200) };
+  }
+}
+
+function detailOf(payload: unknown): string {
+  const detail = (payload as { detail?: unknown } | null)?.detail;
+  return typeof detail === 'string' ? ` (${detail})` : '';
+}
+
+function networkReason(error: unknown): string {
+  if (error instanceof Error) {
+    if (error.name === 'TimeoutError') return 'no answer in time';
+    const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+    return cause?.code ?? cause?.message ?? error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,139 @@
+import * as core from '@actions/core';
+import { parseStep, type Step } from './step.ts';
+
+export interface Settings {
+  serverUrl: URL;
+  /** An API key; without one the Action asks GitHub for an OIDC token for `oidcAudience`. */
+  token: string | undefined;
+  oidcAudience: string;
+  repository: string;
+  environment: string;
+  step: Step;
+  /** `<run_id>-<run_attempt>`: the same run and attempt always name the same record. */
+  key: string;
+  runId: number;
+  runAttempt: number;
+  sha: string;
+  ref: string | undefined;
+  environmentUrl: string | undefined;
+  logUrl: string;
+  description: string | undefined;
+  k8s: { namespace: string; name: string } | undefined;
+  metricsEndpoint: string | undefined;
+  supersede: boolean;
+  wait: { timeoutMs: number; intervalMs: number } | undefined;
+  maxAttempts: number;
+}
+
+/** Reads and checks every input (and the run's GITHUB_* variables) once. */
+export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const runId = runNumber(env, 'GITHUB_RUN_ID');
+  const runAttempt = runNumber(env, 'GITHUB_RUN_ATTEMPT');
+  const repository = required(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY');
+  const githubUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+  const token = optional('token');
+  if (token) core.setSecret(token);
+  const wait = booleanInput('wait', false);
+
+  return {
+    serverUrl: httpUrl('server-url', core.getInput('server-url', { required: true })),
+    token,
+    oidcAudience: optional('oidc-audience') ?? 'deployledger',
+    repository,
+    environment: core.getInput('environment', { required: true }),
+    step: parseStep(optional('status') ?? 'start'),
+    key: `${runId}-${runAttempt}`,
+    runId,
+    runAttempt,
+    sha: sha(optional('sha') ?? required(env.GITHUB_SHA, 'GITHUB_SHA')),
+    ref: optional('ref') ?? (env.GITHUB_REF || undefined),
+    environmentUrl: optionalUrl('environment-url'),
+    logUrl: optionalUrl('log-url') ?? `${githubUrl}/${repository}/actions/runs/${runId}`,
+    description: optional('description'),
+    k8s: kubernetesObject(),
+    metricsEndpoint: optionalUrl('metrics-endpoint'),
+    supersede: booleanInput('supersede', false),
+    wait: wait
+      ? { timeoutMs: seconds('wait-timeout', 900) * 1000, intervalMs: seconds('wait-interval', 5) * 1000 }
+      : undefined,
+    maxAttempts: wholeNumber('max-attempts', 5),
+  };
+}
+
+function optional(name: string): string | undefined {
+  return core.getInput(name) || undefined;
+}
+
+function required(value: string | undefined, variable: string): string {
+  if (!value) {
+    throw new Error(`${variable} is not set: this Action reads it from the GitHub Actions runner.`);
+  }
+  return value;
+}
+
+function runNumber(env: NodeJS.ProcessEnv, variable: string): number {
+  const value = required(env[variable], variable);
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${variable} is "${value}", not a positive whole number.`);
+  return Number(value);
+}
+
+function booleanInput(name: string, fallback: boolean): boolean {
+  const value = core.getInput(name).toLowerCase();
+  if (value === '') return fallback;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new Error(`Input ${name} is "${core.getInput(name)}"; use true or false.`);
+}
+
+function seconds(name: string, fallback: number): number {
+  const value = core.getInput(name);
+  if (value === '') return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) {
+    throw new Error(`Input ${name} is "${value}"; use a positive number.`);
+  }
+  return parsed;
+}
+
+function wholeNumber(name: string, fallback: number): number {
+  const value = core.getInput(name);
+  if (value === '') return fallback;
+  if (!/^[1-9]\d*$/.test(value))
+    throw new Error(`Input ${name} is "${value}"; use a whole number of at least 1.`);
+  return Number(value);
+}
+
+function httpUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(
+      `Input ${name} is "${value}", which is not a URL; use e.g. https://deployledger.example.com.`,
+    );
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error(`Input ${name} must be an http(s) URL, not "${value}".`);
+  }
+  return url;
+}
+
+function optionalUrl(name: string): string | undefined {
+  const value = optional(name);
+  if (value !== undefined) httpUrl(name, value);
+  return value;
+}
+
+function sha(value: string): string {
+  if (!/^[0-9a-fA-F]{7,64}$/.test(value)) throw new Error(`The sha "${value}" is not a commit sha.`);
+  return value;
+}
+
+function kubernetesObject(): Settings['k8s'] {
+  const namespace = optional('k8s-namespace');
+  const name = optional('k8s-name');
+  if (!namespace && !name) return undefined;
+  if (!namespace || !name) {
+    throw new Error('Set both k8s-namespace and k8s-name to link a Kubernetes Deployment, or neither.');
+  }
+  return { namespace, name };
+}

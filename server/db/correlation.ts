@@ -1,0 +1,51 @@
+import type { Observation } from '../ledger/index.ts';
+import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
+import type { Tx } from './deployments.ts';
+import { findById, findByKey } from './deployments.ts';
+import { toRecord } from './records.ts';
+
+/** The contract's correlation for GitHub deliveries: marker, then run, then GitHub's id. */
+export async function correlate(db: Tx, observation: Observation): Promise<DeploymentRecord | null> {
+  const { repository, environment } = observation;
+  if (observation.marker && /^[0-9a-f-]{36}$/i.test(observation.marker)) {
+    const marked = await findById(db, observation.marker);
+    if (marked && marked.repository === repository) return marked;
+  }
+  if (observation.runId !== null && observation.runAttempt !== null) {
+    const byRun = await findByKey(
+      db,
+      repository,
+      environment,
+      runKey(observation.runId, observation.runAttempt),
+    );
+    if (byRun) return byRun;
+  }
+  const byGithubId = await db.deployment.findFirst({
+    where: { repository, githubDeploymentId: BigInt(observation.githubDeploymentId) },
+  });
+  return byGithubId ? toRecord(byGithubId) : null;
+}
+
+export function runKey(runId: number, runAttempt: number): string {
+  return `${runId}-${runAttempt}`;
+}
+
+/** The key a record opened from a delivery gets: its run's key when it has one, else `gh-<id>`. */
+export function keyFor(observation: Observation): string {
+  return observation.runId !== null && observation.runAttempt !== null
+    ? runKey(observation.runId, observation.runAttempt)
+    : `gh-${observation.githubDeploymentId}`;
+}
+
+/** Active records of one workflow run attempt, in any environment of the repository. */
+export async function findActiveByRun(
+  db: Tx,
+  repository: string,
+  runId: number,
+  runAttempt: number,
+): Promise<DeploymentRecord[]> {
+  const rows = await db.deployment.findMany({
+    where: { repository, runId: BigInt(runId), runAttempt, state: { in: [...ACTIVE_STATES] } },
+  });
+  return rows.map(toRecord);
+}

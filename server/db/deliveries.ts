@@ -1,0 +1,71 @@
+import type { PrismaClient } from './generated/client.ts';
+
+export interface StoredDelivery {
+  deliveryId: string;
+  event: string;
+  action: string | null;
+  payload: unknown;
+  attempts: number;
+}
+
+/** Stores a delivery once; a redelivery of the same `X-GitHub-Delivery` is reported as such. */
+export async function storeDelivery(
+  prisma: PrismaClient,
+  delivery: { deliveryId: string; event: string; action: string | null; payload: string },
+): Promise<'stored' | 'duplicate'> {
+  const inserted = await prisma.$executeRaw`
+    INSERT INTO webhook_delivery (delivery_id, event, action, payload)
+    VALUES (${delivery.deliveryId}, ${delivery.event}, ${delivery.action}, ${delivery.payload}::jsonb)
+    ON CONFLICT (delivery_id) DO NOTHING`;
+  return inserted === 1 ? 'stored' : 'duplicate';
+}
+
+/**
+ * Claims up to `limit` unprocessed deliveries for `leaseMs`, oldest first, in one statement:
+ * rows another worker holds are skipped, and a claim whose worker died expires.
+ */
+export async function claimDeliveries(
+  prisma: PrismaClient,
+  limit: number,
+  leaseMs: number,
+  maxAttempts: number,
+): Promise<StoredDelivery[]> {
+  const rows = await prisma.$queryRaw<
+    Array<{ delivery_id: string; event: string; action: string | null; payload: unknown; attempts: number }>
+  >`
+    UPDATE webhook_delivery SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = attempts + 1
+    WHERE delivery_id IN (
+      SELECT delivery_id FROM webhook_delivery
+      WHERE processed_at IS NULL AND attempts < ${maxAttempts} AND (locked_until IS NULL OR locked_until < now())
+      ORDER BY received_at
+      LIMIT ${limit}
+      FOR UPDATE SKIP LOCKED)
+    RETURNING delivery_id, event, action, payload, attempts`;
+  return rows.map((row) => ({
+    deliveryId: row.delivery_id,
+    event: row.event,
+    action: row.action,
+    payload: row.payload,
+    attempts: row.attempts,
+  }));
+}
+
+export async function finishDelivery(prisma: PrismaClient, deliveryId: string): Promise<void> {
+  await prisma.webhookDelivery.update({
+    where: { deliveryId },
+    data: { processedAt: new Date(), lockedUntil: null, lastError: null },
+  });
+}
+
+/** Leaves a delivery for a later attempt, not before `retryInMs`. */
+export async function failDelivery(
+  prisma: PrismaClient,
+  deliveryId: string,
+  error: string,
+  retryInMs: number,
+) {
+  await prisma.webhookDelivery.update({
+    where: { deliveryId },
+    data: { lastError: error.slice(0, 2000), lockedUntil: new Date(Date.now() + retryInMs) },
+  });
+}

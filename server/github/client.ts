@@ -1,0 +1,134 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/core';
+import { markerOf, markerPayload } from './marker.ts';
+
+export interface DeploymentParams {
+  ref: string;
+  environment: string;
+  description: string | null;
+  recordId: string;
+}
+
+export interface StatusParams {
+  state: string;
+  environmentUrl: string | null;
+  logUrl: string | null;
+  description: string | null;
+}
+
+/** The calls Deployledger makes to GitHub's REST API (Deployments). */
+export interface GithubApi {
+  createDeployment(repository: string, params: DeploymentParams): Promise<number>;
+  /** A deployment we created earlier for this record (its payload names the record), if any. */
+  findOurDeployment(repository: string, params: DeploymentParams): Promise<number | null>;
+  createStatus(repository: string, deploymentId: number, params: StatusParams): Promise<number>;
+}
+
+export type GithubAuth = { token: string } | { appId: string; privateKey: string };
+
+/** GitHub's limit for a status description. */
+const MAX_DESCRIPTION = 140;
+
+export function createGithubApi(auth: GithubAuth, baseUrl = 'https://api.github.com'): GithubApi {
+  const userAgent = 'deployledger';
+  const app =
+    'appId' in auth
+      ? new Octokit({
+          baseUrl,
+          userAgent,
+          authStrategy: createAppAuth,
+          auth: { appId: auth.appId, privateKey: auth.privateKey },
+        })
+      : null;
+  const installations = new Map<string, Octokit>();
+
+  async function client(repository: string): Promise<Octokit> {
+    if ('token' in auth) return new Octokit({ baseUrl, userAgent, auth: auth.token });
+    const cached = installations.get(repository);
+    if (cached) return cached;
+    const [owner, repo] = split(repository);
+    const { data } = await (app as Octokit).request('GET /repos/{owner}/{repo}/installation', {
+      owner,
+      repo,
+    });
+    const installation = new Octokit({
+      baseUrl,
+      userAgent,
+      authStrategy: createAppAuth,
+      auth: {
+        appId: (auth as { appId: string }).appId,
+        privateKey: (auth as { privateKey: string }).privateKey,
+        installationId: data.id,
+      },
+    });
+    installations.set(repository, installation);
+    return installation;
+  }
+
+  return {
+    async createDeployment(repository, params) {
+      const [owner, repo] = split(repository);
+      const octokit = await client(repository);
+      const { data, status } = await octokit.request('POST /repos/{owner}/{repo}/deployments', {
+        owner,
+        repo,
+        ref: params.ref,
+        environment: params.environment,
+        description: truncate(params.description),
+        // GitHub's defaults bite: auto_merge may merge the default branch (answering 202), and
+        // required_contexts checks every status (answering 409). The pipeline decided already.
+        auto_merge: false,
+        required_contexts: [],
+        payload: markerPayload(params.recordId),
+      });
+      if (status !== 201 || !('id' in data))
+        throw new Error(`GitHub did not create the deployment (HTTP ${status})`);
+      return Number(data.id);
+    },
+
+    async findOurDeployment(repository, params) {
+      const [owner, repo] = split(repository);
+      const octokit = await client(repository);
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/deployments', {
+        owner,
+        repo,
+        sha: params.ref,
+        environment: params.environment,
+        per_page: 100,
+      });
+      const ours = data.find((deployment) => markerOf(deployment.payload) === params.recordId);
+      return ours ? Number(ours.id) : null;
+    },
+
+    async createStatus(repository, deploymentId, params) {
+      const [owner, repo] = split(repository);
+      const octokit = await client(repository);
+      const { data } = await octokit.request(
+        'POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses',
+        {
+          owner,
+          repo,
+          deployment_id: deploymentId,
+          state: params.state as 'success',
+          description: truncate(params.description),
+          // Sent on every status: a status without it makes GitHub's "View deployment" button vanish.
+          ...(params.environmentUrl ? { environment_url: params.environmentUrl } : {}),
+          ...(params.logUrl ? { log_url: params.logUrl } : {}),
+          auto_inactive: true,
+        },
+      );
+      return Number(data.id);
+    },
+  };
+}
+
+function split(repository: string): [string, string] {
+  const [owner, repo] = repository.split('/');
+  if (!owner || !repo) throw new Error(`not a repository name: ${repository}`);
+  return [owner, repo];
+}
+
+function truncate(description: string | null): string | undefined {
+  if (!description) return undefined;
+  return description.length > MAX_DESCRIPTION ? `${description.slice(0, MAX_DESCRIPTION - 1)}…` : description;
+}

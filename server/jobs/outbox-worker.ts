@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { RequestError } from '@octokit/request-error';
+import { findById } from '../db/deployments.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
+import type { LedgerStore } from '../db/ledger-store.ts';
+import { claimJobs, completeJob, type OutboxJob, releaseJobs, retryJob } from '../db/outbox.ts';
+import type { GithubApi } from '../github/client.ts';
+import type { Logger } from '../log.ts';
+import { runGithubJob } from './github-sync.ts';
+import { backoff, Poller } from './poller.ts';
+
+const BATCH = 10;
+const LEASE_MS = 60_000;
+const MAX_ATTEMPTS = 25;
+
+export interface OutboxWorkerDeps {
+  prisma: PrismaClient;
+  store: LedgerStore;
+  github: GithubApi;
+  logger: Logger;
+  retryBaseMs?: number;
+}
+
+/** Works the outbox: GitHub calls, in order per deployment, retried until they go through. */
+export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
+  const worker = `outbox-${randomUUID().slice(0, 8)}`;
+  const poller = new Poller(
+    async () => {
+      const jobs = await claimJobs(deps.prisma, worker, BATCH, LEASE_MS);
+      await Promise.all(jobs.map((job) => work(deps, job)));
+      return jobs.length > 0;
+    },
+    intervalMs,
+    (error) => deps.logger.error({ err: error }, 'outbox tick failed'),
+  ).start();
+  return {
+    kick: () => poller.kick(),
+    async stop() {
+      await poller.stop();
+      await releaseJobs(deps.prisma, worker);
+    },
+  };
+}
+
+async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
+  const log = deps.logger.child({ deployment_id: job.deploymentId, job_id: Number(job.id), kind: job.kind });
+  const record = job.deploymentId ? await findById(deps.prisma, job.deploymentId) : null;
+  if (!record) {
+    await completeJob(deps.prisma, job.id);
+    return;
+  }
+  try {
+    await runGithubJob(job, record, deps.github, deps.store);
+    await completeJob(deps.prisma, job.id);
+    log.info({ attempts: job.attempts }, 'github call done');
+  } catch (error) {
+    const retryAt = retryTime(error, job.attempts, deps.retryBaseMs);
+    const message = describe(error);
+    if (retryAt === null || job.attempts >= MAX_ATTEMPTS) {
+      await completeJob(deps.prisma, job.id);
+      await retryJob(deps.prisma, job.id, message, new Date());
+      await deps.store.note(record.id, 'github', 'github_call_failed', { kind: job.kind, error: message });
+      log.error({ error: message, attempts: job.attempts }, 'github call failed for good');
+      return;
+    }
+    await retryJob(deps.prisma, job.id, message, retryAt);
+    log.warn(
+      { error: message, attempts: job.attempts, retry_at: retryAt.toISOString() },
+      'github call failed; will retry',
+    );
+  }
+}
+
+/** When to try again, or null when trying again cannot help (a 4xx other than rate limits). */
+function retryTime(error: unknown, attempts: number, baseMs = 1000): Date | null {
+  if (!(error instanceof RequestError)) return new Date(Date.now() + backoff(attempts, baseMs));
+  const headers = error.response?.headers ?? {};
+  const retryAfter = Number(headers['retry-after']);
+  if (Number.isFinite(retryAfter) && retryAfter > 0) return new Date(Date.now() + retryAfter * 1000);
+  const rateLimited =
+    error.status === 429 || (error.status === 403 && headers['x-ratelimit-remaining'] === '0');
+  if (rateLimited) {
+    const reset = Number(headers['x-ratelimit-reset']);
+    return new Date(
+      Number.isFinite(reset) && reset > 0 ? reset * 1000 : Date.now() + backoff(attempts, 60_000),
+    );
+  }
+  if (error.status >= 500 || error.status === 408) return new Date(Date.now() + backoff(attempts, baseMs));
+  return null;
+}
+
+function describe(error: unknown): string {
+  const message = (error as Error).message ?? String(error);
+  if (/Resource not accessible by integration/i.test(message)) {
+    return `${message} — the token or GitHub App needs the "deployments: write" permission on this repository.`;
+  }
+  return message;
+}

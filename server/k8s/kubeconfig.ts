@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+
+const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+export interface KubeConfigSettings {
+  /** `DEPLOYLEDGER_KUBECONFIG`: one kubeconfig file, like `kubectl --kubeconfig`. */
+  explicitPath?: string | undefined;
+  /** `KUBECONFIG`: kubectl's list of files (`:`-separated), merged, the first one's context wins. */
+  kubeconfigEnv?: string | undefined;
+  /** Set by Kubernetes in every pod. */
+  serviceHost?: string | undefined;
+  serviceAccountTokenPath?: string;
+}
+
+export interface DiscoveredCluster {
+  kubeConfig: KubeConfig;
+  /** Where the configuration came from, for logs and /readyz. */
+  source: string;
+  server: string;
+}
+
+/**
+ * The cluster to watch, found the way kubectl finds it: an explicit file, else `KUBECONFIG`,
+ * else the pod's service account (client-go's in-cluster config). Null when none is
+ * configured: the watcher stays off. `~/.kube/config` alone does not switch it on, so a
+ * developer's `npm start` never starts watching whatever cluster their kubectl points at.
+ */
+export function discoverCluster(settings: KubeConfigSettings): DiscoveredCluster | null {
+  const kubeConfig = new KubeConfig();
+  let source: string;
+  if (settings.explicitPath) {
+    kubeConfig.loadFromFile(settings.explicitPath);
+    source = `file ${settings.explicitPath}`;
+  } else if (settings.kubeconfigEnv) {
+    const [first, ...more] = settings.kubeconfigEnv.split(path.delimiter).filter(Boolean);
+    if (first) kubeConfig.loadFromFile(first);
+    for (const file of more) {
+      const next = new KubeConfig();
+      next.loadFromFile(file);
+      kubeConfig.mergeConfig(next, true);
+    }
+    source = `KUBECONFIG ${settings.kubeconfigEnv}`;
+  } else if (settings.serviceHost && existsSync(settings.serviceAccountTokenPath ?? SERVICE_ACCOUNT_TOKEN)) {
+    kubeConfig.loadFromCluster();
+    source = 'in-cluster service account';
+  } else {
+    return null;
+  }
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error(`Kubernetes configuration from ${source} has no current context/cluster`);
+  return { kubeConfig, source, server: cluster.server };
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { StreamHealth, WatchEnd } from './list-watch.ts';
+
+/** What the watcher did with one observed rollout step. */
+export type ObservationOutcome =
+  | 'reported'
+  | 'already_reported'
+  | 'record_finished'
+  | 'unmatched'
+  | 'ambiguous';
+
+/** The watcher's Prometheus metrics, on the server's registry. */
+export function createWatchMetrics(registry: Registry, streams: () => StreamHealth[], pending: () => number) {
+  new Gauge({
+    name: 'deployledger_k8s_watch_up',
+    help: 'Whether the Kubernetes watch of a scope (namespace, or * for all) is connected',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const stream of streams()) this.set({ scope: stream.scope }, stream.status === 'watching' ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'deployledger_k8s_watch_last_event_timestamp_seconds',
+    help: 'When the Kubernetes watch of a scope last received anything (event, bookmark or list)',
+    labelNames: ['scope'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const stream of streams()) {
+        if (stream.lastEventAt) this.set({ scope: stream.scope }, stream.lastEventAt.getTime() / 1000);
+      }
+    },
+  });
+  new Gauge({
+    name: 'deployledger_k8s_pending_objects',
+    help: 'Deployment objects observed but not yet handled (waiting for, or retrying, the database)',
+    registers: [registry],
+    collect() {
+      this.set(pending());
+    },
+  });
+  const watchEnds = new Counter({
+    name: 'deployledger_k8s_watch_restarts_total',
+    help: 'Kubernetes watch connections ended, by reason (closed, expired = 410 Gone, stalled, resync, error)',
+    labelNames: ['scope', 'reason'] as const,
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'deployledger_k8s_watch_events_total',
+    help: 'Kubernetes watch events received, by type',
+    labelNames: ['scope', 'type'] as const,
+    registers: [registry],
+  });
+  const observations = new Counter({
+    name: 'deployledger_k8s_rollout_observations_total',
+    help: 'Rollout steps observed, by step and what was done with them',
+    labelNames: ['step', 'outcome'] as const,
+    registers: [registry],
+  });
+  return {
+    watchEnded: (scope: string, reason: WatchEnd) => watchEnds.inc({ scope: scope || '*', reason }),
+    event: (scope: string, type: string) => events.inc({ scope: scope || '*', type }),
+    observed: (step: string, outcome: ObservationOutcome) => observations.inc({ step, outcome }),
+  };
+}
+
+export type WatchMetrics = ReturnType<typeof createWatchMetrics>;

@@ -1,0 +1,41 @@
+import type { z } from 'zod';
+import { markerOf } from '../../github/marker.ts';
+import type { Observation } from '../../ledger/index.ts';
+import { type deploymentEvent, nonEmpty } from './payload.ts';
+
+type GithubDeployment = z.infer<typeof deploymentEvent>['deployment'];
+
+/** The fields every deployment-related delivery shares, as an observation of one state. */
+export function observeDeployment(
+  event: {
+    deployment: GithubDeployment;
+    repository: { full_name: string };
+    workflow_run: { id: number; attempt: number } | null;
+  },
+  signal: Observation['signal'],
+): Observation {
+  const { deployment } = event;
+  return {
+    repository: event.repository.full_name,
+    environment: deployment.environment,
+    sha: deployment.sha.toLowerCase(),
+    ref: nonEmpty(deployment.ref),
+    marker: markerOf(deployment.payload),
+    runId: event.workflow_run?.id ?? null,
+    runAttempt: event.workflow_run?.attempt ?? null,
+    githubDeploymentId: deployment.id,
+    createdAt: new Date(deployment.created_at),
+    signal,
+  };
+}
+
+/** `deployment` (created): GitHub knows of a deployment; it starts `pending`. */
+export function fromDeploymentEvent(event: z.infer<typeof deploymentEvent>, deliveryId: string): Observation {
+  return observeDeployment(event, {
+    source: 'webhook',
+    state: 'pending',
+    at: new Date(event.deployment.created_at),
+    description: nonEmpty(event.deployment.description),
+    detail: { delivery_id: deliveryId, event: 'deployment', github_deployment_id: event.deployment.id },
+  });
+}

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubRun, runAction } from '../helpers/action.ts';
+import { type Ledger, startLedger } from '../helpers/ledger.ts';
+import { type OidcIssuer, startOidcIssuer, type TokenVariant } from '../helpers/oidc.ts';
+
+describe('the Action authenticates with a GitHub Actions OIDC token', () => {
+  let issuer: OidcIssuer;
+  let ledger: Ledger;
+  let runId = 3000;
+  const job = (variant: TokenVariant = 'valid', audience?: string) => {
+    runId += 1;
+    return {
+      inputs: {
+        'server-url': ledger.server.url,
+        environment: `oidc-${runId}`,
+        ...(audience ? { 'oidc-audience': audience } : {}),
+      },
+      env: { ...githubRun(runId), ...issuer.jobEnv(runId, 1, variant) },
+    };
+  };
+
+  beforeAll(async () => {
+    issuer = await startOidcIssuer();
+    // The issuer's JWKS comes from its default place, `<issuer>/.well-known/jwks`.
+    ledger = await startLedger({
+      DEPLOYLEDGER_OIDC_AUDIENCE: 'deployledger',
+      DEPLOYLEDGER_OIDC_ISSUER: issuer.issuer,
+    });
+  });
+  afterAll(async () => {
+    await ledger?.stop();
+    await issuer?.stop();
+  });
+
+  it('accepts a token signed by the trusted issuer, for this repository and run', async () => {
+    const call = job();
+    const run = await runAction(call);
+
+    expect(run.exitCode, run.log).toBe(0);
+    expect(run.outputs.state).toBe('in_progress');
+    const record = (await ledger.api.get(run.outputs['deployment-id'] as string)).body;
+    expect(record).toMatchObject({ repository: 'acme/shop', key: `${runId}-1`, run_id: runId });
+    // The token is a secret: the runner is told to mask it.
+    expect(run.log).toMatch(/^::add-mask::ey/m);
+
+    const finish = await runAction({ ...call, inputs: { ...call.inputs, status: 'success' } });
+    expect(finish.exitCode, finish.log).toBe(0);
+    expect(finish.outputs.state).toBe('success');
+  });
+
+  const refusals: Array<{
+    token: string;
+    variant: TokenVariant;
+    audience?: string;
+    status: number;
+    says: string;
+  }> = [
+    { token: 'forged (other key)', variant: 'forged', status: 401, says: 'bad signature' },
+    { token: 'expired', variant: 'expired', status: 401, says: 'has expired' },
+    {
+      token: 'wrong-audience',
+      variant: 'valid',
+      audience: 'somebody-else',
+      status: 401,
+      says: 'request it with audience "deployledger"',
+    },
+    {
+      token: 'other-repository',
+      variant: 'other-repository',
+      status: 403,
+      says: 'not allowed to act on acme/shop',
+    },
+  ];
+  for (const { token, variant, audience, status, says } of refusals) {
+    it(`refuses a ${token} token with ${status}, fails the step and says why`, async () => {
+      const call = job(variant, audience);
+      const run = await runAction(call);
+
+      expect(run.exitCode).toBe(1);
+      expect(run.error).toContain(`answered ${status}`);
+      expect(run.error).toContain(says);
+      const records = await ledger.api.list({
+        repository: 'acme/shop',
+        environment: call.inputs.environment,
+      });
+      expect(records.body.deployments).toHaveLength(0);
+    });
+  }
+
+  it('refuses a token of another run of the repository (403)', async () => {
+    const call = job();
+    const mismatched = { ...call, env: { ...call.env, ...issuer.jobEnv(runId + 500, 1) } };
+    const run = await runAction(mismatched);
+
+    expect(run.exitCode).toBe(1);
+    expect(run.error).toContain('answered 403');
+    expect(run.error).toContain(`names another run`);
+  });
+
+  it('says to grant id-token: write when there is neither a token input nor an OIDC endpoint', async () => {
+    const run = await runAction({
+      inputs: { 'server-url': ledger.server.url, environment: 'no-permission' },
+      env: githubRun(3999),
+    });
+
+    expect(run.exitCode).toBe(1);
+    expect(run.error).toContain('permissions: id-token: write');
+  });
+});

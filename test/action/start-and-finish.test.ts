@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { githubRun, runAction } from '../helpers/action.ts';
+import { ACTION_TOKEN, type Ledger, startLedger } from '../helpers/ledger.ts';
+
+describe('the Action starts and finishes a deployment record', () => {
+  let ledger: Ledger;
+  const inputs = (environment: string, extra: Record<string, string> = {}) => ({
+    'server-url': ledger.server.url,
+    token: ACTION_TOKEN,
+    environment,
+    ...extra,
+  });
+  const recordsOf = async (environment: string) =>
+    (await ledger.api.list({ repository: 'acme/shop', environment })).body.deployments;
+
+  beforeAll(async () => {
+    ledger = await startLedger();
+  });
+  afterAll(async () => {
+    await ledger?.stop();
+  });
+
+  it('records one deployment when the same run starts twice; the second call is a replay', async () => {
+    const first = await runAction({ inputs: inputs('replay'), env: githubRun(1001) });
+    const second = await runAction({ inputs: inputs('replay'), env: githubRun(1001) });
+
+    expect(first.exitCode, first.log).toBe(0);
+    expect(second.exitCode, second.log).toBe(0);
+    expect(first.outputs).toMatchObject({
+      state: 'in_progress',
+      replayed: 'false',
+      'github-deployment-id': '',
+    });
+    expect(second.outputs).toMatchObject({
+      'deployment-id': first.outputs['deployment-id'],
+      replayed: 'true',
+    });
+    const records = await recordsOf('replay');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      key: '1001-1',
+      sha: 'c0ffee'.padEnd(40, '0'),
+      ref: 'refs/heads/main',
+      log_url: 'https://github.com/acme/shop/actions/runs/1001',
+    });
+    expect(second.summary).toContain('no second record');
+    expect(second.summary).toContain(`${ledger.server.url}/v1/deployments/${first.outputs['deployment-id']}`);
+  });
+
+  it('opens a new record for attempt 2 of the run and marks attempt 1 inactive (superseded)', async () => {
+    const attempt1 = await runAction({ inputs: inputs('rerun'), env: githubRun(1002, 1) });
+    const attempt2 = await runAction({ inputs: inputs('rerun'), env: githubRun(1002, 2) });
+
+    expect(attempt2.exitCode, attempt2.log).toBe(0);
+    expect(attempt2.outputs['deployment-id']).not.toBe(attempt1.outputs['deployment-id']);
+    const first = (await ledger.api.get(attempt1.outputs['deployment-id'] as string)).body;
+    expect(first.state).toBe('inactive');
+    expect(first.events.at(-1)).toMatchObject({ state: 'inactive', reason: 'superseded' });
+    expect((await recordsOf('rerun')).map((r: { key: string }) => r.key)).toEqual(['1002-2', '1002-1']);
+  });
+
+  it("reports the job's status (success) by key; a cancelled job is recorded as error", async () => {
+    await runAction({ inputs: inputs('finish-ok'), env: githubRun(1003) });
+    const success = await runAction({
+      inputs: inputs('finish-ok', { status: 'success', 'environment-url': 'https://shop.example.com' }),
+      env: githubRun(1003),
+    });
+    expect(success.exitCode, success.log).toBe(0);
+    expect(success.outputs.state).toBe('success');
+    expect(success.summary).toContain('https://shop.example.com');
+
+    await runAction({ inputs: inputs('finish-cancelled'), env: githubRun(1004) });
+    const cancelled = await runAction({
+      inputs: inputs('finish-cancelled', { status: 'cancelled' }),
+      env: githubRun(1004),
+    });
+    expect(cancelled.exitCode, cancelled.log).toBe(0);
+    const [record] = await recordsOf('finish-cancelled');
+    expect(record).toMatchObject({ state: 'error', description: 'The job was cancelled.' });
+  });
+
+  it('finds the record by key even when the environment needs URL-encoding', async () => {
+    const environment = 'prod/eu west';
+    await runAction({ inputs: inputs(environment), env: githubRun(1005) });
+    const failure = await runAction({
+      inputs: inputs(environment, { status: 'failure' }),
+      env: githubRun(1005),
+    });
+    expect(failure.exitCode, failure.log).toBe(0);
+    expect(failure.outputs.state).toBe('failure');
+  });
+
+  it('fails with the active deployment named when the environment is busy; supersede: true replaces it', async () => {
+    const running = await runAction({ inputs: inputs('busy'), env: githubRun(1006) });
+    const blocked = await runAction({ inputs: inputs('busy'), env: githubRun(1007) });
+
+    expect(blocked.exitCode).toBe(1);
+    expect(blocked.error).toContain(`Deployment ${running.outputs['deployment-id']} (key 1006-1`);
+    expect(blocked.error).toContain('supersede: true');
+    expect(await recordsOf('busy')).toHaveLength(1);
+
+    const replacing = await runAction({
+      inputs: inputs('busy', { supersede: 'true' }),
+      env: githubRun(1007),
+    });
+    expect(replacing.exitCode, replacing.log).toBe(0);
+    expect((await ledger.api.get(running.outputs['deployment-id'] as string)).body.state).toBe('inactive');
+  });
+
+  it('fails a final status that has no started record, saying to start first', async () => {
+    const orphan = await runAction({
+      inputs: inputs('never-started', { status: 'success' }),
+      env: githubRun(1008),
+    });
+    expect(orphan.exitCode).toBe(1);
+    expect(orphan.error).toContain('status: start');
+  });
+
+  it('refuses a status it does not know before calling the server', async () => {
+    const wrong = await runAction({ inputs: inputs('typo', { status: 'succeeded' }), env: githubRun(1009) });
+    expect(wrong.exitCode).toBe(1);
+    expect(wrong.error).toContain('Input status is "succeeded"');
+    expect(await recordsOf('typo')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { sign } from '@octokit/webhooks-methods';
+
+const require = createRequire(import.meta.url);
+// biome-ignore lint/suspicious/noExplicitAny: tests edit sample payloads freely
+type Payload = Record<string, any>;
+const examples: Array<{
+  name: string;
+  examples: Payload[];
+}> = require('@octokit/webhooks-examples/api.github.com/index.json');
+
+/** A copy of one of GitHub's own sample payloads (npm @octokit/webhooks-examples). */
+export function sample(event: string, match: (payload: Payload) => boolean = () => true): Payload {
+  const found = examples.find((entry) => entry.name === event)?.examples.find(match);
+  if (!found) throw new Error(`no sample ${event} payload matches`);
+  return structuredClone(found);
+}
+
+export interface Delivery {
+  event: string;
+  id: string;
+  body: string;
+}
+
+export function delivery(event: string, payload: unknown, id: string = randomUUID()): Delivery {
+  return { event, id, body: JSON.stringify(payload) };
+}
+
+/** Sends a delivery the way GitHub does: JSON body, event and delivery headers, HMAC signature. */
+export async function send(
+  serverUrl: string,
+  secret: string | null,
+  d: Delivery,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(`${serverUrl}/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'user-agent': 'GitHub-Hookshot/test',
+      'x-github-event': d.event,
+      'x-github-delivery': d.id,
+      ...(secret ? { 'x-hub-signature-256': await sign(secret, d.body) } : {}),
+      ...headers,
+    },
+    body: d.body,
+  });
+  const body = (await response.json().catch(() => null)) as Record<string, string> | null;
+  return { status: response.status, body: body ?? {} };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+}

@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** A Deployment object as the API server stores it (JSON, as `kubectl get -o json` shows it). */
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
+export type KubeObject = Record<string, any>;
+
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  object: KubeObject;
+  resourceVersion: number;
+}
+
+interface OpenWatch {
+  namespace: string | null;
+  bookmarks: boolean;
+  response: ServerResponse;
+  /** A stalled watch stays open but is never written to again. */
+  stalled: boolean;
+}
+
+export interface KubeApiServer {
+  url: string;
+  /** A kubeconfig file for this server (http, so `insecure-skip-tls-verify: true`). */
+  kubeconfigPath: string;
+  readonly resourceVersion: number;
+  /** Requests seen, e.g. `list` and `watch` counts, to tell a resume from a relist. */
+  readonly requests: { list: number; watch: number };
+  /** Creates or replaces a Deployment; open watches get ADDED or MODIFIED. */
+  apply(deployment: KubeObject): KubeObject;
+  /** Cuts every open watch connection mid-stream (a load balancer or network drop). */
+  dropWatches(): void;
+  /** Open watches go silent without closing (a half-dead connection). */
+  stallWatches(): void;
+  /** While down, every request is answered 503 (an API server restart). */
+  setDown(down: boolean): void;
+  /** Forgets the history so far: a watch from any resourceVersion seen until now gets 410 Gone. */
+  expireHistory(): void;
+  /** Sends open watches an ERROR event with a 410 Status, then closes them. */
+  expireWatches(): void;
+  close(): Promise<void>;
+}
+
+const DEPLOYMENTS_PATH = /^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/;
+
+/**
+ * A stand-in for kube-apiserver's apps/v1 Deployments endpoints, speaking the real protocol:
+ * a list carries `metadata.resourceVersion`; `?watch=true` answers a chunked stream of
+ * newline-delimited JSON events, headers flushed at once, resuming after the requested
+ * resourceVersion, with BOOKMARK events when asked (`allowWatchBookmarks`), and an ERROR event
+ * carrying a 410 Status for a resourceVersion that is too old.
+ */
+export async function startKubeApiServer(options: { bookmarkEveryMs?: number } = {}): Promise<KubeApiServer> {
+  const objects = new Map<string, KubeObject>();
+  let history: WatchEvent[] = [];
+  let resourceVersion = 1000;
+  let expiredThrough = 0;
+  let down = false;
+  const watches = new Set<OpenWatch>();
+  const requests = { list: 0, watch: 0 };
+
+  const inScope = (object: KubeObject, namespace: string | null) =>
+    namespace === null || object.metadata.namespace === namespace;
+  const send = (watch: OpenWatch, event: unknown) => {
+    if (!watch.stalled) watch.response.write(`${JSON.stringify(event)}\n`);
+  };
+
+  const server = createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const match = DEPLOYMENTS_PATH.exec(url.pathname);
+    if (down) return status(response, 503, 'ServiceUnavailable', 'the server is shutting down');
+    if (request.method !== 'GET' || !match)
+      return status(response, 404, 'NotFound', 'the server could not find the requested resource');
+    const namespace = match[1] ? decodeURIComponent(match[1]) : null;
+    const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    if (!watching) {
+      requests.list++;
+      return json(response, 200, {
+        kind: 'DeploymentList',
+        apiVersion: 'apps/v1',
+        metadata: { resourceVersion: String(resourceVersion) },
+        items: [...objects.values()].filter((object) => inScope(object, namespace)),
+      });
+    }
+    requests.watch++;
+    openWatch(request, response, namespace, url.searchParams);
+  });
+
+  function openWatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    namespace: string | null,
+    query: URLSearchParams,
+  ) {
+    response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
+    response.flushHeaders();
+    const watch: OpenWatch = {
+      namespace,
+      bookmarks: query.get('allowWatchBookmarks') === 'true',
+      response,
+      stalled: false,
+    };
+    const from = query.get('resourceVersion');
+    if (from && from !== '0' && Number(from) <= expiredThrough) {
+      send(watch, {
+        type: 'ERROR',
+        object: {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Failure',
+          message: `too old resource version: ${from} (${expiredThrough + 1})`,
+          reason: 'Expired',
+          code: 410,
+        },
+      });
+      response.end();
+      return;
+    }
+    if (!from || from === '0') {
+      for (const object of objects.values())
+        if (inScope(object, namespace)) send(watch, { type: 'ADDED', object });
+    } else {
+      for (const event of history) {
+        if (event.resourceVersion > Number(from) && inScope(event.object, namespace)) {
+          send(watch, { type: event.type, object: event.object });
+        }
+      }
+    }
+    watches.add(watch);
+    request.on('close', () => watches.delete(watch));
+  }
+
+  const bookmarkTimer = options.bookmarkEveryMs
+    ? setInterval(() => {
+        for (const watch of watches) {
+          if (watch.bookmarks) {
+            send(watch, {
+              type: 'BOOKMARK',
+              object: {
+                kind: 'Deployment',
+                apiVersion: 'apps/v1',
+                metadata: { resourceVersion: String(resourceVersion) },
+              },
+            });
+          }
+        }
+      }, options.bookmarkEveryMs)
+    : undefined;
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const kubeconfigPath = path.join(mkdtempSync(path.join(tmpdir(), 'kubeconfig-')), 'config');
+  writeFileSync(kubeconfigPath, kubeconfig(url));
+
+  return {
+    url,
+    kubeconfigPath,
+    get resourceVersion() {
+      return resourceVersion;
+    },
+    requests,
+    apply(deployment) {
+      const key = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
+      const existing = objects.get(key);
+      const stored: KubeObject = structuredClone(deployment);
+      stored.metadata.uid = existing?.metadata.uid ?? stored.metadata.uid ?? randomUUID();
+      stored.metadata.resourceVersion = String(++resourceVersion);
+      objects.set(key, stored);
+      const event: WatchEvent = { type: existing ? 'MODIFIED' : 'ADDED', object: stored, resourceVersion };
+      history.push(event);
+      for (const watch of watches) {
+        if (inScope(stored, watch.namespace)) send(watch, { type: event.type, object: stored });
+      }
+      return stored;
+    },
+    dropWatches() {
+      for (const watch of watches) watch.response.destroy();
+      watches.clear();
+    },
+    stallWatches() {
+      for (const watch of watches) watch.stalled = true;
+    },
+    setDown(value) {
+      down = value;
+    },
+    expireHistory() {
+      expiredThrough = resourceVersion;
+      history = [];
+    },
+    expireWatches() {
+      for (const watch of watches) {
+        send(watch, {
+          type: 'ERROR',
+          object: {
+            kind: 'Status',
+            apiVersion: 'v1',
+            metadata: {},
+            status: 'Failure',
+            reason: 'Expired',
+            code: 410,
+          },
+        });
+        watch.response.end();
+      }
+      watches.clear();
+    },
+    async close() {
+      clearInterval(bookmarkTimer);
+      for (const watch of watches) watch.response.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function json(response: ServerResponse, code: number, body: unknown) {
+  response.writeHead(code, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+function status(response: ServerResponse, code: number, reason: string, message: string) {
+  json(response, code, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason,
+    code,
+  });
+}
+
+function kubeconfig(server: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'stand-in', cluster: { server, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'watcher', user: { token: 'stand-in-token' } }],
+    contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'watcher' } }],
+    'current-context': 'stand-in',
+  });
+}

@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, SHA } from '../helpers/api.ts';
+import { delivery, eventually, sample, send } from '../helpers/deliveries.ts';
+import { createTestDatabase, query } from '../helpers/postgres.ts';
+import { type RunningServer, startServer } from '../helpers/server.ts';
+
+const SECRET = 'webhook-secret-new';
+const OLD_SECRET = 'webhook-secret-old';
+const TOKEN = 'test-key-webhooks-0123456789';
+const REPOS = ['acme/hooks-a', 'acme/hooks-b', 'acme/hooks-c', 'acme/hooks-d', 'acme/hooks-f'];
+
+/** GitHub's sample deliveries of one workflow run's deployment, moved to `repository`. */
+function runDeliveries(repository: string) {
+  const deployment = sample('deployment', (p) => Boolean(p.workflow_run));
+  const running = sample('deployment_status', (p) => p.deployment_status.state === 'in_progress');
+  const success = sample('deployment_status', (p) => p.deployment_status.state === 'in_progress');
+  success.deployment_status.state = 'success';
+  success.deployment_status.created_at = '2022-01-03T01:29:40Z';
+  success.deployment_status.environment_url = 'https://hello.example.com';
+  // The samples come from different recordings; one deployment's deliveries all carry it.
+  running.deployment = structuredClone(deployment.deployment);
+  success.deployment = structuredClone(deployment.deployment);
+  for (const payload of [deployment, running, success]) payload.repository.full_name = repository;
+  return [
+    delivery('deployment', deployment),
+    delivery('deployment_status', running),
+    delivery('deployment_status', success),
+  ];
+}
+
+describe('GitHub webhook deliveries', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: RunningServer;
+  const api = () => apiClient(server.url, TOKEN);
+  const recordsOf = async (repository: string) =>
+    (await api().list({ repository })).body.deployments as Array<Record<string, unknown>>;
+  const storedDeliveries = async () =>
+    Number((await query<{ n: string }>(db.url, 'SELECT count(*) AS n FROM webhook_delivery'))[0]!.n);
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServer({
+      DATABASE_URL: db.url,
+      GITHUB_WEBHOOK_SECRET: `${SECRET},${OLD_SECRET}`,
+      DEPLOYLEDGER_API_KEYS: REPOS.map((repo) => `${repo}=${TOKEN}`).join(','),
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await db.drop();
+  });
+
+  it('folds deployment → in_progress → success of one workflow run into one record with the run key', async () => {
+    for (const d of runDeliveries('acme/hooks-a'))
+      expect((await send(server.url, SECRET, d)).status).toBe(202);
+    const [record] = await eventually(async () => {
+      const records = await recordsOf('acme/hooks-a');
+      return records[0]?.state === 'success' ? records : undefined;
+    });
+    expect(await recordsOf('acme/hooks-a')).toHaveLength(1);
+    expect(record).toMatchObject({
+      key: '289782451-1',
+      environment: 'github-pages',
+      state: 'success',
+      run_id: 289782451,
+      run_attempt: 1,
+      github_deployment_id: 145988746,
+      environment_url: 'https://hello.example.com',
+      started_at: '2022-01-03T01:28:40.000Z',
+      deployed_at: '2022-01-03T01:29:40.000Z',
+    });
+  });
+
+  it('gives the same record for the deliveries in reverse order, each redelivered', async () => {
+    const deliveries = runDeliveries('acme/hooks-b').reverse();
+    for (const d of deliveries) expect((await send(server.url, SECRET, d)).status).toBe(202);
+    for (const d of deliveries) {
+      const again = await send(server.url, SECRET, d);
+      expect(again).toMatchObject({ status: 200, body: { status: 'duplicate' } });
+    }
+    const reference = (await recordsOf('acme/hooks-a'))[0]!;
+    const record = await eventually(async () => {
+      const [r] = await recordsOf('acme/hooks-b');
+      const events = r && (await api().get(String(r.id))).body.events;
+      return events?.length === 3 ? r : undefined;
+    });
+    const comparable = (r: Record<string, unknown>) => {
+      const { id, repository, updated_at, ...rest } = r;
+      return rest;
+    };
+    expect(comparable(record)).toEqual(comparable(reference));
+    expect(await recordsOf('acme/hooks-b')).toHaveLength(1);
+  });
+
+  it('refuses a bad, missing or unknown-secret signature (401) and stores nothing; accepts the previous secret', async () => {
+    const [d] = runDeliveries('acme/hooks-c');
+    const before = await storedDeliveries();
+    expect((await send(server.url, 'wrong-secret', d!)).status).toBe(401);
+    expect((await send(server.url, null, d!)).status).toBe(401);
+    expect(
+      (await send(server.url, SECRET, { ...d!, body: d!.body.replace('github-pages', 'production') }, {}))
+        .status,
+    ).toBe(202);
+    // …but a body changed after signing is refused:
+    const tampered = await fetch(`${server.url}/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'deployment',
+        'x-github-delivery': 'tampered-1',
+        'x-hub-signature-256': `sha256=${'0'.repeat(64)}`,
+      },
+      body: d!.body,
+    });
+    expect(tampered.status).toBe(401);
+    expect(await storedDeliveries()).toBe(before + 1);
+    const rotated = delivery('deployment', JSON.parse(d!.body));
+    expect((await send(server.url, OLD_SECRET, rotated)).status).toBe(202);
+  });
+
+  it('answers malformed JSON with 400 and stores nothing; answers ping', async () => {
+    const before = await storedDeliveries();
+    const broken = { event: 'deployment', id: 'broken-1', body: '{"deployment": ' };
+    const answer = await send(server.url, SECRET, broken);
+    expect(answer.status).toBe(400);
+    expect(answer.body.detail).toMatch(/not valid JSON/);
+    expect(await storedDeliveries()).toBe(before);
+    const ping = await send(server.url, SECRET, delivery('ping', sample('ping')));
+    expect(ping.status).toBe(200);
+    expect(ping.body.status).toBe('pong');
+  });
+
+  it('a cancelled or failed workflow_run ends its still-active deployment', async () => {
+    const run = sample(
+      'workflow_run',
+      (p) => p.action === 'completed' && p.workflow_run.conclusion === 'success',
+    );
+    const runId = run.workflow_run.id as number;
+    const created = await api().create(`${runId}-1`, {
+      repository: 'acme/hooks-d',
+      environment: 'production',
+      sha: SHA,
+      state: 'running',
+    });
+    expect(created.status).toBe(201);
+    run.repository.full_name = 'acme/hooks-d';
+    expect((await send(server.url, SECRET, delivery('workflow_run', run))).status).toBe(202);
+    run.workflow_run.conclusion = 'cancelled';
+    expect((await send(server.url, SECRET, delivery('workflow_run', run))).status).toBe(202);
+    const ended = await eventually(async () => {
+      const r = (await api().get(created.body.id)).body;
+      return r.state === 'in_progress' ? undefined : r;
+    });
+    expect(ended.state).toBe('error');
+    expect(ended.completed_at).not.toBeNull();
+    expect(ended.events.at(-1)).toMatchObject({
+      source: 'webhook',
+      applied: true,
+      reason: 'workflow_run_cancelled',
+    });
+  });
+
+  it('answers 503 when the delivery cannot be stored, and takes the redelivery', async () => {
+    const [d] = runDeliveries('acme/hooks-f');
+    await query(db.url, 'ALTER TABLE webhook_delivery RENAME TO webhook_delivery_away');
+    try {
+      const refused = await send(server.url, SECRET, d!);
+      expect(refused.status).toBe(503);
+      expect(refused.body.detail).toMatch(/redeliver/);
+    } finally {
+      await query(db.url, 'ALTER TABLE webhook_delivery_away RENAME TO webhook_delivery');
+    }
+    expect((await send(server.url, SECRET, d!)).status).toBe(202);
+    const [record] = await eventually(async () => {
+      const records = await recordsOf('acme/hooks-f');
+      return records.length ? records : undefined;
+    });
+    expect(record).toMatchObject({ key: '289782451-1', state: 'pending' });
+  });
+});
