@@ -66,6 +66,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
 
   app.post('/:id/status', async (c) => {
     const record = await readable(c.req.param('id'), c.get('principal').repositories);
+    assertRunMatchesToken(c.get('principal'), record.key);
     return applyStatus(record, await readJson(c, statusSchema));
   });
 
@@ -73,6 +74,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     const { owner, repo, environment, key } = c.req.param();
     const repository = `${owner}/${repo}`;
     assertRepository(c.get('principal'), repository);
+    assertRunMatchesToken(c.get('principal'), key);
     const record = await findByKey(prisma, repository, environment, key);
     if (!record) throw notFound(`No deployment of ${repository} to ${environment} has the key ${key}.`);
     return applyStatus(record, await readJson(c, statusSchema));

@@ -97,6 +97,19 @@ describe('the Action authenticates with a GitHub Actions OIDC token', () => {
     expect(run.error).toContain(`names another run`);
   });
 
+  it('refuses a final status sent with a token of another run (403), leaving the record as it was', async () => {
+    const call = job();
+    const started = await runAction(call);
+    expect(started.exitCode, started.log).toBe(0);
+    const otherRunsToken = { ...call.env, ...issuer.jobEnv(runId + 700, 1) };
+    const finish = await runAction({ inputs: { ...call.inputs, status: 'success' }, env: otherRunsToken });
+
+    expect(finish.exitCode).toBe(1);
+    expect(finish.error).toContain('answered 403');
+    const record = (await ledger.api.get(started.outputs['deployment-id'] as string)).body;
+    expect(record.state).toBe('in_progress');
+  });
+
   it('says to grant id-token: write when there is neither a token input nor an OIDC endpoint', async () => {
     const run = await runAction({
       inputs: { 'server-url': ledger.server.url, environment: 'no-permission' },
