@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { createApiKey } from './auth/api-keys.ts';
+import { checkInvariants, formatReport } from './check/invariants.ts';
 import { loadConfig } from './config.ts';
 import { openDatabase } from './db/connect.ts';
 import { applyMigrations } from './db/migrate.ts';
@@ -67,6 +68,25 @@ keys
     try {
       await applyMigrations(db);
       console.log(await createApiKey(db.prisma, parsed.data));
+    } finally {
+      await db.close();
+    }
+  });
+
+program
+  .command('check')
+  .description("check the ledger's invariants (read-only); exits 1 when one is broken")
+  .option('--deadline-minutes <minutes>', 'how long a deployment may stay active', '30')
+  .action(async (options: { deadlineMinutes: string }) => {
+    const config = loadConfig();
+    const db = await openDatabase({
+      databaseUrl: config.DATABASE_URL,
+      dataDir: config.DEPLOYLEDGER_DATA_DIR,
+    });
+    try {
+      const violations = await checkInvariants(db.prisma, Number(options.deadlineMinutes));
+      console.log(formatReport(violations));
+      process.exitCode = violations.length === 0 ? 0 : 1;
     } finally {
       await db.close();
     }

@@ -31,7 +31,14 @@ export async function claimDeliveries(
   maxAttempts: number,
 ): Promise<StoredDelivery[]> {
   const rows = await prisma.$queryRaw<
-    Array<{ delivery_id: string; event: string; action: string | null; payload: unknown; attempts: number }>
+    Array<{
+      delivery_id: string;
+      event: string;
+      action: string | null;
+      payload: unknown;
+      attempts: number;
+      received_at: Date;
+    }>
   >`
     UPDATE webhook_delivery SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = attempts + 1
     WHERE delivery_id IN (
@@ -40,7 +47,9 @@ export async function claimDeliveries(
       ORDER BY received_at
       LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
-    RETURNING delivery_id, event, action, payload, attempts`;
+    RETURNING delivery_id, event, action, payload, attempts, received_at`;
+  // RETURNING has no order: process in the order GitHub's deliveries arrived.
+  rows.sort((a, b) => a.received_at.getTime() - b.received_at.getTime());
   return rows.map((row) => ({
     deliveryId: row.delivery_id,
     event: row.event,

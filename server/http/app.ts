@@ -10,6 +10,7 @@ import type { SignatureVerifier } from '../webhooks/verify.ts';
 import type { TokenVerifier } from './auth.ts';
 import { deploymentRoutes } from './deployments.ts';
 import { healthRoutes } from './health.ts';
+import { openApiRoutes } from './openapi.ts';
 import { Problem, problemResponse } from './problem.ts';
 
 export interface AppDeps {
@@ -46,6 +47,7 @@ export function buildApp(deps: AppDeps) {
   );
 
   app.route('/', healthRoutes(deps.prisma, deps.metrics));
+  app.route('/', openApiRoutes());
   app.route('/v1/deployments', deploymentRoutes(deps));
   app.route(
     '/webhooks',

@@ -1,19 +1,13 @@
 import { z } from 'zod';
-import { parseState, type State } from '../ledger/index.ts';
+import { parseState, STATES, type State } from '../ledger/index.ts';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
-const state = z.string().transform((value, ctx): State => {
-  const parsed = parseState(value);
-  if (!parsed) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be one of pending, queued, in_progress (or running), success, failure, error, inactive',
-    });
-    return z.NEVER;
-  }
-  return parsed;
-});
+const state = z
+  .enum([...STATES, 'running'], {
+    error: 'must be one of pending, queued, in_progress (or running), success, failure, error, inactive',
+  })
+  .transform((value): State => parseState(value) ?? 'in_progress');
 
 export const repositorySchema = z
   .string()
@@ -52,4 +46,48 @@ export const listQuerySchema = z.object({
   state: state.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),
+});
+
+const timestamp = z.iso.datetime().nullable();
+
+/** The record as the API answers it (documentation of server/http/present.ts). */
+export const deploymentSchema = z.object({
+  id: z.uuid(),
+  repository: z.string(),
+  environment: z.string(),
+  key: z.string(),
+  sha: z.string(),
+  ref: z.string().nullable(),
+  state: z.enum(STATES),
+  run_id: z.number().int().nullable(),
+  run_attempt: z.number().int().nullable(),
+  github_deployment_id: z.number().int().nullable(),
+  k8s: z.object({ namespace: z.string(), name: z.string(), revision: z.string().nullable() }).nullable(),
+  environment_url: z.string().nullable(),
+  log_url: z.string().nullable(),
+  description: z.string().nullable(),
+  created_at: z.iso.datetime(),
+  started_at: timestamp,
+  deployed_at: timestamp,
+  completed_at: timestamp,
+  updated_at: z.iso.datetime(),
+});
+
+export const timelineEventSchema = z.object({
+  id: z.number().int(),
+  source: z.string(),
+  state: z.enum(STATES).nullable(),
+  applied: z.boolean(),
+  reason: z.string().nullable(),
+  detail: z.record(z.string(), z.unknown()),
+  occurred_at: z.iso.datetime(),
+  received_at: z.iso.datetime(),
+});
+
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
 });
