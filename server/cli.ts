@@ -6,6 +6,7 @@ import { openDatabase } from './db/connect.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { repositorySchema } from './http/schemas.ts';
 import { createLogger } from './log.ts';
+import { importCommand, type RepairFlags, repairCommand } from './repair/commands.ts';
 import { startServer } from './serve.ts';
 
 const program = new Command('deployledger').description('One true record per deployment');
@@ -90,6 +91,33 @@ program
     } finally {
       await db.close();
     }
+  });
+
+program
+  .command('repair')
+  .description('find duplicate and stuck records and print the plan; --apply carries it out')
+  .option('--apply', 'write the changes (default: dry run)')
+  .option(
+    '--window-seconds <seconds>',
+    'same repository, environment and sha within this many seconds = one deployment',
+    '300',
+  )
+  .option(
+    '--stuck-after-seconds <seconds>',
+    'active longer than this = stuck (default: DEPLOYLEDGER_STUCK_AFTER_SECONDS*)',
+  )
+  .action(async (flags: RepairFlags) => {
+    await repairCommand(loadConfig(), flags, (text) => console.log(text));
+  });
+
+program
+  .command('import <file>')
+  .description(
+    'import a deployment history (CSV or JSON lines: repository, environment, sha, status, created_at, deployed_at)',
+  )
+  .option('--window-seconds <seconds>', 'rows of one sha within this many seconds = one deployment', '300')
+  .action(async (file: string, flags: { windowSeconds: string }) => {
+    await importCommand(loadConfig(), file, flags, (text) => console.log(text));
   });
 
 program.parseAsync(process.argv).catch((error: Error) => {

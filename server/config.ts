@@ -51,6 +51,45 @@ const schema = z.object({
     .optional(),
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   DEPLOYLEDGER_GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
+  // Deployment protection rule: policies and freeze windows per environment, as JSON in the
+  // variable or in a JSON/YAML file (server/protection/config.ts checks them at start).
+  DEPLOYLEDGER_PROTECTION: z.string().optional(),
+  DEPLOYLEDGER_PROTECTION_FILE: z.string().optional(),
+  DEPLOYLEDGER_PROTECTION_INTERVAL_MS: z.coerce.number().int().min(100).default(5000),
+  // Where users reach this server: GitHub comments link to records under it.
+  DEPLOYLEDGER_PUBLIC_URL: z.url().optional(),
+  // The sweeper ends active records older than their deadline (from created_at) with `error`.
+  DEPLOYLEDGER_STUCK_AFTER_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(30 * 60),
+  DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT: z
+    .string()
+    .default('')
+    .transform((list, ctx) => parseEnvironmentSeconds(list, ctx)),
+  DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS: z.coerce.number().min(0).default(60),
+  // Metric sampling of records created with a metrics_endpoint (before and after success).
+  DEPLOYLEDGER_SAMPLING_INTERVAL_SECONDS: z.coerce.number().min(0).default(5),
+  DEPLOYLEDGER_SAMPLING_POST_COUNT: z.coerce.number().int().min(1).max(20).default(3),
+  DEPLOYLEDGER_SAMPLING_POST_WINDOW_SECONDS: z.coerce.number().positive().default(300),
+  DEPLOYLEDGER_SAMPLING_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
+  DEPLOYLEDGER_SAMPLING_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  DEPLOYLEDGER_SAMPLING_ALLOW_PRIVATE: z.stringbool().default(false),
+  // Dashboard: signed in with a project API key unless explicitly public. Sessions are signed
+  // with this secret; unset, a random one per process (sessions end at a restart).
+  DEPLOYLEDGER_DASHBOARD_PUBLIC: z.stringbool().default(false),
+  DEPLOYLEDGER_SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  // Optional link to a Kubernetes UI for a deployment's object: {namespace} and {name} are filled in.
+  DEPLOYLEDGER_DASHBOARD_K8S_URL: z
+    .string()
+    .includes('{name}', { message: 'must contain {name}' })
+    .optional(),
+  // DORA gauges on /metrics cover this trailing window.
+  DEPLOYLEDGER_DORA_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });
 
 export type Config = z.infer<typeof schema>;
@@ -67,6 +106,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('Invalid configuration — GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together');
   }
   return parsed.data;
+}
+
+/** "production=3600,staging=900" → { production: 3600, staging: 900 } (seconds per environment). */
+function parseEnvironmentSeconds(list: string, ctx: z.RefinementCtx): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const entry of list
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const match = /^(.+)=(\d+(?:\.\d+)?)$/.exec(entry);
+    if (!match?.[1] || !match[2] || Number(match[2]) <= 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${entry}" must be environment=seconds, e.g. production=3600`,
+      });
+      return z.NEVER;
+    }
+    result[match[1].trim()] = Number(match[2]);
+  }
+  return result;
 }
 
 /** How to authenticate to GitHub's API, if the sync to GitHub is enabled. */

@@ -2,20 +2,30 @@ import { type ServerType, serve } from '@hono/node-server';
 import { ApiKeyVerifier } from './auth/api-keys.ts';
 import { oidcVerifiers } from './auth/oidc.ts';
 import { type Config, githubAuth } from './config.ts';
+import { dashboardDeps } from './dashboard/index.ts';
+import { LiveHub } from './dashboard/live.ts';
 import { openDatabase } from './db/connect.ts';
 import { LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
+import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
 import { buildApp } from './http/app.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { startSweeper } from './jobs/sweeper.ts';
 import { startK8sWatcherIfConfigured } from './k8s/index.ts';
+import { isTerminal } from './ledger/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics } from './metrics.ts';
+import { loadProtectionConfig, setUpProtection } from './protection/index.ts';
+import { stuckPolicy } from './repair/stuck.ts';
+import { startCollector } from './sampling/collector.ts';
+import { samplingLimits, samplingPlan } from './sampling/settings.ts';
 import { SignatureVerifier } from './webhooks/verify.ts';
 
 /** Starts the server: database, migrations, HTTP. Resolves once it is listening. */
 export async function startServer(config: Config, logger: Logger) {
+  const protectionRules = loadProtectionConfig(config);
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DEPLOYLEDGER_DATA_DIR,
@@ -25,13 +35,20 @@ export async function startServer(config: Config, logger: Logger) {
   logger.info({ database: db.kind, applied }, 'database ready');
 
   const metrics = createMetrics();
+  registerDoraMetrics(metrics.registry, db.prisma, config.DEPLOYLEDGER_DORA_WINDOW_DAYS);
+  const live = new LiveHub();
   const auth = githubAuth(config);
   let kickOutbox = () => {};
+  let kickProtection = () => {};
+  let kickSampler = () => {};
   const store = new LedgerStore(db.prisma, {
     githubSync: auth !== null,
     observe: (signal, decision) => {
       metrics.recordDecision(signal, decision);
       kickOutbox();
+      live.publish(decision.record);
+      if (isTerminal(decision.record.state)) kickProtection();
+      if (decision.record.metricsEndpoint && decision.effects.length > 0) kickSampler();
       logger.info(
         {
           deployment_id: decision.record.id,
@@ -45,21 +62,52 @@ export async function startServer(config: Config, logger: Logger) {
       );
     },
   });
-  const deliveries = startDeliveryWorker({ prisma: db.prisma, store, logger });
+  const protection = setUpProtection(config, protectionRules, {
+    prisma: db.prisma,
+    store,
+    logger,
+    onDecided: () => kickOutbox(),
+  });
+  const deliveries = startDeliveryWorker({
+    prisma: db.prisma,
+    store,
+    logger,
+    protection: protection.receiver,
+  });
   const outbox = auth
     ? startOutboxWorker({
         prisma: db.prisma,
         store,
         github: createGithubApi(auth, config.GITHUB_API_URL),
+        protection: protection.reviewer,
         logger,
         retryBaseMs: config.DEPLOYLEDGER_GITHUB_RETRY_BASE_MS,
       })
     : null;
   if (outbox) kickOutbox = () => outbox.kick();
+  const protectionWorker = protection.start();
+  kickProtection = () => protectionWorker.kick();
+  const sweeper =
+    config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS > 0
+      ? startSweeper(
+          { prisma: db.prisma, store, logger, policy: stuckPolicy(config) },
+          config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS * 1000,
+        )
+      : null;
+  const sampler =
+    config.DEPLOYLEDGER_SAMPLING_INTERVAL_SECONDS > 0
+      ? startCollector(
+          { prisma: db.prisma, store, logger, plan: samplingPlan(config), limits: samplingLimits(config) },
+          config.DEPLOYLEDGER_SAMPLING_INTERVAL_SECONDS * 1000,
+        )
+      : null;
+  if (sampler) kickSampler = () => sampler.kick();
+  const apiKeys = new ApiKeyVerifier(db.prisma, config.DEPLOYLEDGER_API_KEYS);
   const app = buildApp({
     prisma: db.prisma,
     store,
-    verifiers: [new ApiKeyVerifier(db.prisma, config.DEPLOYLEDGER_API_KEYS), ...oidcVerifiers(config)],
+    verifiers: [apiKeys, ...oidcVerifiers(config)],
+    dashboard: dashboardDeps(config, { prisma: db.prisma, apiKeys, live, logger }),
     metrics,
     logger,
     bodyLimit: config.DEPLOYLEDGER_BODY_LIMIT,
@@ -79,9 +127,13 @@ export async function startServer(config: Config, logger: Logger) {
 
   async function stop() {
     await watcher?.stop();
+    live.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deliveries.stop();
+    await protectionWorker.stop();
     await outbox?.stop();
+    await sweeper?.stop();
+    await sampler?.stop();
     await db.close();
   }
   return { server, stop };

@@ -37,6 +37,14 @@ export interface SignalResult {
   reason: string | null;
 }
 
+/** The ledger bound to one environment's locked transaction; see LedgerStore.withEnvironment. */
+export interface EnvironmentLedger {
+  tx: Tx;
+  apply(id: string, signal: Signal): Promise<SignalResult | null>;
+  /** Opens a record in `request.state`; `signal` is its first timeline event. */
+  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): Promise<SignalResult>;
+}
+
 /** Told of every decision after its transaction commits (logs, metrics). */
 export type DecisionObserver = (signal: Signal, decision: Decision) => void;
 
@@ -156,13 +164,53 @@ export class LedgerStore {
     return results;
   }
 
+  /**
+   * Maintenance work (sweeper, repair, import) that must read, decide and move rows of one
+   * environment in a single transaction holding its lock. Every state change still goes through
+   * the core: `ledger.apply` decides a signal, `ledger.open` opens a record with a given
+   * `created_at` (a legacy row's). Other rows (timeline events, duplicates) may be moved with `tx`.
+   */
+  async withEnvironment<T>(
+    repository: string,
+    environment: string,
+    work: (ledger: EnvironmentLedger) => Promise<T>,
+  ): Promise<T> {
+    const observed: Array<[Signal, Decision]> = [];
+    const result = await this.prisma.$transaction(async (tx) => {
+      await lockEnvironment(tx, repository, environment);
+      return work({
+        tx,
+        apply: async (id, signal) => {
+          const fresh = await findById(tx, id);
+          return fresh ? this.applyInTx(tx, fresh, signal, new Date(), observed) : null;
+        },
+        open: async (request, source, signal, createdAt) => {
+          const now = new Date();
+          const decision = openRecord(request, randomUUID(), source, signal.at, now);
+          decision.record.createdAt = createdAt;
+          await tx.deployment.create({ data: toRow(decision.record) });
+          return this.persist(tx, decision.record, signal, decision, now, observed, false);
+        },
+      });
+    }, TX_OPTIONS);
+    for (const [s, decision] of observed) this.observe(s, decision);
+    return result;
+  }
+
   /** Remembers GitHub's id for a record's deployment; the first id stored wins. */
   async attachGithubDeployment(id: string, githubDeploymentId: number): Promise<DeploymentRecord | null> {
-    await this.prisma.deployment.updateMany({
-      where: { id, githubDeploymentId: null },
-      data: { githubDeploymentId: BigInt(githubDeploymentId) },
-    });
-    return findById(this.prisma, id);
+    const current = await findById(this.prisma, id);
+    if (!current) return null;
+    // Under the environment's lock: a signal applied at the same moment writes the whole row
+    // back from what it read, and would erase the id (the next job then created a second one).
+    return this.prisma.$transaction(async (tx) => {
+      await lockEnvironment(tx, current.repository, current.environment);
+      await tx.deployment.updateMany({
+        where: { id, githubDeploymentId: null },
+        data: { githubDeploymentId: BigInt(githubDeploymentId) },
+      });
+      return findById(tx, id);
+    }, TX_OPTIONS);
   }
 
   /** A timeline entry that is not a signal (an outbound call, a decision about the record). */

@@ -1,6 +1,6 @@
 import type { Prisma, PrismaClient } from './generated/client.ts';
 
-export type OutboxKind = 'github.create_deployment' | 'github.create_status';
+export type OutboxKind = 'github.create_deployment' | 'github.create_status' | 'github.review_protection';
 
 export interface OutboxJob {
   id: bigint;
@@ -13,7 +13,7 @@ export interface OutboxJob {
 /** Adds a job in the caller's transaction; a job with the same dedupe key is added once. */
 export async function enqueue(
   tx: Prisma.TransactionClient,
-  job: { deploymentId: string; kind: OutboxKind; payload: Record<string, unknown>; dedupeKey: string },
+  job: { deploymentId: string | null; kind: OutboxKind; payload: Record<string, unknown>; dedupeKey: string },
 ): Promise<void> {
   await tx.$executeRaw`
     INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
+import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
@@ -9,6 +10,7 @@ import { webhookRoutes } from '../webhooks/route.ts';
 import type { SignatureVerifier } from '../webhooks/verify.ts';
 import type { TokenVerifier } from './auth.ts';
 import { deploymentRoutes } from './deployments.ts';
+import { doraRoutes } from './dora.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
 import { Problem, problemResponse } from './problem.ts';
@@ -21,6 +23,7 @@ export interface AppDeps {
   logger: Logger;
   bodyLimit: number;
   webhooks: { verifier: SignatureVerifier; onStored: () => void };
+  dashboard?: DashboardDeps;
 }
 
 /** The HTTP surface: one sub-app per resource, one error boundary. */
@@ -49,6 +52,11 @@ export function buildApp(deps: AppDeps) {
   app.route('/', healthRoutes(deps.prisma, deps.metrics));
   app.route('/', openApiRoutes());
   app.route('/v1/deployments', deploymentRoutes(deps));
+  app.route('/v1/dora', doraRoutes(deps));
+  if (deps.dashboard) {
+    app.route('/dashboard', dashboardRoutes(deps.dashboard));
+    app.get('/', (c) => c.redirect('/dashboard'));
+  }
   app.route(
     '/webhooks',
     webhookRoutes({ ...deps, ...deps.webhooks, bodyLimit: Math.max(deps.bodyLimit, 1024 * 1024) }),

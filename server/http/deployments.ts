@@ -3,6 +3,7 @@ import { findById, findByKey, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
 import type { DeploymentRecord, NewDeployment } from '../ledger/index.ts';
+import { readMetricComparison } from '../sampling/compare.ts';
 import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { fingerprint, parseIdempotencyKey } from './idempotency-key.ts';
@@ -61,7 +62,12 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
       where: { deploymentId: record.id },
       orderBy: { id: 'asc' },
     });
-    return c.json({ ...presentDeployment(record), events: events.map(presentEvent) });
+    const metrics = await readMetricComparison(prisma, record.id, record.metricsEndpoint);
+    return c.json({
+      ...presentDeployment(record),
+      events: events.map(presentEvent),
+      ...(metrics ? { metrics } : {}),
+    });
   });
 
   app.post('/:id/status', async (c) => {
@@ -125,6 +131,7 @@ function toNewDeployment(body: CreateDeploymentBody, key: string): NewDeployment
     metricsEndpoint: body.metrics_endpoint ?? null,
     k8s: body.k8s ?? null,
     fingerprint: fingerprint(body),
+    commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
   };
 }

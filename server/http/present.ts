@@ -17,6 +17,7 @@ export function presentDeployment(record: DeploymentRecord) {
     environment_url: record.environmentUrl,
     log_url: record.logUrl,
     description: record.description,
+    commit_at: iso(record.commitAt ?? null),
     created_at: iso(record.createdAt),
     started_at: iso(record.startedAt),
     deployed_at: iso(record.deployedAt),

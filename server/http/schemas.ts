@@ -28,6 +28,7 @@ export const createDeploymentSchema = z.strictObject({
   metrics_endpoint: url.optional(),
   k8s: z.strictObject({ namespace: z.string().min(1).max(253), name: z.string().min(1).max(253) }).optional(),
   supersede: z.boolean().optional(),
+  commit_at: z.iso.datetime({ offset: true }).optional(),
 });
 export type CreateDeploymentBody = z.infer<typeof createDeploymentSchema>;
 
@@ -66,6 +67,7 @@ export const deploymentSchema = z.object({
   environment_url: z.string().nullable(),
   log_url: z.string().nullable(),
   description: z.string().nullable(),
+  commit_at: z.iso.datetime().nullable(),
   created_at: z.iso.datetime(),
   started_at: timestamp,
   deployed_at: timestamp,

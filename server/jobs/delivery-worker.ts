@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { Problem } from '../http/problem.ts';
 import type { Logger } from '../log.ts';
-import { receive } from '../webhooks/receive.ts';
+import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
 import { backoff, Poller } from './poller.ts';
 
 const BATCH = 20;
@@ -12,7 +12,7 @@ const MAX_ATTEMPTS = 10;
 
 /** Processes stored GitHub deliveries; safe with several replicas (claims are leased rows). */
 export function startDeliveryWorker(
-  deps: { prisma: PrismaClient; store: LedgerStore; logger: Logger },
+  deps: { prisma: PrismaClient; store: LedgerStore; logger: Logger; protection?: ProtectionReceiver },
   intervalMs = 2000,
 ) {
   const { prisma, store, logger } = deps;
@@ -22,7 +22,7 @@ export function startDeliveryWorker(
       for (const delivery of deliveries) {
         const log = logger.child({ delivery_id: delivery.deliveryId, event: delivery.event });
         try {
-          const outcome = await receive(store, delivery);
+          const outcome = await receive(store, delivery, deps.protection);
           await finishDelivery(prisma, delivery.deliveryId);
           for (const id of outcome.deploymentIds) log.info({ deployment_id: id }, 'delivery applied');
           if (outcome.ignored) log.info({ ignored: outcome.ignored }, 'delivery ignored');

@@ -5,7 +5,9 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { claimJobs, completeJob, type OutboxJob, releaseJobs, retryJob } from '../db/outbox.ts';
 import type { GithubApi } from '../github/client.ts';
+import type { ProtectionReviewer } from '../github/protection.ts';
 import type { Logger } from '../log.ts';
+import { REVIEW_KIND, reviewRecordId, runProtectionReview } from '../protection/review-job.ts';
 import { runGithubJob } from './github-sync.ts';
 import { backoff, Poller } from './poller.ts';
 
@@ -17,6 +19,8 @@ export interface OutboxWorkerDeps {
   prisma: PrismaClient;
   store: LedgerStore;
   github: GithubApi;
+  /** Answers deployment protection rule requests (github.review_protection jobs). */
+  protection?: ProtectionReviewer;
   logger: Logger;
   retryBaseMs?: number;
 }
@@ -45,12 +49,15 @@ export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
 async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
   const log = deps.logger.child({ deployment_id: job.deploymentId, job_id: Number(job.id), kind: job.kind });
   const record = job.deploymentId ? await findById(deps.prisma, job.deploymentId) : null;
-  if (!record) {
+  const isReview = job.kind === REVIEW_KIND;
+  if (!record && !isReview) {
     await completeJob(deps.prisma, job.id);
     return;
   }
+  const noteOn = record?.id ?? (isReview ? reviewRecordId(job) : null);
   try {
-    await runGithubJob(job, record, deps.github, deps.store);
+    if (isReview) await runProtectionReview(job, deps.protection, deps.store);
+    else if (record) await runGithubJob(job, record, deps.github, deps.store);
     await completeJob(deps.prisma, job.id);
     log.info({ attempts: job.attempts }, 'github call done');
   } catch (error) {
@@ -59,7 +66,8 @@ async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
     if (retryAt === null || job.attempts >= MAX_ATTEMPTS) {
       await completeJob(deps.prisma, job.id);
       await retryJob(deps.prisma, job.id, message, new Date());
-      await deps.store.note(record.id, 'github', 'github_call_failed', { kind: job.kind, error: message });
+      if (noteOn)
+        await deps.store.note(noteOn, 'github', 'github_call_failed', { kind: job.kind, error: message });
       log.error({ error: message, attempts: job.attempts }, 'github call failed for good');
       return;
     }

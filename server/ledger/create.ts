@@ -19,6 +19,8 @@ export interface NewDeployment {
   k8s: { namespace: string; name: string } | null;
   /** Hash of the request body, to tell a replay from a different request with the same key. */
   fingerprint: string | null;
+  /** When the deployed commit was made, if the producer knows. */
+  commitAt?: Date | null;
 }
 
 export type CreatePlan =
@@ -96,6 +98,7 @@ export function openRecord(
     description: null,
     metricsEndpoint: request.metricsEndpoint,
     fingerprint: request.fingerprint,
+    commitAt: request.commitAt ?? null,
     createdAt: now,
     startedAt: null,
     deployedAt: null,

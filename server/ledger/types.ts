@@ -24,6 +24,8 @@ export interface DeploymentRecord {
   description: string | null;
   metricsEndpoint: string | null;
   fingerprint: string | null;
+  /** When the deployed commit was made (for lead time); null when no producer said. */
+  commitAt?: Date | null;
   createdAt: Date;
   startedAt: Date | null;
   deployedAt: Date | null;

@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { Hono } from 'hono';
+
+const read = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+
+const ASSETS: Record<string, { body: string; type: string }> = {
+  'style.css': { body: read('style.css'), type: 'text/css; charset=utf-8' },
+  'live.js': { body: read('live.js'), type: 'text/javascript; charset=utf-8' },
+};
+
+/** The dashboard's only stylesheet and script, served from this process (works air-gapped). */
+export function assetRoutes() {
+  const app = new Hono();
+  app.get('/:name', (c) => {
+    const asset = ASSETS[c.req.param('name')];
+    if (!asset) return c.notFound();
+    return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=300' });
+  });
+  return app;
+}

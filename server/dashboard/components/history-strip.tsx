@@ -1,0 +1,34 @@
+import type { StripMark } from '../queries.ts';
+
+const WIDTH = 900;
+const HEIGHT = 24;
+
+/** The last `days` days of an environment: one mark per deployment at its time, coloured by outcome. */
+export function HistoryStrip({ marks, since, until }: { marks: StripMark[]; since: Date; until: Date }) {
+  const span = until.getTime() - since.getTime();
+  return (
+    <svg
+      class="strip"
+      viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      preserveAspectRatio="none"
+      role="img"
+      aria-label={`${marks.length} deployments in the last 90 days`}
+    >
+      <rect x="0" y="0" width={WIDTH} height={HEIGHT} class="strip-bg" />
+      {marks.map((mark) => (
+        <a href={`/dashboard/deployments/${mark.id}`}>
+          <rect
+            x={Math.min(WIDTH - 3, ((mark.createdAt.getTime() - since.getTime()) / span) * WIDTH)}
+            y="2"
+            width="3"
+            height={HEIGHT - 4}
+            class={`mark state-${mark.state}`}
+            data-state={mark.state}
+          >
+            <title>{`${mark.state} · ${mark.createdAt.toISOString()}`}</title>
+          </rect>
+        </a>
+      ))}
+    </svg>
+  );
+}

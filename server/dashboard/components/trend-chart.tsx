@@ -1,0 +1,54 @@
+const WIDTH = 300;
+const HEIGHT = 80;
+const PAD = 4;
+
+export interface TrendChartProps {
+  label: string;
+  /** One value per bucket, oldest first; null where the bucket has no data. */
+  values: Array<number | null>;
+  kind: 'bars' | 'line';
+  /** Shown as the chart's accessible description, e.g. the bucket width. */
+  caption: string;
+}
+
+/** A small inline SVG drawn on the server: bars for counts, a line with dots for medians and rates. */
+export function TrendChart({ label, values, kind, caption }: TrendChartProps) {
+  const max = Math.max(0, ...values.map((v) => v ?? 0));
+  const step = values.length > 0 ? (WIDTH - 2 * PAD) / values.length : 0;
+  const y = (value: number) => HEIGHT - PAD - (max > 0 ? (value / max) * (HEIGHT - 2 * PAD) : 0);
+  const x = (index: number) => PAD + index * step + step / 2;
+  const points = values.flatMap((value, index) => (value === null ? [] : [[x(index), y(value)] as const]));
+  return (
+    <figure class="trend">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-label={`${label}: ${caption}`}
+        preserveAspectRatio="none"
+      >
+        <line x1={PAD} y1={HEIGHT - PAD} x2={WIDTH - PAD} y2={HEIGHT - PAD} class="axis" />
+        {kind === 'bars'
+          ? values.map((value, index) =>
+              value ? (
+                <rect
+                  x={PAD + index * step + step * 0.15}
+                  y={y(value)}
+                  width={Math.max(1, step * 0.7)}
+                  height={HEIGHT - PAD - y(value)}
+                  class="bar"
+                >
+                  <title>{String(value)}</title>
+                </rect>
+              ) : null,
+            )
+          : [
+              points.length > 1 ? (
+                <polyline points={points.map(([px, py]) => `${px},${py}`).join(' ')} class="line" />
+              ) : null,
+              ...points.map(([px, py]) => <circle cx={px} cy={py} r="2.5" class="dot" />),
+            ]}
+      </svg>
+      <figcaption>{caption}</figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,160 @@
+import type { DoraReport } from '../../dora/compute.ts';
+import { BandBadge } from '../components/state-badge.tsx';
+import { TrendChart } from '../components/trend-chart.tsx';
+import { duration, percent, perDay, timestamp } from '../format.ts';
+import { historyPath } from './environments.tsx';
+
+export const WINDOW_CHOICES = [7, 30, 90, 180] as const;
+
+function Figure(props: {
+  id: string;
+  title: string;
+  value: string;
+  /** The unformatted figure (seconds, ratio or per day), for scripts and tests. */
+  raw: number | null;
+  band: string | null;
+  note: string;
+  children: unknown;
+}) {
+  return (
+    <article class="figure" data-figure={props.id}>
+      <h3>{props.title}</h3>
+      <p class="value" data-raw={props.raw === null ? '' : String(props.raw)}>
+        {props.value}
+      </p>
+      <p>
+        <BandBadge band={props.band} /> <span class="note">{props.note}</span>
+      </p>
+      {props.children}
+    </article>
+  );
+}
+
+function bucketName(report: DoraReport): string {
+  const first = report.trend[0];
+  if (!first) return '';
+  const days = Math.round((first.end.getTime() - first.start.getTime()) / 86_400_000);
+  return days === 1 ? 'per day' : `per ${days} days`;
+}
+
+export function DoraReportSection({ report }: { report: DoraReport }) {
+  const per = bucketName(report);
+  return (
+    <section class="dora" data-dora={`${report.repository}/${report.environment}`}>
+      <h2>
+        <a href={historyPath(report)}>
+          {report.repository} · {report.environment}
+        </a>
+      </h2>
+      <div class="figures">
+        <Figure
+          id="deployment-frequency"
+          title="Deployment frequency"
+          value={perDay(report.deploymentsPerDay)}
+          raw={report.deploymentsPerDay}
+          band={report.frequencyBand}
+          note={`${report.deployments} successful deployments`}
+        >
+          <TrendChart
+            label="Deployments"
+            kind="bars"
+            values={report.trend.map((p) => p.deployments)}
+            caption={`successful deployments ${per}`}
+          />
+        </Figure>
+        <Figure
+          id="lead-time"
+          title="Lead time for changes"
+          value={duration(report.leadTimeSeconds)}
+          raw={report.leadTimeSeconds}
+          band={report.leadTimeBand}
+          note={`median of ${report.leadTimeSamples} with a commit time`}
+        >
+          <TrendChart
+            label="Lead time"
+            kind="line"
+            values={report.trend.map((p) => p.leadTimeSeconds)}
+            caption={`median lead time ${per}`}
+          />
+        </Figure>
+        <Figure
+          id="change-failure-rate"
+          title="Change failure rate"
+          value={percent(report.changeFailureRate)}
+          raw={report.changeFailureRate}
+          band={report.changeFailureBand}
+          note={`${report.failures} failed of ${report.deployments + report.failures} finished`}
+        >
+          <TrendChart
+            label="Change failure rate"
+            kind="line"
+            values={report.trend.map((p) => p.changeFailureRate)}
+            caption={`failure rate ${per}`}
+          />
+        </Figure>
+        <Figure
+          id="time-to-restore"
+          title="Time to restore"
+          value={duration(report.timeToRestoreSeconds)}
+          raw={report.timeToRestoreSeconds}
+          band={report.restoreBand}
+          note={`median of ${report.restored} restored; ${report.incidents - report.restored} not yet restored`}
+        >
+          <TrendChart
+            label="Time to restore"
+            kind="line"
+            values={report.trend.map((p) => p.timeToRestoreSeconds)}
+            caption={`median time to restore ${per}`}
+          />
+        </Figure>
+      </div>
+    </section>
+  );
+}
+
+export function DoraPage(props: {
+  reports: DoraReport[];
+  repositories: string[];
+  repository: string | undefined;
+  days: number;
+  since: Date;
+  until: Date;
+}) {
+  return (
+    <>
+      <h1>DORA</h1>
+      <form method="get" action="/dashboard/dora" class="filters">
+        <label>
+          Repository{' '}
+          <select name="repository">
+            <option value="">All</option>
+            {props.repositories.map((repository) => (
+              <option value={repository} selected={repository === props.repository}>
+                {repository}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Window{' '}
+          <select name="days">
+            {WINDOW_CHOICES.map((days) => (
+              <option value={String(days)} selected={days === props.days}>
+                {`last ${days} days`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit">Show</button>
+      </form>
+      <p class="window">
+        {timestamp(props.since)} → {timestamp(props.until)}
+      </p>
+      {props.reports.length === 0 ? (
+        <p class="empty">No deployments yet.</p>
+      ) : (
+        props.reports.map((report) => <DoraReportSection report={report} />)
+      )}
+    </>
+  );
+}

@@ -1,0 +1,75 @@
+import { Prisma, type PrismaClient } from '../db/generated/client.ts';
+import { toRecord } from '../db/records.ts';
+import type { DeploymentRecord, State } from '../ledger/index.ts';
+import { isActive } from '../ledger/index.ts';
+
+/** Read-only queries behind the dashboard pages. */
+
+function inScope(repositories: string[] | null): Prisma.Sql {
+  return repositories ? Prisma.sql`AND d.repository IN (${Prisma.join(repositories)})` : Prisma.empty;
+}
+
+/**
+ * Per (repository, environment): its active deployment, else its latest one. Active
+ * environments first, then by repository and environment.
+ */
+export async function currentPerEnvironment(
+  prisma: PrismaClient,
+  repositories: string[] | null,
+): Promise<DeploymentRecord[]> {
+  if (repositories?.length === 0) return [];
+  const ids = await prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT DISTINCT ON (d.repository, d.environment) d.id
+    FROM deployment d
+    WHERE true ${inScope(repositories)}
+    ORDER BY d.repository, d.environment,
+             (d.state IN ('pending', 'queued', 'in_progress')) DESC, d.created_at DESC, d.id DESC`;
+  const rows = await prisma.deployment.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
+  return rows
+    .map(toRecord)
+    .sort(
+      (a, b) =>
+        Number(isActive(b.state)) - Number(isActive(a.state)) ||
+        a.repository.localeCompare(b.repository) ||
+        a.environment.localeCompare(b.environment),
+    );
+}
+
+/** Repositories that have deployments and the viewer may see, for the filter. */
+export async function visibleRepositories(
+  prisma: PrismaClient,
+  repositories: string[] | null,
+): Promise<string[]> {
+  if (repositories) return [...repositories].sort();
+  const rows = await prisma.$queryRaw<Array<{ repository: string }>>`
+    SELECT DISTINCT d.repository FROM deployment d ORDER BY d.repository`;
+  return rows.map((row) => row.repository);
+}
+
+export interface StripMark {
+  id: string;
+  state: State;
+  createdAt: Date;
+}
+
+const STRIP_LIMIT = 5000;
+
+/** Every deployment of an environment since `since`, oldest first (capped). */
+export async function stripMarks(
+  prisma: PrismaClient,
+  repository: string,
+  environment: string,
+  since: Date,
+): Promise<StripMark[]> {
+  const rows = await prisma.deployment.findMany({
+    where: { repository, environment, createdAt: { gte: since } },
+    select: { id: true, state: true, createdAt: true },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: STRIP_LIMIT,
+  });
+  return rows.reverse().map((row) => ({ id: row.id, state: row.state as State, createdAt: row.createdAt }));
+}
+
+export async function timeline(prisma: PrismaClient, deploymentId: string) {
+  return prisma.deploymentEvent.findMany({ where: { deploymentId }, orderBy: { id: 'asc' } });
+}

@@ -1,0 +1,278 @@
+import { Hono } from 'hono';
+import { html } from 'hono/html';
+import type { Child } from 'hono/jsx';
+import { secureHeaders } from 'hono/secure-headers';
+import { streamSSE } from 'hono/streaming';
+import { findById, listDeployments } from '../db/deployments.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
+import { computeDora } from '../dora/compute.ts';
+import { bucketFor } from '../dora/window.ts';
+import type { TokenVerifier } from '../http/auth.ts';
+import { decodeCursor, encodeCursor } from '../http/cursor.ts';
+import { parseState } from '../ledger/index.ts';
+import { assetRoutes } from './assets.ts';
+import { Layout } from './components/layout.tsx';
+import type { LinkOptions } from './links.ts';
+import type { LiveHub } from './live.ts';
+import { DeploymentDetail, DeploymentPage } from './pages/deployment.tsx';
+import { DoraPage, WINDOW_CHOICES } from './pages/dora.tsx';
+import { EnvironmentsPage, EnvironmentsTable } from './pages/environments.tsx';
+import { HistoryPage } from './pages/history.tsx';
+import { SignInPage } from './pages/sign-in.tsx';
+import { currentPerEnvironment, stripMarks, timeline, visibleRepositories } from './queries.ts';
+import type { Sessions } from './session.ts';
+import { canSee, type Viewer } from './viewer.ts';
+
+export interface DashboardDeps {
+  prisma: PrismaClient;
+  /** Verifies the project API key typed into the sign-in form. */
+  apiKeys: TokenVerifier;
+  sessions: Sessions;
+  /** DEPLOYLEDGER_DASHBOARD_PUBLIC: everyone sees every repository, no sign-in. */
+  public: boolean;
+  live: LiveHub;
+  links: LinkOptions;
+}
+
+type Env = { Variables: { viewer: Viewer } };
+
+const DAY_MS = 86_400_000;
+const PAGE_SIZE = 25;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function page(viewer: Viewer | null, title: string, body: Child, nav?: 'environments' | 'dora') {
+  return html`<!doctype html>${(
+    <Layout title={title} viewer={viewer} {...(nav ? { nav } : {})}>
+      {body}
+    </Layout>
+  )}`;
+}
+
+/** Only a path inside the dashboard may be the target after signing in (no open redirect). */
+function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/dashboard(\/|\?|$)/.test(next) && !next.startsWith('//')
+    ? next
+    : '/dashboard';
+}
+
+/** Server-rendered, read-only pages over the ledger, behind a sign-in unless made public. */
+export function dashboardRoutes(deps: DashboardDeps) {
+  const { prisma, sessions, live, links } = deps;
+  const app = new Hono<Env>();
+
+  app.use(
+    '*',
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    }),
+  );
+  app.route('/assets', assetRoutes());
+
+  app.get('/sign-in', async (c) => {
+    if (deps.public) return c.redirect('/dashboard');
+    return c.html(page(null, 'Sign in', <SignInPage next={safeNext(c.req.query('next'))} />));
+  });
+  app.post('/sign-in', async (c) => {
+    const form = await c.req.parseBody();
+    const next = safeNext(form.next);
+    const key = typeof form.key === 'string' ? form.key.trim() : '';
+    const principal = key ? await deps.apiKeys.verify(key) : null;
+    if (!principal || principal.kind !== 'api_key') {
+      const error =
+        'That is not a valid project API key. Create one with `deployledger keys create <owner/repo>`.';
+      return c.html(page(null, 'Sign in', <SignInPage next={next} error={error} />), 401);
+    }
+    await sessions.start(c, principal.repositories);
+    return c.redirect(next, 303);
+  });
+  app.post('/sign-out', (c) => {
+    sessions.end(c);
+    return c.redirect('/dashboard/sign-in', 303);
+  });
+
+  // Everything below needs a viewer: a session, or the explicit public setting.
+  app.use('*', async (c, next) => {
+    const viewer: Viewer | null = deps.public
+      ? { repositories: null, signedIn: false }
+      : await sessions.read(c);
+    if (!viewer) {
+      if (c.req.method === 'GET' && !/^\/dashboard\/(fragments|live)\b/.test(c.req.path)) {
+        const url = new URL(c.req.url);
+        return c.redirect(`/dashboard/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`);
+      }
+      return c.text('Sign in first: /dashboard/sign-in', 401);
+    }
+    c.set('viewer', viewer);
+    return next();
+  });
+
+  const notFoundPage = (viewer: Viewer, what: string) =>
+    page(viewer, 'Not found', <p class="empty">{`${what} does not exist, or this key cannot see it.`}</p>);
+
+  const environments = async (viewer: Viewer, repository: string | undefined) => {
+    const scope = repository ? (canSee(viewer, repository) ? [repository] : []) : viewer.repositories;
+    return currentPerEnvironment(prisma, scope);
+  };
+
+  app.get('/', async (c) => {
+    const viewer = c.get('viewer');
+    const repository = c.req.query('repository') || undefined;
+    const [records, repositories] = await Promise.all([
+      environments(viewer, repository),
+      visibleRepositories(prisma, viewer.repositories),
+    ]);
+    return c.html(
+      page(
+        viewer,
+        'Environments',
+        <EnvironmentsPage
+          records={records}
+          links={links}
+          repositories={repositories}
+          repository={repository}
+        />,
+        'environments',
+      ),
+    );
+  });
+  app.get('/fragments/environments', async (c) => {
+    const records = await environments(c.get('viewer'), c.req.query('repository') || undefined);
+    return c.html(<EnvironmentsTable records={records} links={links} />);
+  });
+
+  app.get('/environments/:owner/:repo/:environment', async (c) => {
+    const viewer = c.get('viewer');
+    const { owner, repo, environment } = c.req.param();
+    const repository = `${owner}/${repo}`;
+    if (!canSee(viewer, repository)) return c.html(notFoundPage(viewer, `${repository}`), 404);
+    const state = parseState(c.req.query('state') ?? '') ?? undefined;
+    const cursorText = c.req.query('cursor');
+    const cursor = cursorText ? decodeCursor(cursorText) : undefined;
+    const until = new Date();
+    const stripSince = new Date(until.getTime() - 90 * DAY_MS);
+    const [rows, marks] = await Promise.all([
+      listDeployments(prisma, {
+        repositories: [repository],
+        environment,
+        state,
+        limit: PAGE_SIZE + 1,
+        cursor,
+      }),
+      stripMarks(prisma, repository, environment, stripSince),
+    ]);
+    const records = rows.slice(0, PAGE_SIZE);
+    const last = records.at(-1);
+    return c.html(
+      page(
+        viewer,
+        `${repository} · ${environment}`,
+        <HistoryPage
+          repository={repository}
+          environment={environment}
+          state={state}
+          records={records}
+          nextCursor={rows.length > PAGE_SIZE && last ? encodeCursor(last) : null}
+          marks={marks}
+          stripSince={stripSince}
+          stripUntil={until}
+          links={links}
+          path={c.req.path}
+        />,
+        'environments',
+      ),
+    );
+  });
+
+  const readable = async (viewer: Viewer, id: string) => {
+    const record = UUID.test(id) ? await findById(prisma, id) : null;
+    return record && canSee(viewer, record.repository) ? record : null;
+  };
+
+  app.get('/deployments/:id', async (c) => {
+    const viewer = c.get('viewer');
+    const record = await readable(viewer, c.req.param('id'));
+    if (!record) return c.html(notFoundPage(viewer, 'This deployment'), 404);
+    const events = await timeline(prisma, record.id);
+    return c.html(
+      page(
+        viewer,
+        `Deployment ${record.key}`,
+        <DeploymentPage record={record} events={events} links={links} />,
+      ),
+    );
+  });
+  app.get('/fragments/deployments/:id', async (c) => {
+    const record = await readable(c.get('viewer'), c.req.param('id'));
+    if (!record) return c.text('Not found', 404);
+    return c.html(
+      <DeploymentDetail record={record} events={await timeline(prisma, record.id)} links={links} />,
+    );
+  });
+
+  app.get('/dora', async (c) => {
+    const viewer = c.get('viewer');
+    const repository = c.req.query('repository') || undefined;
+    const environment = c.req.query('environment') || undefined;
+    const chosen = Number(c.req.query('days'));
+    const days = (WINDOW_CHOICES as readonly number[]).includes(chosen) ? chosen : 30;
+    const until = new Date();
+    const since = new Date(until.getTime() - days * DAY_MS);
+    const scope = repository ? (canSee(viewer, repository) ? [repository] : []) : viewer.repositories;
+    const [reports, repositories] = await Promise.all([
+      computeDora(
+        prisma,
+        { repositories: scope, environment },
+        { since, until, bucketMs: bucketFor(until.getTime() - since.getTime()) },
+      ),
+      visibleRepositories(prisma, viewer.repositories),
+    ]);
+    return c.html(
+      page(
+        viewer,
+        'DORA',
+        <DoraPage
+          reports={reports}
+          repositories={repositories}
+          repository={repository}
+          days={days}
+          since={since}
+          until={until}
+        />,
+        'dora',
+      ),
+    );
+  });
+
+  // Server-Sent Events: "something you can see changed"; the page then fetches its fragment.
+  app.get('/live', (c) => {
+    const viewer = c.get('viewer');
+    return streamSSE(c, async (stream) => {
+      const unsubscribe = live.subscribe((change) => {
+        if (canSee(viewer, change.repository))
+          void stream.writeSSE({ event: 'change', data: JSON.stringify(change) }).catch(() => {});
+      });
+      stream.onAbort(unsubscribe);
+      await stream.writeSSE({ event: 'ready', data: '' });
+      while (!stream.aborted && !stream.closed) {
+        const stopped = await Promise.race([
+          live.closed.then(() => true),
+          stream.sleep(25_000).then(() => false),
+        ]);
+        if (stopped) break;
+        await stream.write(': keep-alive\n\n');
+      }
+      unsubscribe();
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,10 @@
+/** Whose eyes a dashboard request is for: the repositories a signed-in key may read, or all. */
+export interface Viewer {
+  /** null: the dashboard is public and shows every repository. */
+  repositories: string[] | null;
+  signedIn: boolean;
+}
+
+export function canSee(viewer: Viewer, repository: string): boolean {
+  return viewer.repositories === null || viewer.repositories.includes(repository);
+}

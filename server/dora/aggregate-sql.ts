@@ -1,0 +1,117 @@
+import { Prisma, type PrismaClient } from '../db/generated/client.ts';
+
+export interface Scope {
+  /** null: every repository (public dashboard, Prometheus). */
+  repositories: string[] | null;
+  environment?: string | undefined;
+}
+
+/** One row per (repository, environment, bucket), plus a total row per environment (bucket null). */
+export interface AggregateRow {
+  repository: string;
+  environment: string;
+  bucket: number | null;
+  deployments: number;
+  failures: number;
+  lead_samples: number;
+  lead_median: number | null;
+  incidents: number;
+  restored: number;
+  restore_median: number | null;
+}
+
+function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
+  const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
+  const parts: Prisma.Sql[] = [];
+  if (scope.repositories)
+    parts.push(Prisma.sql`AND ${column('repository')} IN (${Prisma.join(scope.repositories)})`);
+  if (scope.environment) parts.push(Prisma.sql`AND ${column('environment')} = ${scope.environment}`);
+  return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
+}
+
+/**
+ * The four DORA figures, aggregated in the database for a window [since, until):
+ * - successes: deployments whose `deployed_at` falls in the window; lead time = deployed_at − commit_at;
+ * - failures: deployments that ended `failure` or `error`, by `completed_at`;
+ * - incidents: failures that start a run of failures on their environment (no other failure since
+ *   the last success), each restored by the environment's first success after it.
+ * Each figure is also bucketed by `bucketMs` from `since`, for the trend.
+ */
+export async function aggregateDora(
+  prisma: PrismaClient,
+  scope: Scope,
+  window: { since: Date; until: Date; bucketMs: number },
+): Promise<AggregateRow[]> {
+  if (scope.repositories?.length === 0) return [];
+  const since = Prisma.sql`${window.since.toISOString()}::timestamptz`;
+  const until = Prisma.sql`${window.until.toISOString()}::timestamptz`;
+  const bucketSeconds = window.bucketMs / 1000;
+  return prisma.$queryRaw<AggregateRow[]>`
+    WITH successes AS (
+      SELECT d.repository, d.environment, d.deployed_at AS at,
+             GREATEST(0, EXTRACT(EPOCH FROM (d.deployed_at - d.commit_at)))::float8 AS lead_seconds
+      FROM deployment d
+      WHERE d.deployed_at >= ${since} AND d.deployed_at < ${until} ${scopeFilter('d', scope)}
+    ),
+    failures AS (
+      SELECT d.id, d.repository, d.environment, d.completed_at AS at
+      FROM deployment d
+      WHERE d.state IN ('failure', 'error') AND d.deployed_at IS NULL
+        AND d.completed_at >= ${since} AND d.completed_at < ${until} ${scopeFilter('d', scope)}
+    ),
+    incidents AS (
+      SELECT f.repository, f.environment, f.at,
+             (SELECT min(s.deployed_at) FROM deployment s
+              WHERE s.repository = f.repository AND s.environment = f.environment AND s.deployed_at > f.at
+             ) AS restored_at
+      FROM failures f
+      WHERE NOT EXISTS (
+        SELECT 1 FROM deployment p
+        WHERE p.repository = f.repository AND p.environment = f.environment
+          AND p.state IN ('failure', 'error') AND p.deployed_at IS NULL
+          AND (p.completed_at < f.at OR (p.completed_at = f.at AND p.id < f.id))
+          AND p.completed_at > COALESCE(
+            (SELECT max(s.deployed_at) FROM deployment s
+             WHERE s.repository = f.repository AND s.environment = f.environment AND s.deployed_at <= f.at),
+            '-infinity'::timestamptz)
+      )
+    ),
+    events AS (
+      SELECT repository, environment, at, 'success' AS kind, lead_seconds, NULL::float8 AS restore_seconds
+        FROM successes
+      UNION ALL
+      SELECT repository, environment, at, 'failure', NULL, NULL FROM failures
+      UNION ALL
+      SELECT repository, environment, at, 'incident', NULL,
+             EXTRACT(EPOCH FROM (restored_at - at))::float8
+        FROM incidents
+    ),
+    bucketed AS (
+      SELECT *, floor(EXTRACT(EPOCH FROM (at - ${since})) / ${bucketSeconds}::float8)::int AS bucket
+      FROM events
+    )
+    SELECT repository, environment,
+           CASE WHEN GROUPING(bucket) = 1 THEN NULL ELSE bucket END AS bucket,
+           (count(*) FILTER (WHERE kind = 'success'))::int AS deployments,
+           (count(*) FILTER (WHERE kind = 'failure'))::int AS failures,
+           count(lead_seconds)::int AS lead_samples,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_seconds) AS lead_median,
+           (count(*) FILTER (WHERE kind = 'incident'))::int AS incidents,
+           count(restore_seconds)::int AS restored,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY restore_seconds) AS restore_median
+    FROM bucketed
+    GROUP BY GROUPING SETS ((repository, environment, bucket), (repository, environment))
+    ORDER BY repository, environment, bucket NULLS FIRST`;
+}
+
+/** Every (repository, environment) in scope that has ever had a deployment. */
+export async function knownEnvironments(
+  prisma: PrismaClient,
+  scope: Scope,
+): Promise<Array<{ repository: string; environment: string }>> {
+  if (scope.repositories?.length === 0) return [];
+  return prisma.$queryRaw`
+    SELECT DISTINCT d.repository, d.environment FROM deployment d
+    WHERE true ${scopeFilter('d', scope)}
+    ORDER BY d.repository, d.environment`;
+}

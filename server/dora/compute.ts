@@ -1,0 +1,122 @@
+import type { PrismaClient } from '../db/generated/client.ts';
+import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from './aggregate-sql.ts';
+import { type Band, changeFailureBand, frequencyBand, leadTimeBand, restoreBand } from './bands.ts';
+import { type DoraWindow, windowDays } from './window.ts';
+
+export interface DoraFigures {
+  deployments: number;
+  deploymentsPerDay: number;
+  frequencyBand: Band | null;
+  leadTimeSeconds: number | null;
+  leadTimeSamples: number;
+  leadTimeBand: Band | null;
+  failures: number;
+  changeFailureRate: number | null;
+  changeFailureBand: Band | null;
+  incidents: number;
+  restored: number;
+  timeToRestoreSeconds: number | null;
+  restoreBand: Band | null;
+}
+
+export interface TrendPoint {
+  start: Date;
+  end: Date;
+  deployments: number;
+  failures: number;
+  changeFailureRate: number | null;
+  leadTimeSeconds: number | null;
+  timeToRestoreSeconds: number | null;
+}
+
+export interface DoraReport extends DoraFigures {
+  repository: string;
+  environment: string;
+  since: Date;
+  until: Date;
+  trend: TrendPoint[];
+}
+
+const EMPTY: Omit<AggregateRow, 'repository' | 'environment' | 'bucket'> = {
+  deployments: 0,
+  failures: 0,
+  lead_samples: 0,
+  lead_median: null,
+  incidents: 0,
+  restored: 0,
+  restore_median: null,
+};
+
+/** The four figures of one window, from its aggregate row. */
+export function figuresOf(row: typeof EMPTY, days: number): DoraFigures {
+  const finished = row.deployments + row.failures;
+  const rate = finished > 0 ? row.failures / finished : null;
+  const perDay = days > 0 ? row.deployments / days : 0;
+  return {
+    deployments: row.deployments,
+    deploymentsPerDay: perDay,
+    frequencyBand: frequencyBand(perDay, row.deployments),
+    leadTimeSeconds: row.lead_median,
+    leadTimeSamples: row.lead_samples,
+    leadTimeBand: leadTimeBand(row.lead_median),
+    failures: row.failures,
+    changeFailureRate: rate,
+    changeFailureBand: changeFailureBand(rate),
+    incidents: row.incidents,
+    restored: row.restored,
+    timeToRestoreSeconds: row.restore_median,
+    restoreBand: restoreBand(row.restore_median),
+  };
+}
+
+/**
+ * DORA figures per (repository, environment) in scope over the window, with the trend. An
+ * environment with deployments only outside the window is reported with zeros.
+ */
+export async function computeDora(
+  prisma: PrismaClient,
+  scope: Scope,
+  window: DoraWindow,
+): Promise<DoraReport[]> {
+  const [rows, environments] = await Promise.all([
+    aggregateDora(prisma, scope, window),
+    knownEnvironments(prisma, scope),
+  ]);
+  // An environment asked for by name is reported even before its first deployment.
+  if (scope.environment && scope.repositories) {
+    for (const repository of scope.repositories) {
+      const environment = scope.environment;
+      if (!environments.some((e) => e.repository === repository && e.environment === environment))
+        environments.push({ repository, environment });
+    }
+  }
+  const bucketCount = Math.ceil((window.until.getTime() - window.since.getTime()) / window.bucketMs);
+  return environments.map(({ repository, environment }) => {
+    const mine = rows.filter((row) => row.repository === repository && row.environment === environment);
+    const total = mine.find((row) => row.bucket === null) ?? EMPTY;
+    const trend: TrendPoint[] = [];
+    for (let bucket = 0; bucket < bucketCount; bucket++) {
+      const start = new Date(window.since.getTime() + bucket * window.bucketMs);
+      const end = new Date(Math.min(start.getTime() + window.bucketMs, window.until.getTime()));
+      const row = mine.find((r) => r.bucket === bucket) ?? EMPTY;
+      const finished = row.deployments + row.failures;
+      trend.push({
+        start,
+        end,
+        deployments: row.deployments,
+        failures: row.failures,
+        changeFailureRate: finished > 0 ? row.failures / finished : null,
+        leadTimeSeconds: row.lead_median,
+        timeToRestoreSeconds: row.restore_median,
+      });
+    }
+    return {
+      repository,
+      environment,
+      since: window.since,
+      until: window.until,
+      ...figuresOf(total, windowDays(window)),
+      trend,
+    };
+  });
+}

@@ -1,0 +1,169 @@
+import { isUniqueViolation } from '../db/errors.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
+import type { LedgerStore } from '../db/ledger-store.ts';
+import { enqueue } from '../db/outbox.ts';
+import type { Logger } from '../log.ts';
+import type { Comments } from './comments.ts';
+import { type ProtectionConfig, protectionFor } from './config.ts';
+import { evaluateRelease, evaluateRequest, type Outcome } from './evaluate.ts';
+import {
+  decideHeld,
+  findReleasable,
+  findRequestByDelivery,
+  type HeldRequest,
+  holdFor,
+  insertRequest,
+  type ProtectionRequestInput,
+  type Verdict,
+} from './requests.ts';
+import { findRecord, readSituation } from './situation.ts';
+
+const DELIVERY_INDEX = 'protection_request_delivery_id_key';
+
+export interface ProtectionGateDeps {
+  prisma: PrismaClient;
+  store: LedgerStore;
+  config: ProtectionConfig;
+  comments: Comments;
+  logger: Logger;
+  /** Told when a decision was queued for GitHub, so the outbox sends it at once. */
+  onDecided: () => void;
+}
+
+/**
+ * Deployledger as a deployment protection rule: decides each request GitHub sends, holds it in
+ * the database while the environment has an active deployment, and queues every decision for
+ * GitHub in the outbox in the same transaction that records it — so it is sent once, by one
+ * replica, even after a restart.
+ */
+export class ProtectionGate {
+  constructor(private readonly deps: ProtectionGateDeps) {}
+
+  async request(input: ProtectionRequestInput): Promise<{ deploymentIds: string[]; ignored?: string }> {
+    const { prisma, config, comments } = this.deps;
+    if (await findRequestByDelivery(prisma, input.deliveryId)) {
+      return { deploymentIds: [], ignored: 'protection request already handled' };
+    }
+    const situation = {
+      environment: input.environment,
+      protection: protectionFor(config, input.environment),
+      ...(await readSituation(prisma, input)),
+    };
+    const outcome = evaluateRequest(situation, input.requestedAt, comments);
+    try {
+      await prisma.$transaction(async (tx) => {
+        if (outcome.kind === 'hold') {
+          await insertRequest(tx, input, {
+            held: { waitingFor: outcome.waitingFor.id, deadline: outcome.deadline },
+          });
+          return;
+        }
+        const verdict = verdictOf(outcome);
+        await insertRequest(tx, input, { verdict });
+        await enqueueReview(tx, input, verdict, outcome.concerns?.id ?? null);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, DELIVERY_INDEX)) {
+        return { deploymentIds: [], ignored: 'protection request already handled' };
+      }
+      throw error;
+    }
+    return { deploymentIds: await this.record(input, outcome) };
+  }
+
+  /** Decides the held requests that can be decided now; the number looked at. */
+  async releaseDue(limit = 50): Promise<number> {
+    const held = await findReleasable(this.deps.prisma, limit);
+    for (const request of held) await this.release(request);
+    return held.length;
+  }
+
+  private async release(request: HeldRequest): Promise<void> {
+    const { prisma, config, comments } = this.deps;
+    const outcome = evaluateRelease(
+      {
+        environment: request.environment,
+        protection: protectionFor(config, request.environment),
+        ...(await readSituation(prisma, request)),
+        waitedFor: await findRecord(prisma, request.waitingFor),
+        heldSince: request.createdAt,
+        deadline: request.deadline,
+      },
+      new Date(),
+      comments,
+    );
+    if (outcome.kind === 'hold') {
+      if (outcome.waitingFor.id === request.waitingFor) return;
+      const moved = await prisma.$transaction((tx) => holdFor(tx, request.id, outcome.waitingFor.id));
+      if (moved) await this.record(request, outcome);
+      return;
+    }
+    const verdict = verdictOf(outcome);
+    const won = await prisma.$transaction(async (tx) => {
+      if (!(await decideHeld(tx, request.id, verdict))) return false;
+      await enqueueReview(tx, request, verdict, outcome.concerns?.id ?? null);
+      return true;
+    });
+    if (won) await this.record(request, outcome);
+  }
+
+  /** Puts the outcome on the timeline of the record it concerns, and in the log. */
+  private async record(request: ProtectionRequestInput, outcome: Outcome): Promise<string[]> {
+    const concerns = outcome.kind === 'hold' ? outcome.waitingFor : outcome.concerns;
+    const reason = outcome.kind === 'hold' ? 'waiting' : outcome.reason;
+    const event = { hold: 'protection_held', approve: 'protection_approved', reject: 'protection_rejected' }[
+      outcome.kind
+    ];
+    const detail = {
+      environment: request.environment,
+      run_id: request.runId,
+      github_deployment_id: request.githubDeploymentId,
+      rule: reason,
+      comment: outcome.comment,
+    };
+    if (concerns) await this.deps.store.note(concerns.id, 'protection', event, detail);
+    if (outcome.kind !== 'hold') this.deps.onDecided();
+    this.deps.logger.info(
+      {
+        deployment_id: concerns?.id ?? null,
+        repository: request.repository,
+        delivery_id: request.deliveryId,
+        ...detail,
+      },
+      event.replace('_', ' '),
+    );
+    return concerns ? [concerns.id] : [];
+  }
+}
+
+function verdictOf(outcome: Exclude<Outcome, { kind: 'hold' }>): Verdict {
+  return {
+    decision: outcome.kind === 'approve' ? 'approved' : 'rejected',
+    reason: outcome.reason,
+    comment: outcome.comment,
+  };
+}
+
+async function enqueueReview(
+  tx: Parameters<typeof enqueue>[0],
+  request: ProtectionRequestInput,
+  verdict: Verdict,
+  recordId: string | null,
+) {
+  // Not tied to the record in the outbox: a review must not queue behind that record's own
+  // GitHub calls. The record is named in the payload for the timeline.
+  await enqueue(tx, {
+    deploymentId: null,
+    kind: 'github.review_protection',
+    dedupeKey: `protection:${request.deliveryId}`,
+    payload: {
+      record_id: recordId,
+      repository: request.repository,
+      environment: request.environment,
+      callback_url: request.callbackUrl,
+      installation_id: request.installationId,
+      state: verdict.decision,
+      comment: verdict.comment,
+    },
+  });
+}

@@ -1,0 +1,84 @@
+import type { Config } from '../config.ts';
+import { openDatabase } from '../db/connect.ts';
+import { LedgerStore } from '../db/ledger-store.ts';
+import { applyMigrations } from '../db/migrate.ts';
+import { readLegacyRows } from './legacy-rows.ts';
+import { runImport } from './run-import.ts';
+import { runRepair } from './run-repair.ts';
+import { stuckPolicy } from './stuck.ts';
+import { renderPlan } from './table.ts';
+
+export interface RepairFlags {
+  apply?: boolean;
+  windowSeconds: string;
+  stuckAfterSeconds?: string;
+}
+
+/** Parses a CLI number of seconds, naming the flag when it is not one. */
+export function seconds(value: string, flag: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0)
+    throw new Error(`${flag} must be a number of seconds, got "${value}"`);
+  return parsed;
+}
+
+async function withLedger<T>(
+  config: Config,
+  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DEPLOYLEDGER_DATA_DIR });
+  try {
+    await applyMigrations(db);
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+/** `deployledger repair [--apply]`: prints the plan; with --apply carries it out. */
+export async function repairCommand(config: Config, flags: RepairFlags, print: (text: string) => void) {
+  const policy = stuckPolicy(config);
+  if (flags.stuckAfterSeconds !== undefined) {
+    policy.defaultSeconds = seconds(flags.stuckAfterSeconds, '--stuck-after-seconds');
+    policy.byEnvironment = {};
+  }
+  await withLedger(config, async (db) => {
+    const store = new LedgerStore(db.prisma);
+    const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
+    const outcome = await runRepair(db.prisma, store, { windowMs, policy, apply: flags.apply === true });
+    const { plan } = outcome;
+    if (plan.merges.length === 0 && plan.resolves.length === 0) {
+      print('Nothing to repair: no duplicate records, no stuck records.');
+      return;
+    }
+    print(renderPlan(plan));
+    print(
+      flags.apply
+        ? `Applied: ${outcome.merged} group(s) merged, ${outcome.resolved} stuck record(s) ended.`
+        : 'Dry run: nothing was changed. Run again with --apply to carry out this plan.',
+    );
+  });
+}
+
+/** `deployledger import <file>`: a legacy history (CSV or JSON lines) into the ledger. */
+export async function importCommand(
+  config: Config,
+  file: string,
+  flags: { windowSeconds: string },
+  print: (text: string) => void,
+) {
+  const rows = readLegacyRows(file);
+  await withLedger(config, async (db) => {
+    const store = new LedgerStore(db.prisma);
+    const outcome = await runImport(store, rows, seconds(flags.windowSeconds, '--window-seconds') * 1000);
+    print(
+      `Read ${outcome.rows} row(s): ${outcome.deployments} deployment(s) after removing duplicates; ` +
+        `${outcome.imported} imported, ${outcome.alreadyImported} already in the ledger.`,
+    );
+    if (outcome.imported > 0) {
+      print(
+        "Records still active past their deadline are ended by the server's sweeper, or now by `deployledger repair --apply`.",
+      );
+    }
+  });
+}

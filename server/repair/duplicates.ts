@@ -1,0 +1,61 @@
+/** What grouping needs to know of a record or a legacy row. */
+export interface Groupable {
+  id: string;
+  repository: string;
+  environment: string;
+  sha: string;
+  runId: number | null;
+  runAttempt: number | null;
+  createdAt: Date;
+}
+
+/**
+ * Rows that describe one deployment: same repository, environment and sha created within
+ * `windowMs` of each other (chained: each within the window of the previous), or same
+ * repository, environment and workflow run attempt. Each group is sorted oldest first, so its
+ * first member is the survivor (the best-known created_at); ties are broken by id. Groups of one
+ * are left out.
+ */
+export function findDuplicateGroups<T extends Groupable>(rows: T[], windowMs: number): T[][] {
+  return groupRows(rows, windowMs).filter((group) => group.length > 1);
+}
+
+/** Every group, single rows included, oldest group first. */
+export function groupRows<T extends Groupable>(rows: T[], windowMs: number): T[][] {
+  const sorted = [...rows].sort(byAge);
+  const parent = new Map<string, string>(sorted.map((row) => [row.id, row.id]));
+  const root = (id: string): string => {
+    let current = id;
+    while (parent.get(current) !== current) current = parent.get(current) ?? current;
+    return current;
+  };
+  const union = (a: string, b: string) => {
+    const [ra, rb] = [root(a), root(b)];
+    if (ra !== rb) parent.set(rb, ra);
+  };
+
+  const lastBySha = new Map<string, T>();
+  const firstByRun = new Map<string, T>();
+  for (const row of sorted) {
+    const scope = `${row.repository}\n${row.environment}`;
+    const shaKey = `${scope}\n${row.sha.toLowerCase()}`;
+    const previous = lastBySha.get(shaKey);
+    if (previous && row.createdAt.getTime() - previous.createdAt.getTime() <= windowMs)
+      union(previous.id, row.id);
+    lastBySha.set(shaKey, row);
+    if (row.runId !== null && row.runAttempt !== null) {
+      const runKey = `${scope}\n${row.runId}-${row.runAttempt}`;
+      const first = firstByRun.get(runKey);
+      if (first) union(first.id, row.id);
+      else firstByRun.set(runKey, row);
+    }
+  }
+
+  const groups = new Map<string, T[]>();
+  for (const row of sorted) groups.set(root(row.id), [...(groups.get(root(row.id)) ?? []), row]);
+  return [...groups.values()];
+}
+
+export function byAge(a: Groupable, b: Groupable): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}

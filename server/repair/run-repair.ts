@@ -1,0 +1,51 @@
+import type { PrismaClient } from '../db/generated/client.ts';
+import type { LedgerStore } from '../db/ledger-store.ts';
+import { toRecord } from '../db/records.ts';
+import { mergeGroup } from './merge.ts';
+import { isEmpty, planRepair, type RepairPlan } from './plan.ts';
+import { isStuck, type StuckPolicy, timedOutSignal } from './stuck.ts';
+
+export interface RepairOptions {
+  windowMs: number;
+  policy: StuckPolicy;
+  apply: boolean;
+}
+
+export interface RepairOutcome {
+  plan: RepairPlan;
+  merged: number;
+  resolved: number;
+}
+
+/**
+ * Plans the repair and, with `apply`, carries it out: each merge in one transaction under its
+ * environment's lock, then each stuck record ended through the core (source `repair`). Running
+ * it again finds nothing: the duplicates are gone and nothing is left active past its deadline.
+ */
+export async function runRepair(prisma: PrismaClient, store: LedgerStore, options: RepairOptions) {
+  const plan = await planRepair(prisma, {
+    windowMs: options.windowMs,
+    policy: options.policy,
+    now: new Date(),
+  });
+  const outcome: RepairOutcome = { plan, merged: 0, resolved: 0 };
+  if (!options.apply || isEmpty(plan)) return outcome;
+
+  for (const step of plan.merges) {
+    const duplicateIds = step.duplicates.map((duplicate) => duplicate.id);
+    const done = await store.withEnvironment(step.survivor.repository, step.survivor.environment, (ledger) =>
+      mergeGroup(ledger, step.survivor.id, duplicateIds),
+    );
+    if (done) outcome.merged += 1;
+  }
+  for (const { record } of plan.resolves) {
+    const result = await store.withEnvironment(record.repository, record.environment, async (ledger) => {
+      const row = await ledger.tx.deployment.findUnique({ where: { id: record.id } });
+      const fresh = row ? toRecord(row) : null;
+      if (!fresh || !isStuck(options.policy, fresh, new Date())) return null;
+      return ledger.apply(fresh.id, timedOutSignal('repair', options.policy, fresh, new Date()));
+    });
+    if (result?.applied) outcome.resolved += 1;
+  }
+  return outcome;
+}

@@ -1,0 +1,55 @@
+import type { Config } from '../config.ts';
+import {
+  ACTIVE_STATES,
+  type DeploymentRecord,
+  isActive,
+  type Signal,
+  type SignalSource,
+} from '../ledger/index.ts';
+
+/** How long a record may stay active, measured from its created_at, before it counts as stuck. */
+export interface StuckPolicy {
+  defaultSeconds: number;
+  byEnvironment: Record<string, number>;
+}
+
+export function stuckPolicy(config: Config): StuckPolicy {
+  return {
+    defaultSeconds: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS,
+    byEnvironment: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT,
+  };
+}
+
+export function stuckAfterMs(policy: StuckPolicy, environment: string): number {
+  return (policy.byEnvironment[environment] ?? policy.defaultSeconds) * 1000;
+}
+
+/**
+ * Active and created longer ago than its environment's deadline. created_at, not started_at:
+ * a record stuck in `pending` or `queued` never got a started_at, and created_at is always set.
+ */
+export function isStuck(policy: StuckPolicy, record: DeploymentRecord, now: Date): boolean {
+  return (
+    isActive(record.state) &&
+    now.getTime() - record.createdAt.getTime() > stuckAfterMs(policy, record.environment)
+  );
+}
+
+/** The signal that ends a stuck record; the core ignores it if a producer resolved it first. */
+export function timedOutSignal(
+  source: SignalSource,
+  policy: StuckPolicy,
+  record: DeploymentRecord,
+  at: Date,
+): Signal {
+  return {
+    source,
+    state: 'error',
+    at,
+    reason: 'timed_out',
+    description: `No final status within ${stuckAfterMs(policy, record.environment) / 1000} s of its creation`,
+    detail: { stuck_after_seconds: stuckAfterMs(policy, record.environment) / 1000, state_was: record.state },
+  };
+}
+
+export const ACTIVE = [...ACTIVE_STATES];

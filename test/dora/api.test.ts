@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient } from '../helpers/api.ts';
+import { expectedFigures, type SeededDeployment, seedShopHistory } from '../helpers/dora-history.ts';
+import { type RunningServer, startServer } from '../helpers/server.ts';
+
+const SHOP_KEY = 'test-key-dora-api-shop-0123456789';
+const OTHER_KEY = 'test-key-dora-api-other-0123456789';
+const DAY = 24 * 3600_000;
+
+// The embedded default database (no DATABASE_URL), as `npm start` runs it out of the box.
+describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
+  let server: RunningServer;
+  let seeded: SeededDeployment[];
+  const now = new Date();
+
+  beforeAll(async () => {
+    server = await startServer({
+      DEPLOYLEDGER_API_KEYS: `acme/shop=${SHOP_KEY},acme/other=${OTHER_KEY}`,
+      DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS: '0',
+    });
+    seeded = await seedShopHistory(apiClient(server.url, SHOP_KEY), now);
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('answers the figures the seeded history implies for a window given with an offset', async () => {
+    const since = new Date(now.getTime() - 7 * DAY);
+    const until = now;
+    // The same instants written in UTC+05:30.
+    const local = (date: Date) =>
+      new Date(date.getTime() + 5.5 * 3600_000).toISOString().replace('Z', '+05:30');
+    const query = new URLSearchParams({
+      repository: 'acme/shop',
+      environment: 'production',
+      since: local(since),
+      until: local(until),
+    });
+    const response = await apiClient(server.url, SHOP_KEY).call('GET', `/v1/dora?${query}`);
+    expect(response.status).toBe(200);
+    expect(response.body.since).toBe(since.toISOString());
+    const expected = expectedFigures(seeded, 'production', since, until);
+    const [production] = response.body.environments;
+    expect(response.body.environments).toHaveLength(1);
+    expect(production).toMatchObject({
+      repository: 'acme/shop',
+      environment: 'production',
+      deployment_frequency: { deployments: 3 },
+      lead_time_for_changes: { median_seconds: expected.leadTimeSeconds, samples: 3, band: 'high' },
+      change_failure_rate: { rate: expected.changeFailureRate, failed: 1, finished: 4, band: 'high' },
+      time_to_restore: {
+        median_seconds: expected.timeToRestoreSeconds,
+        incidents: 1,
+        restored: 1,
+        unrestored: 0,
+        band: 'high',
+      },
+    });
+    expect(production.deployment_frequency.per_day).toBeCloseTo(expected.perDay, 9);
+    expect(production.deployment_frequency.band).toBe('high'); // 3 in 7 days
+    expect(production.trend).toHaveLength(7);
+    expect(production.trend.reduce((sum: number, p: { deployments: number }) => sum + p.deployments, 0)).toBe(
+      3,
+    );
+  });
+
+  it('lists every environment of the token’s repositories and refuses another repository', async () => {
+    const all = await apiClient(server.url, SHOP_KEY).call('GET', '/v1/dora');
+    expect(all.body.environments.map((e: { environment: string }) => e.environment)).toEqual([
+      'production',
+      'qa',
+      'staging',
+    ]);
+    const other = apiClient(server.url, OTHER_KEY);
+    expect((await other.call('GET', '/v1/dora?repository=acme/shop')).status).toBe(403);
+    expect((await other.call('GET', '/v1/dora')).body.environments).toEqual([]);
+    expect((await apiClient(server.url, 'wrong').call('GET', '/v1/dora')).status).toBe(401);
+    const bad = await other.call('GET', '/v1/dora?since=2026-03-02T00:00:00Z&until=2026-03-01T00:00:00Z');
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain('since must be before until');
+  });
+
+  it('exports the figures as Prometheus gauges per repository and environment', async () => {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const gauge = (name: string) =>
+      Number(
+        new RegExp(`^${name}\\{repository="acme/shop",environment="production"\\} (\\S+)$`, 'm').exec(
+          text,
+        )?.[1],
+      );
+    const expected = expectedFigures(seeded, 'production', new Date(now.getTime() - 30 * DAY), now);
+    expect(gauge('deployledger_dora_deployments_per_day')).toBeCloseTo(expected.perDay, 4);
+    expect(gauge('deployledger_dora_lead_time_seconds')).toBe(expected.leadTimeSeconds);
+    expect(gauge('deployledger_dora_change_failure_ratio')).toBe(expected.changeFailureRate);
+    expect(gauge('deployledger_dora_time_to_restore_seconds')).toBe(expected.timeToRestoreSeconds);
+    // qa's failure is not restored yet: no restore gauge rather than a made-up value.
+    expect(text).not.toMatch(
+      /deployledger_dora_time_to_restore_seconds\{repository="acme\/shop",environment="qa"\}/,
+    );
+  });
+});

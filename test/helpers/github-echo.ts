@@ -1,0 +1,96 @@
+import { delivery, sample } from './deliveries.ts';
+import type { startGithubApi } from './github-api.ts';
+import type { Deliverer } from './redelivery.ts';
+
+type GithubApi = Awaited<ReturnType<typeof startGithubApi>>;
+// biome-ignore lint/suspicious/noExplicitAny: GitHub payloads are open-ended JSON
+type Payload = Record<string, any>;
+
+export interface EchoTiming {
+  delayMs: number;
+  /** Extra sends of the same delivery id (GitHub's "Redeliver"). */
+  redeliveries: number;
+}
+
+/** GitHub's `deployment` delivery for a deployment the stand-in holds (from GitHub's sample). */
+export function deploymentDelivery(deployment: Payload) {
+  const payload = sample('deployment', (p) => !p.workflow_run);
+  Object.assign(payload.deployment, {
+    id: deployment.id,
+    sha: deployment.sha,
+    ref: deployment.ref,
+    environment: deployment.environment,
+    payload: deployment.payload,
+    description: deployment.description,
+    created_at: deployment.created_at,
+    updated_at: deployment.created_at,
+  });
+  payload.repository.full_name = deployment.repository;
+  return delivery('deployment', payload);
+}
+
+/** GitHub's `deployment_status` delivery for a status the stand-in holds. */
+export function deploymentStatusDelivery(deployment: Payload, status: Payload) {
+  const payload = sample('deployment_status', (p) => p.deployment_status.state === 'success');
+  payload.deployment = JSON.parse(deploymentDelivery(deployment).body).deployment;
+  Object.assign(payload.deployment_status, {
+    id: status.id,
+    state: status.state,
+    environment: deployment.environment,
+    environment_url: status.environment_url ?? '',
+    log_url: status.log_url ?? '',
+    target_url: status.log_url ?? '',
+    description: status.description ?? '',
+    created_at: status.created_at,
+    updated_at: status.created_at,
+  });
+  payload.repository.full_name = deployment.repository;
+  return delivery('deployment_status', payload);
+}
+
+/**
+ * Makes the GitHub stand-in behave like GitHub towards its webhook: every deployment and status
+ * our server creates there is delivered back (signed) after `timing(environment)`'s delay, and
+ * redelivered as often as it says.
+ */
+export function startGithubEcho(
+  github: GithubApi,
+  deliverer: Deliverer,
+  timing: (environment: string) => EchoTiming = () => ({ delayMs: 0, redeliveries: 0 }),
+) {
+  const echoed = new Set<unknown>();
+  const pending = new Set<Promise<void>>();
+  const errors: Error[] = [];
+  const schedule = (environment: string, build: () => ReturnType<typeof delivery>) => {
+    const { delayMs, redeliveries } = timing(environment);
+    const job = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
+      .then(() => deliverer.deliver(build(), redeliveries))
+      .catch((error: Error) => void errors.push(error))
+      .finally(() => pending.delete(job));
+    pending.add(job);
+  };
+  const timer = setInterval(() => {
+    for (const deployment of github.deployments) {
+      if (echoed.has(deployment)) continue;
+      echoed.add(deployment);
+      schedule(deployment.environment as string, () => deploymentDelivery(deployment));
+    }
+    for (const status of github.statuses) {
+      if (echoed.has(status)) continue;
+      const deployment = github.deployments.find((d) => d.id === status.deployment_id);
+      if (!deployment) continue;
+      echoed.add(status);
+      schedule(deployment.environment as string, () => deploymentStatusDelivery(deployment, status));
+    }
+  }, 50);
+  return {
+    errors,
+    /** Resolves once every echo scheduled so far has been delivered. */
+    async idle() {
+      while (pending.size > 0) await Promise.all([...pending]);
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

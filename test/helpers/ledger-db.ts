@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../server/db/connect.ts';
+import { LedgerStore } from '../../server/db/ledger-store.ts';
+import { applyMigrations } from '../../server/db/migrate.ts';
+import type { State } from '../../server/ledger/index.ts';
+import { createTestDatabase } from './postgres.ts';
+
+export type DatabaseKind = 'embedded' | 'postgresql';
+
+/**
+ * A migrated database in this process (no server), with the ledger's own store to write
+ * through: for testing queries over the ledger on both databases.
+ */
+export async function openLedgerDatabase(kind: DatabaseKind) {
+  const pg = kind === 'postgresql' ? await createTestDatabase() : null;
+  const dataDir = pg ? null : mkdtempSync(path.join(tmpdir(), 'deployledger-unit-'));
+  const db = await openDatabase({ databaseUrl: pg?.url, dataDir: dataDir ?? '', poolSize: 4 });
+  await applyMigrations(db);
+  const store = new LedgerStore(db.prisma);
+  return {
+    prisma: db.prisma,
+    store,
+    async close() {
+      await db.close();
+      await pg?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type LedgerDatabase = Awaited<ReturnType<typeof openLedgerDatabase>>;
+
+let counter = 0;
+
+/** One deployment through the store: started at `startedAt`, ended `outcome` at `at`. */
+export async function deployThrough(
+  store: LedgerStore,
+  options: {
+    repository?: string;
+    environment: string;
+    startedAt: string;
+    at: string;
+    outcome: Extract<State, 'success' | 'failure' | 'error'>;
+    commitAt?: string;
+  },
+) {
+  counter += 1;
+  const created = await store.create(
+    {
+      repository: options.repository ?? 'acme/dora',
+      environment: options.environment,
+      key: `unit-${counter}`,
+      sha: counter.toString(16).padStart(7, '0'),
+      ref: 'main',
+      state: 'in_progress',
+      runId: null,
+      runAttempt: null,
+      githubDeploymentId: null,
+      environmentUrl: null,
+      logUrl: null,
+      description: null,
+      metricsEndpoint: null,
+      k8s: null,
+      fingerprint: `unit-${counter}`,
+      commitAt: options.commitAt ? new Date(options.commitAt) : null,
+      supersede: false,
+    },
+    'action',
+    new Date(options.startedAt),
+  );
+  if (created.kind !== 'created') throw new Error(`could not seed a deployment: ${created.kind}`);
+  const ended = await store.apply(created.record.id, {
+    source: 'action',
+    state: options.outcome,
+    at: new Date(options.at),
+  });
+  if (!ended?.applied) throw new Error(`the ${options.outcome} signal was not applied`);
+  return ended.record;
+}
