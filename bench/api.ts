@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { type BenchContext, HEADERS, SHA } from './context.ts';
+import { CONNECTIONS, type Figure, load, loop, printTable, rss } from './measure.ts';
+
+export async function rawPgInsert(url: string): Promise<Figure> {
+  const pool = new pg.Pool({ connectionString: url, max: 16 });
+  await pool.query(
+    'CREATE TABLE IF NOT EXISTS bench_raw (repository text, environment text, key text, body jsonb, UNIQUE (repository, environment, key))',
+  );
+  const run = randomUUID().slice(0, 8);
+  const figure = await loop('raw pg INSERT … ON CONFLICT DO NOTHING', CONNECTIONS, async (i) => {
+    await pool.query('INSERT INTO bench_raw VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      'acme/shop',
+      `env-${run}-${i}`,
+      `${i}-1`,
+      JSON.stringify({ sha: SHA }),
+    ]);
+  });
+  await pool.end();
+  return figure;
+}
+
+export function bareHonoBaseline(url: string): Promise<Figure> {
+  return load(
+    'bare Hono route (baseline)',
+    url,
+    [{ method: 'POST', path: '/v1/deployments', headers: HEADERS, body: JSON.stringify({ sha: SHA }) }],
+    [201],
+  );
+}
+
+/** Issue 2: create and replay through the ledger API, next to the baselines. */
+export async function benchApi({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
+  const baseline = await bareHonoBaseline(bareHono);
+  const figures: Figure[] = [baseline, await rawPgInsert(databaseUrl)];
+  const run = randomUUID().slice(0, 8);
+  let n = 0;
+  figures.push(
+    await load(
+      'POST /v1/deployments, new key each',
+      server.url,
+      [
+        {
+          method: 'POST',
+          path: '/v1/deployments',
+          headers: HEADERS,
+          setupRequest: (req) => {
+            const i = n++;
+            return {
+              ...req,
+              headers: { ...HEADERS, 'idempotency-key': `${run}-${i}` },
+              body: JSON.stringify({
+                repository: 'acme/shop',
+                environment: `bench-${run}-${i}`,
+                sha: SHA,
+                state: 'in_progress',
+              }),
+            };
+          },
+        },
+      ],
+      [201],
+    ),
+  );
+  const replayBody = JSON.stringify({
+    repository: 'acme/shop',
+    environment: `bench-replay-${run}`,
+    sha: SHA,
+  });
+  figures.push(
+    await load(
+      'POST /v1/deployments, replay of one key',
+      server.url,
+      [
+        {
+          method: 'POST',
+          path: '/v1/deployments',
+          headers: { ...HEADERS, 'idempotency-key': `replay-${run}` },
+          body: replayBody,
+        },
+      ],
+      [200, 201],
+    ),
+  );
+  figures.push(await load('GET /healthz', server.url, [{ method: 'GET', path: '/healthz' }], [200]));
+  printTable('Ledger API on PostgreSQL', figures, baseline);
+  const memory = rss(server.process.pid ?? 0);
+  console.log(
+    `\nserver RSS after the run: ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`,
+  );
+}

@@ -1,0 +1,44 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { sample } from '../test/helpers/deliveries.ts';
+import { bareHonoBaseline, rawPgInsert } from './api.ts';
+import { type BenchContext, SECRET } from './context.ts';
+import { type Figure, load, printTable } from './measure.ts';
+
+/** Issue 4: signed deliveries received (verified, stored, acknowledged) per second. */
+export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
+  const baseline = await bareHonoBaseline(bareHono);
+  const figures: Figure[] = [baseline, await rawPgInsert(databaseUrl)];
+  const template = sample('deployment_status', (p) => p.deployment_status.state === 'success');
+  template.repository.full_name = 'acme/shop';
+  let n = 0;
+  figures.push(
+    await load(
+      'POST /webhooks/github, signed deployment_status',
+      server.url,
+      [
+        {
+          method: 'POST',
+          path: '/webhooks/github',
+          setupRequest: (req) => {
+            const i = n++;
+            template.deployment.id = 500_000 + i;
+            template.deployment.environment = `bench-${i % 50}`;
+            const body = JSON.stringify(template);
+            return {
+              ...req,
+              headers: {
+                'content-type': 'application/json',
+                'x-github-event': 'deployment_status',
+                'x-github-delivery': randomUUID(),
+                'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+              },
+              body,
+            };
+          },
+        },
+      ],
+      [202],
+    ),
+  );
+  printTable('GitHub deliveries on PostgreSQL', figures, baseline);
+}
