@@ -57,6 +57,7 @@ export async function startServer(config: Config, logger: Logger) {
           state: decision.record.state,
           applied: decision.applied,
           reason: decision.reason ?? signal.reason ?? null,
+          delivery_id: signal.detail?.delivery_id ?? null,
         },
         'signal decided',
       );

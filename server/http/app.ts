@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { routePath } from 'hono/route';
 import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
@@ -14,6 +13,7 @@ import { doraRoutes } from './dora.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
 import { Problem, problemResponse } from './problem.ts';
+import { requestLog } from './request-log.ts';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -30,15 +30,7 @@ export interface AppDeps {
 export function buildApp(deps: AppDeps) {
   const app = new Hono();
 
-  app.use('*', async (c, next) => {
-    const started = performance.now();
-    await next();
-    const route = routePath(c) || 'unmatched';
-    deps.metrics.httpRequests.observe(
-      { method: c.req.method, route, status: String(c.res.status) },
-      (performance.now() - started) / 1000,
-    );
-  });
+  app.use('*', requestLog(deps.logger, deps.metrics));
   app.use(
     '/v1/*',
     bodyLimit({

@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import { fingerprint, parseIdempotencyKey } from './idempotency-key.ts';
 import { presentDeployment, presentEvent } from './present.ts';
 import { notFound, Problem } from './problem.ts';
+import { noteDeployment } from './request-log.ts';
 import {
   type CreateDeploymentBody,
   createDeploymentSchema,
@@ -34,6 +35,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     assertRepository(principal, body.repository);
     assertRunMatchesToken(principal, key);
     const result = await store.create(toNewDeployment(body, key), 'action', new Date());
+    noteDeployment(c, 'record' in result ? result.record.id : result.active.id);
     return answerCreate(result, c.req.url);
   });
 
@@ -58,6 +60,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
 
   app.get('/:id', async (c) => {
     const record = await readable(c.req.param('id'), c.get('principal').repositories);
+    noteDeployment(c, record.id);
     const events = await prisma.deploymentEvent.findMany({
       where: { deploymentId: record.id },
       orderBy: { id: 'asc' },
@@ -73,6 +76,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   app.post('/:id/status', async (c) => {
     const record = await readable(c.req.param('id'), c.get('principal').repositories);
     assertRunMatchesToken(c.get('principal'), record.key);
+    noteDeployment(c, record.id);
     return applyStatus(record, await readJson(c, statusSchema));
   });
 
@@ -83,6 +87,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     assertRunMatchesToken(c.get('principal'), key);
     const record = await findByKey(prisma, repository, environment, key);
     if (!record) throw notFound(`No deployment of ${repository} to ${environment} has the key ${key}.`);
+    noteDeployment(c, record.id);
     return applyStatus(record, await readJson(c, statusSchema));
   });
 

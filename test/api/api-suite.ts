@@ -233,6 +233,31 @@ export function defineApiSuite(
       expect((await apiClient(server.url, OTHER_TOKEN).list({ repository: 'acme/shop' })).status).toBe(403);
     });
 
+    it('logs one JSON line per request and per decision, each naming the deployment', async () => {
+      const created = await api.create('1100-1', {
+        repository: 'acme/shop',
+        environment: newEnv(),
+        sha: SHA,
+      });
+      const lines = () =>
+        server.logs
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      // The server's stdout reaches this process a moment after the response does.
+      for (
+        let i = 0;
+        i < 50 && !lines().some((l) => l.msg === 'request' && l.deployment_id === created.body.id);
+        i++
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const request = lines().find((l) => l.msg === 'request' && l.deployment_id === created.body.id);
+      expect(request).toMatchObject({ method: 'POST', path: '/v1/deployments', status: 201, level: 'info' });
+      expect(request?.request_id).toEqual(created.headers.get('x-request-id'));
+      const decided = lines().find((l) => l.msg === 'signal decided' && l.deployment_id === created.body.id);
+      expect(decided).toMatchObject({ source: 'action', state: 'pending', applied: true });
+    });
+
     it('serves /healthz, /readyz and Prometheus /metrics', async () => {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const ready = await fetch(`${server.url}/readyz`);

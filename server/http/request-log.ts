@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
+import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
+
+// Keyed by the raw Request, which every sub-app of one request shares.
+const deploymentOf = new WeakMap<Request, string>();
+
+/** Names the deployment a request concerned, for its log line. */
+export function noteDeployment(c: Context, id: string): void {
+  deploymentOf.set(c.req.raw, id);
+}
+
+/**
+ * One JSON line per request (method, route, status, duration, request id, and the deployment
+ * id or GitHub delivery id it concerned), and the request-duration histogram.
+ */
+export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {
+  return async (c, next) => {
+    const started = performance.now();
+    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    await next();
+    c.res.headers.set('x-request-id', requestId);
+    const seconds = (performance.now() - started) / 1000;
+    const route = routePath(c) || 'unmatched';
+    metrics.httpRequests.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    logger.info(
+      {
+        request_id: requestId,
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        duration_ms: Math.round(seconds * 1000),
+        deployment_id: deploymentOf.get(c.req.raw) ?? null,
+        delivery_id: c.req.header('x-github-delivery') ?? null,
+      },
+      'request',
+    );
+  };
+}
