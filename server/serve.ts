@@ -10,6 +10,7 @@ import { applyMigrations } from './db/migrate.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
 import { buildApp } from './http/app.ts';
+import { trackInFlight } from './http/in-flight.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { startSweeper } from './jobs/sweeper.ts';
@@ -118,8 +119,9 @@ export async function startServer(config: Config, logger: Logger) {
     },
   });
 
+  const requests = trackInFlight(app.fetch);
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
+    const s = serve({ fetch: requests.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
       logger.info({ port: info.port, address: info.address }, 'listening');
       resolve(s);
     });
@@ -130,6 +132,7 @@ export async function startServer(config: Config, logger: Logger) {
     await watcher?.stop();
     live.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await requests.idle();
     await deliveries.stop();
     await protectionWorker.stop();
     await outbox?.stop();

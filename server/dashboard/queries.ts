@@ -18,12 +18,32 @@ export async function currentPerEnvironment(
   repositories: string[] | null,
 ): Promise<DeploymentRecord[]> {
   if (repositories?.length === 0) return [];
+  // A skip scan over the (repository, environment, created_at) index finds each environment
+  // without reading its history; then each one's active record (partial unique index) or
+  // latest. The work grows with the number of environments, not of deployments.
   const ids = await prisma.$queryRaw<Array<{ id: string }>>`
-    SELECT DISTINCT ON (d.repository, d.environment) d.id
-    FROM deployment d
-    WHERE true ${inScope(repositories)}
-    ORDER BY d.repository, d.environment,
-             (d.state IN ('pending', 'queued', 'in_progress')) DESC, d.created_at DESC, d.id DESC`;
+    WITH RECURSIVE envs AS (
+      (SELECT d.repository, d.environment FROM deployment d
+       WHERE true ${inScope(repositories)}
+       ORDER BY d.repository, d.environment LIMIT 1)
+      UNION ALL
+      SELECT next.repository, next.environment FROM envs e
+      CROSS JOIN LATERAL (
+        SELECT d.repository, d.environment FROM deployment d
+        WHERE (d.repository, d.environment) > (e.repository, e.environment) ${inScope(repositories)}
+        ORDER BY d.repository, d.environment LIMIT 1) next
+    )
+    SELECT coalesce(active.id, latest.id) AS id FROM envs e
+    LEFT JOIN LATERAL (
+      SELECT d.id FROM deployment d
+      WHERE d.repository = e.repository AND d.environment = e.environment
+        AND d.state IN ('pending', 'queued', 'in_progress')
+      LIMIT 1) active ON true
+    LEFT JOIN LATERAL (
+      SELECT d.id FROM deployment d
+      WHERE d.repository = e.repository AND d.environment = e.environment
+      ORDER BY d.created_at DESC, d.id DESC
+      LIMIT 1) latest ON true`;
   const rows = await prisma.deployment.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
   return rows
     .map(toRecord)
