@@ -6,6 +6,8 @@ export interface StartRequest {
   environment: string;
   sha: string;
   ref?: string | undefined;
+  /** When the deployed commit was made (ISO 8601 with offset); the server's lead time uses it. */
+  commit_at?: string | undefined;
   run_id: number;
   run_attempt: number;
   state: 'in_progress';

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { commitTimeFromEvent, parseCommitTime } from './commit-time.ts';
 import { parseStep, type Step } from './step.ts';
 
 export interface Settings {
@@ -14,6 +15,8 @@ export interface Settings {
   runId: number;
   runAttempt: number;
   sha: string;
+  /** When the deployed commit was made (ISO 8601), for lead time; undefined when not known. */
+  commitAt: string | undefined;
   ref: string | undefined;
   environmentUrl: string | undefined;
   logUrl: string;
@@ -34,6 +37,8 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   const token = optional('token');
   if (token) core.setSecret(token);
   const wait = booleanInput('wait', false);
+  const step = parseStep(optional('status') ?? 'start');
+  const deployedSha = sha(optional('sha') ?? required(env.GITHUB_SHA, 'GITHUB_SHA'));
 
   return {
     serverUrl: httpUrl('server-url', core.getInput('server-url', { required: true })),
@@ -41,11 +46,12 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     oidcAudience: optional('oidc-audience') ?? 'deployledger',
     repository,
     environment: core.getInput('environment', { required: true }),
-    step: parseStep(optional('status') ?? 'start'),
+    step,
     key: `${runId}-${runAttempt}`,
     runId,
     runAttempt,
-    sha: sha(optional('sha') ?? required(env.GITHUB_SHA, 'GITHUB_SHA')),
+    sha: deployedSha,
+    commitAt: commitTime(env, step, deployedSha),
     ref: optional('ref') ?? (env.GITHUB_REF || undefined),
     environmentUrl: optionalUrl('environment-url'),
     logUrl: optionalUrl('log-url') ?? `${githubUrl}/${repository}/actions/runs/${runId}`,
@@ -58,6 +64,14 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       : undefined,
     maxAttempts: wholeNumber('max-attempts', 5),
   };
+}
+
+/** The `commit-time` input, else (when opening the record) the commit's time in the event file. */
+function commitTime(env: NodeJS.ProcessEnv, step: Step, deployedSha: string): string | undefined {
+  const given = optional('commit-time');
+  if (given !== undefined) return parseCommitTime(given);
+  if (step.kind !== 'start') return undefined;
+  return commitTimeFromEvent(env.GITHUB_EVENT_NAME, env.GITHUB_EVENT_PATH, deployedSha);
 }
 
 function optional(name: string): string | undefined {

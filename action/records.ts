@@ -14,6 +14,7 @@ export interface DeploymentRecord {
   environment_url: string | null;
   log_url: string | null;
   description: string | null;
+  commit_at?: string | null;
   created_at: string;
   started_at: string | null;
   deployed_at: string | null;

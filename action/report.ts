@@ -17,6 +17,7 @@ export async function startDeployment(client: DeployledgerClient, settings: Sett
     environment: settings.environment,
     sha: settings.sha,
     ref: settings.ref,
+    commit_at: settings.commitAt,
     run_id: settings.runId,
     run_attempt: settings.runAttempt,
     state: 'in_progress',

@@ -21,6 +21,7 @@ export async function writeSummary({ record, recordUrl, outcome }: SummaryNote):
     ['Log', link(record.log_url)],
     ['Kubernetes', record.k8s ? escapeHtml(`${record.k8s.namespace}/${record.k8s.name}`) : null],
     ['GitHub deployment', record.github_deployment_id === null ? null : String(record.github_deployment_id)],
+    ['Committed', record.commit_at ?? null],
     ['Started', record.started_at],
     ['Deployed', record.deployed_at],
     ['Completed', record.completed_at],

@@ -40,6 +40,9 @@ function openPostgres(connectionString: string, max: number): Database {
   // An idle client that loses its connection (server restart, pg_terminate_backend) emits
   // 'error' on the pool; unhandled, that would end the process.
   pool.on('error', () => {});
+  // A checked-out client whose connection dies emits 'error' on itself, not on the pool: the
+  // query in flight fails (answered 5xx, retried), but the unhandled event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: 'postgresql',

@@ -49,3 +49,22 @@ export async function findActiveByRun(
   });
   return rows.map(toRecord);
 }
+
+/**
+ * Records of one workflow run attempt in any state and environment of the repository: those
+ * keyed `<run_id>-<run_attempt>` and those that carry the run's id and attempt.
+ */
+export async function findByRun(
+  db: Tx,
+  repository: string,
+  runId: number,
+  runAttempt: number,
+): Promise<DeploymentRecord[]> {
+  const rows = await db.deployment.findMany({
+    where: {
+      repository,
+      OR: [{ key: runKey(runId, runAttempt) }, { runId: BigInt(runId), runAttempt }],
+    },
+  });
+  return rows.map(toRecord);
+}

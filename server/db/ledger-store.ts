@@ -12,7 +12,7 @@ import {
   type SignalSource,
   supersedeSignal,
 } from '../ledger/index.ts';
-import { correlate, findActiveByRun, keyFor } from './correlation.ts';
+import { correlate, findActiveByRun, findByRun, keyFor } from './correlation.ts';
 import { findActive, findById, findByKey, findInState, lockEnvironment } from './deployments.ts';
 import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
@@ -211,6 +211,42 @@ export class LedgerStore {
       });
       return findById(tx, id);
     }, TX_OPTIONS);
+  }
+
+  /**
+   * Remembers when the record's commit was made (lead time for changes), only when no producer
+   * said so before: the first time stored wins. Not a state change, so no signal and no event.
+   */
+  async noteCommitTime(id: string, at: Date): Promise<DeploymentRecord | null> {
+    const current = await findById(this.prisma, id);
+    if (!current) return null;
+    if (current.commitAt) return current;
+    // Under the environment's lock for the same reason as attachGithubDeployment.
+    return this.prisma.$transaction(async (tx) => {
+      await lockEnvironment(tx, current.repository, current.environment);
+      await tx.deployment.updateMany({
+        where: { id, commitAt: null },
+        data: { commitAt: at, updatedAt: new Date() },
+      });
+      return findById(tx, id);
+    }, TX_OPTIONS);
+  }
+
+  /**
+   * A workflow run's commit time, for the run attempt's records of that commit (any state, any
+   * environment) that have none yet. Returns the records that took it.
+   */
+  async noteCommitTimeOfRun(
+    run: { repository: string; runId: number; runAttempt: number; sha: string },
+    at: Date,
+  ): Promise<DeploymentRecord[]> {
+    const dated: DeploymentRecord[] = [];
+    for (const record of await findByRun(this.prisma, run.repository, run.runId, run.runAttempt)) {
+      if (record.commitAt || record.sha.toLowerCase() !== run.sha.toLowerCase()) continue;
+      const noted = await this.noteCommitTime(record.id, at);
+      if (noted?.commitAt?.getTime() === at.getTime()) dated.push(noted);
+    }
+    return dated;
   }
 
   /** A timeline entry that is not a signal (an outbound call, a decision about the record). */

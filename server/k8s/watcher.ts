@@ -106,10 +106,13 @@ export function startK8sWatcher(options: WatcherOptions): K8sWatcher {
     }
     loggedUnreported.delete(object);
     const { record } = correlation;
-    // A finished record only learns when its rollout completed (the cluster's time may be
-    // earlier than the one it was told); waiting steps after the end (a scale, an HPA) are
-    // not its story.
-    if (isTerminal(record.state) && observation.status.outcome !== 'complete') {
+    // A finished record only learns how its rollout ended: when it completed (the cluster's
+    // time may be earlier than the one it was told), or that it failed if it was never
+    // deployed (a record superseded mid-rollout: the protection gate waits for that news).
+    // Waiting steps after the end (a scale, an HPA) are not its story.
+    const rollout = observation.status.outcome;
+    const ending = rollout === 'complete' || (rollout === 'failed' && record.deployedAt === null);
+    if (isTerminal(record.state) && !ending) {
       return metrics.observed(step, 'record_finished');
     }
     if ((await lastK8sObservation(prisma, record.id)) === observation.key) {

@@ -1,6 +1,7 @@
 import type { DeploymentRecord } from '../ledger/index.ts';
 import type { FreezeWindow } from './config.ts';
 import { describeWindow } from './freeze.ts';
+import type { RolloutEnd } from './superseded-rollout.ts';
 
 /** The texts GitHub shows in the waiting job's review history; each names why. */
 export class Comments {
@@ -22,6 +23,14 @@ export class Comments {
     return `Deployledger: waited ${duration(waitedMs)} for ${this.name(record)} to finish on ${environment} (${record.state}); approved.`;
   }
 
+  waitedForRollout(environment: string, record: DeploymentRecord, end: RolloutEnd, waitedMs: number): string {
+    return `Deployledger: waited ${duration(waitedMs)} for the rollout of ${this.name(record)} to end on ${environment} (its record was superseded by this job's deployment; ${end.seenBy}); approved.`;
+  }
+
+  rolloutFailed(environment: string, record: DeploymentRecord, end: RolloutEnd): string {
+    return `Deployledger: rejected — the rollout of ${this.name(record)} on ${environment} failed (${end.seenBy}) (policy reject-after-failure).`;
+  }
+
   busy(environment: string, record: DeploymentRecord): string {
     return `Deployledger: rejected — ${this.name(record)} is still in progress on ${environment} (policy reject-if-active).`;
   }
@@ -41,6 +50,10 @@ export class Comments {
 
   held(environment: string, record: DeploymentRecord): string {
     return `Deployledger: holding the job until ${this.name(record)} finishes on ${environment}.`;
+  }
+
+  heldForRollout(environment: string, record: DeploymentRecord): string {
+    return `Deployledger: holding the job until the rollout of ${this.name(record)} ends on ${environment} (its record was superseded by this job's deployment, but the rollout is still in progress).`;
   }
 }
 

@@ -2,6 +2,7 @@ import type { DeploymentRecord } from '../ledger/index.ts';
 import type { Comments } from './comments.ts';
 import type { EnvironmentProtection } from './config.ts';
 import { activeFreezeWindow } from './freeze.ts';
+import type { RolloutEnd } from './superseded-rollout.ts';
 
 /** What the gate decides about one request; `concerns` is the record whose timeline notes it. */
 export type Outcome =
@@ -11,8 +12,12 @@ export type Outcome =
 export interface Situation {
   environment: string;
   protection: EnvironmentProtection;
-  /** The environment's active deployment other than the requesting job's own. */
+  /**
+   * The environment's active deployment other than the requesting job's own; or the record the
+   * job's own deployment superseded while its rollout still goes on (`activeIsSupersededRollout`).
+   */
   active: DeploymentRecord | null;
+  activeIsSupersededRollout?: boolean;
   /** The environment's last failed deployment when nothing has succeeded since. */
   unrecoveredFailure: DeploymentRecord | null;
   /** The requesting job's own record, when Deployledger already knows it. */
@@ -59,7 +64,7 @@ export function evaluateRequest(s: Situation, at: Date, comments: Comments): Out
       kind: 'hold',
       waitingFor: s.active,
       deadline: max ? new Date(at.getTime() + max * 1000) : null,
-      comment: comments.held(s.environment, s.active),
+      comment: heldComment(s, s.active, comments),
     };
   }
   return {
@@ -75,7 +80,13 @@ export function evaluateRequest(s: Situation, at: Date, comments: Comments): Out
  * again now: a freeze that began, or a failure of the deployment waited for, still rejects.
  */
 export function evaluateRelease(
-  s: Situation & { waitedFor: DeploymentRecord | null; heldSince: Date; deadline: Date | null },
+  s: Situation & {
+    waitedFor: DeploymentRecord | null;
+    /** How the rollout of `waitedFor` ended, when the job's own deployment had superseded it. */
+    waitedForEnd: RolloutEnd | null;
+    heldSince: Date;
+    deadline: Date | null;
+  },
   now: Date,
   comments: Comments,
 ): Outcome {
@@ -93,18 +104,27 @@ export function evaluateRelease(
       kind: 'hold',
       waitingFor: s.waitedFor,
       deadline: s.deadline,
-      comment: comments.held(s.environment, s.waitedFor),
+      comment: heldComment(s, s.waitedFor, comments),
     };
   }
   const rejected = gates({ ...s, active: s.waitedFor ?? s.active }, now, comments);
   if (rejected) return rejected;
+  const end = s.waitedForEnd;
+  if (s.waitedFor && end?.outcome === 'failed' && s.protection.policy.includes('reject-after-failure')) {
+    return {
+      kind: 'reject',
+      reason: 'last_deployment_failed',
+      comment: comments.rolloutFailed(s.environment, s.waitedFor, end),
+      concerns: s.waitedFor,
+    };
+  }
   if (s.active && !stillActive) {
     // Another deployment started while this one waited: wait for that one too.
     return {
       kind: 'hold',
       waitingFor: s.active,
       deadline: s.deadline,
-      comment: comments.held(s.environment, s.active),
+      comment: heldComment(s, s.active, comments),
     };
   }
   if (!s.waitedFor) {
@@ -115,10 +135,25 @@ export function evaluateRelease(
       concerns: s.own,
     };
   }
+  const waitedMs = now.getTime() - s.heldSince.getTime();
+  if (end) {
+    return {
+      kind: 'approve',
+      reason: 'rollout_finished',
+      comment: comments.waitedForRollout(s.environment, s.waitedFor, end, waitedMs),
+      concerns: s.waitedFor,
+    };
+  }
   return {
     kind: 'approve',
     reason: 'deployment_finished',
-    comment: comments.waited(s.environment, s.waitedFor, now.getTime() - s.heldSince.getTime()),
+    comment: comments.waited(s.environment, s.waitedFor, waitedMs),
     concerns: s.waitedFor,
   };
+}
+
+function heldComment(s: Situation, record: DeploymentRecord, comments: Comments): string {
+  return s.activeIsSupersededRollout && s.active?.id === record.id
+    ? comments.heldForRollout(s.environment, record)
+    : comments.held(s.environment, record);
 }

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { enqueue } from '../db/outbox.ts';
 import type { Logger } from '../log.ts';
+import type { StuckPolicy } from '../repair/stuck.ts';
 import type { Comments } from './comments.ts';
 import { type ProtectionConfig, protectionFor } from './config.ts';
 import { evaluateRelease, evaluateRequest, type Outcome } from './evaluate.ts';
@@ -17,6 +18,7 @@ import {
   type Verdict,
 } from './requests.ts';
 import { findRecord, readSituation } from './situation.ts';
+import { supersededRolloutEnd } from './superseded-rollout.ts';
 
 const DELIVERY_INDEX = 'protection_request_delivery_id_key';
 
@@ -25,6 +27,8 @@ export interface ProtectionGateDeps {
   store: LedgerStore;
   config: ProtectionConfig;
   comments: Comments;
+  /** The sweeper's deadlines: the longest a superseded record's rollout is waited for without news. */
+  stuck: StuckPolicy;
   logger: Logger;
   /** Told when a decision was queued for GitHub, so the outbox sends it at once. */
   onDecided: () => void;
@@ -47,7 +51,7 @@ export class ProtectionGate {
     const situation = {
       environment: input.environment,
       protection: protectionFor(config, input.environment),
-      ...(await readSituation(prisma, input)),
+      ...(await readSituation(prisma, input, this.deps.stuck)),
     };
     const outcome = evaluateRequest(situation, input.requestedAt, comments);
     try {
@@ -73,19 +77,24 @@ export class ProtectionGate {
 
   /** Decides the held requests that can be decided now; the number looked at. */
   async releaseDue(limit = 50): Promise<number> {
-    const held = await findReleasable(this.deps.prisma, limit);
+    const held = await findReleasable(this.deps.prisma, limit, this.deps.stuck);
     for (const request of held) await this.release(request);
     return held.length;
   }
 
   private async release(request: HeldRequest): Promise<void> {
-    const { prisma, config, comments } = this.deps;
+    const { prisma, config, comments, stuck } = this.deps;
+    const waitedFor = await findRecord(prisma, request.waitingFor);
     const outcome = evaluateRelease(
       {
         environment: request.environment,
         protection: protectionFor(config, request.environment),
-        ...(await readSituation(prisma, request)),
-        waitedFor: await findRecord(prisma, request.waitingFor),
+        ...(await readSituation(prisma, request, stuck)),
+        waitedFor,
+        waitedForEnd:
+          waitedFor?.state === 'inactive'
+            ? await supersededRolloutEnd(prisma, request, waitedFor, stuck)
+            : null,
         heldSince: request.createdAt,
         deadline: request.deadline,
       },

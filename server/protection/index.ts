@@ -5,6 +5,7 @@ import type { LedgerStore } from '../db/ledger-store.ts';
 import { createProtectionReviewer } from '../github/protection.ts';
 import { startProtectionWorker } from '../jobs/protection-worker.ts';
 import type { Logger } from '../log.ts';
+import { stuckPolicy } from '../repair/stuck.ts';
 import { Comments } from './comments.ts';
 import type { ProtectionConfig } from './config.ts';
 import { ProtectionGate } from './gate.ts';
@@ -18,7 +19,12 @@ export function setUpProtection(
   deps: { prisma: PrismaClient; store: LedgerStore; logger: Logger; onDecided: () => void },
 ) {
   const publicUrl = config.DEPLOYLEDGER_PUBLIC_URL?.replace(/\/+$/, '') ?? null;
-  const gate = new ProtectionGate({ ...deps, config: rules, comments: new Comments(publicUrl) });
+  const gate = new ProtectionGate({
+    ...deps,
+    config: rules,
+    comments: new Comments(publicUrl),
+    stuck: stuckPolicy(config),
+  });
   const auth = githubAuth(config);
   return {
     receiver: { gate, apiUrl: config.GITHUB_API_URL },

@@ -1,4 +1,6 @@
-import type { Prisma, PrismaClient } from '../db/generated/client.ts';
+import { Prisma, type PrismaClient } from '../db/generated/client.ts';
+import type { StuckPolicy } from '../repair/stuck.ts';
+import { rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollout.ts';
 
 /** One `deployment_protection_rule` request, as GitHub sent it. */
 export interface ProtectionRequestInput {
@@ -52,16 +54,29 @@ export async function insertRequest(
   return row.id;
 }
 
+const REQUEST_COLUMNS = {
+  repository: Prisma.sql`r.repository`,
+  environment: Prisma.sql`r.environment`,
+  runId: Prisma.sql`r.run_id`,
+  githubDeploymentId: Prisma.sql`r.github_deployment_id`,
+};
+
 /**
- * Held requests that can be decided now: what they wait for has ended (or is gone), or their
- * maximum wait has passed.
+ * Held requests that can be decided now: what they wait for has ended (or is gone) — a record the
+ * job's own deployment superseded only once its rollout ended — or their maximum wait has passed.
  */
-export async function findReleasable(prisma: PrismaClient, limit: number): Promise<HeldRequest[]> {
+export async function findReleasable(
+  prisma: PrismaClient,
+  limit: number,
+  policy: StuckPolicy,
+): Promise<HeldRequest[]> {
   const rows = await prisma.$queryRaw<Array<{ id: bigint }>>`
     SELECT r.id FROM protection_request r
     LEFT JOIN deployment d ON d.id = r.waiting_for
     WHERE r.status = 'held'
-      AND (d.id IS NULL OR d.state NOT IN ('pending', 'queued', 'in_progress')
+      AND (d.id IS NULL
+           OR (d.state NOT IN ('pending', 'queued', 'in_progress')
+               AND NOT (${supersededByOwnJob(REQUEST_COLUMNS)} AND ${rolloutNotSeenToEnd(policy)}))
            OR r.deadline <= now())
     ORDER BY r.id
     LIMIT ${limit}`;

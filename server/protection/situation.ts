@@ -2,18 +2,28 @@ import { findActive, findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
+import type { StuckPolicy } from '../repair/stuck.ts';
 import type { ProtectionRequestInput } from './requests.ts';
+import { findSupersededRollout } from './superseded-rollout.ts';
 
 /** What the gate needs to know about the requesting job's environment, read from the ledger. */
-export async function readSituation(prisma: PrismaClient, request: ProtectionRequestInput) {
+export async function readSituation(
+  prisma: PrismaClient,
+  request: ProtectionRequestInput,
+  policy: StuckPolicy,
+) {
   const { repository, environment } = request;
   const own = await findOwnRecord(prisma, request);
-  const active = await findActive(prisma, repository, environment);
+  const found = await findActive(prisma, repository, environment);
+  // The job's own deployment (its `deployment` delivery may be processed first, or this is a
+  // re-run attempt of the same run) is not something to wait for — but the record it superseded
+  // is, while that record's rollout goes on.
+  const active = found && !isOwn(found, request) ? found : null;
+  const supersededRollout = active ? null : await findSupersededRollout(prisma, request, policy);
   return {
     own,
-    // The job's own deployment (its `deployment` delivery may be processed first, or this is a
-    // re-run attempt of the same run) is not something to wait for.
-    active: active && !isOwn(active, request) ? active : null,
+    active: active ?? supersededRollout,
+    activeIsSupersededRollout: supersededRollout !== null,
     unrecoveredFailure: await findUnrecoveredFailure(prisma, repository, environment),
   };
 }

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { StoredDelivery } from '../db/deliveries.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { check } from '../http/validate.ts';
@@ -9,7 +10,7 @@ import {
 } from './handlers/deployment-protection-rule.ts';
 import { fromDeploymentStatusEvent } from './handlers/deployment-status.ts';
 import { deploymentEvent, deploymentStatusEvent, workflowRunEvent } from './handlers/payload.ts';
-import { fromWorkflowRunEvent } from './handlers/workflow-run.ts';
+import { commitTimeOfRun, fromWorkflowRunEvent } from './handlers/workflow-run.ts';
 
 export interface ReceiveOutcome {
   deploymentIds: string[];
@@ -41,12 +42,8 @@ export async function receive(
       if (!observation) return { deploymentIds: [], ignored: 'unknown deployment state' };
       return { deploymentIds: [(await store.observeDelivery(observation)).record.id] };
     }
-    case 'workflow_run': {
-      const ending = fromWorkflowRunEvent(check(workflowRunEvent, delivery.payload), delivery.deliveryId);
-      if (!ending) return { deploymentIds: [], ignored: 'run did not fail' };
-      const results = await store.endRun(ending.repository, ending.runId, ending.runAttempt, ending.signal);
-      return { deploymentIds: results.map((result) => result.record.id) };
-    }
+    case 'workflow_run':
+      return receiveWorkflowRun(store, check(workflowRunEvent, delivery.payload), delivery.deliveryId);
     case 'deployment_protection_rule': {
       if (!protection) return { deploymentIds: [], ignored: 'protection rules are not enabled' };
       const request = fromDeploymentProtectionRuleEvent(
@@ -60,4 +57,21 @@ export async function receive(
     default:
       return { deploymentIds: [], ignored: `event ${delivery.event} is not used` };
   }
+}
+
+/** Any delivery of a run may date its commit (lead time); a failed run also ends its deployments. */
+async function receiveWorkflowRun(
+  store: LedgerStore,
+  event: z.infer<typeof workflowRunEvent>,
+  deliveryId: string,
+): Promise<ReceiveOutcome> {
+  const commit = commitTimeOfRun(event);
+  const dated = commit ? await store.noteCommitTimeOfRun(commit, commit.at) : [];
+  const ending = fromWorkflowRunEvent(event, deliveryId);
+  const ended = ending
+    ? await store.endRun(ending.repository, ending.runId, ending.runAttempt, ending.signal)
+    : [];
+  const deploymentIds = [...new Set([...dated, ...ended.map((result) => result.record)].map((r) => r.id))];
+  if (!ending && deploymentIds.length === 0) return { deploymentIds, ignored: 'run did not fail' };
+  return { deploymentIds };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEYS, TOKEN } from '../api/api-suite.ts';
 import { apiClient } from '../helpers/api.ts';
-import { delivery, eventually, send } from '../helpers/deliveries.ts';
+import { delivery, eventually, sample, send } from '../helpers/deliveries.ts';
 import { githubAppCredentials, startGithubAppApi } from '../helpers/github-app-api.ts';
 import { type App, rolloutSteps } from '../helpers/k8s-deployments.ts';
 import { watcherCaughtUp, watcherEnv } from '../helpers/k8s-watch.ts';
@@ -26,6 +26,7 @@ function freezeAroundToday() {
 const PROTECTION = {
   environments: {
     'prod-eu': { policy: ['wait', 'reject-after-failure'] },
+    'live-eu': { policy: ['wait', 'reject-after-failure'] },
     frozen: { freeze_windows: [freezeAroundToday()] },
     short: { max_wait_seconds: 3 },
   },
@@ -75,9 +76,36 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
     await db?.drop();
   });
 
-  /** GitHub asks the App whether a job of a new run may deploy to `environment`. */
-  async function requestApproval(environment: string, to: RunningServer = replica(0)) {
+  /** A job of a new workflow run, with the deployment GitHub creates for it. */
+  const newJob = () => {
     const runId = ++runs;
+    return { runId, githubDeploymentId: 70_000 + runId, sha: newSha() };
+  };
+
+  /** GitHub's `deployment` delivery for the job's deployment (its sample payload, moved to this run). */
+  async function jobDeploymentCreated(
+    environment: string,
+    job: ReturnType<typeof newJob>,
+    to: RunningServer = replica(0),
+  ) {
+    const payload = sample('deployment', (p) => Boolean(p.workflow_run));
+    Object.assign(payload.deployment, {
+      id: job.githubDeploymentId,
+      sha: job.sha,
+      ref: 'main',
+      environment,
+      payload: {},
+      created_at: new Date().toISOString(),
+      updated_at: new Date().toISOString(),
+    });
+    Object.assign(payload.workflow_run, { id: job.runId, run_attempt: 1 });
+    payload.repository.full_name = REPOSITORY;
+    expect((await send(to.url, SECRET, delivery('deployment', payload))).status).toBe(202);
+  }
+
+  /** GitHub asks the App whether a job of a new run may deploy to `environment`. */
+  async function requestApproval(environment: string, to: RunningServer = replica(0), job = newJob()) {
+    const { runId } = job;
     const installationId = ++installations;
     const d = delivery(
       'deployment_protection_rule',
@@ -87,8 +115,8 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
         environment,
         runId,
         installationId,
-        githubDeploymentId: 70_000 + runId,
-        sha: newSha(),
+        githubDeploymentId: job.githubDeploymentId,
+        sha: job.sha,
       }),
     );
     expect((await send(to.url, SECRET, d)).status).toBe(202);
@@ -123,6 +151,7 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
   const timeline = async (id: string) =>
     (await api().get(id)).body.events as Array<{
       source: string;
+      applied: boolean;
       reason: string;
       detail: Record<string, unknown>;
     }>;
@@ -186,6 +215,93 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
       'protection_review_sent',
     ]);
     expect(notes[1]?.detail.comment).toBe(review?.body.comment);
+  });
+
+  /**
+   * The real sequence when a job targets a protected environment while a rollout progresses:
+   * GitHub creates the job's deployment (its `deployment` delivery supersedes the record still
+   * rolling out), then asks the App about it. Answers the record, its rollout and the job.
+   */
+  async function jobQueuedDuringRollout(environment: string, app: App) {
+    const record = await activeDeployment(environment, app);
+    const sha = (await api().get(record.id)).body.sha as string;
+    const steps = rolloutSteps(app, {
+      image: `ghcr.io/acme/shop:${sha}`,
+      previousImage: `ghcr.io/acme/shop:${newSha()}`,
+      revision: 4,
+      startedAt: new Date(),
+    });
+    for (const step of [steps.previous, steps.specUpdated, steps.firstNewPod, steps.lastPodStarting]) {
+      apiserver.apply(step);
+    }
+    for (const replica of replicas) await watcherCaughtUp(replica, apiserver);
+
+    const job = newJob();
+    await jobDeploymentCreated(environment, job, replica(1));
+    const superseded = await eventually(async () => {
+      const body = (await api().get(record.id)).body;
+      return body.state === 'inactive' ? body : undefined;
+    });
+    expect(superseded.events).toContainEqual(
+      expect.objectContaining({ source: 'webhook', state: 'inactive', reason: 'superseded', applied: true }),
+    );
+    const own = (await api().list({ repository: REPOSITORY, environment })).body.deployments[0];
+    expect(own).toMatchObject({ key: `${job.runId}-1`, state: 'pending' });
+
+    await requestApproval(environment, replica(0), job);
+    await sleep(3000);
+    expect(github.callbacks.filter((call) => call.runId === job.runId)).toEqual([]);
+    const held = (await timeline(record.id)).filter((event) => event.reason === 'protection_held');
+    expect(held).toHaveLength(1);
+    expect(held[0]?.detail).toMatchObject({
+      run_id: job.runId,
+      github_deployment_id: job.githubDeploymentId,
+    });
+    expect(held[0]?.detail.comment).toContain('the rollout is still in progress');
+    return { record, sha, steps, job };
+  }
+
+  async function expectOneReview(runId: number, recordId: string, event: string) {
+    await sleep(2000);
+    expect(github.callbacks.filter((call) => call.runId === runId)).toHaveLength(1);
+    expect((await timeline(recordId)).filter((e) => e.reason === event)).toHaveLength(1);
+  }
+
+  it("keeps holding while the previous rollout progresses although the job's own deployment superseded its record, then approves once", async () => {
+    const { record, sha, steps, job } = await jobQueuedDuringRollout('live', {
+      namespace: 'shop-live',
+      name: 'web',
+    });
+    expect((await api().get(record.id)).body.state).toBe('inactive');
+
+    apiserver.apply(steps.complete);
+    const [review] = await reviewOf(job.runId);
+    expect(review?.body.state).toBe('approved');
+    expect(review?.body.comment).toContain(`the rollout of deployment ${record.key} (${sha.slice(0, 7)})`);
+    expect(review?.body.comment).toContain(`${PUBLIC_URL}/v1/deployments/${record.id}`);
+    expect(review?.body.comment).toContain('Kubernetes reported the rollout complete');
+    const events = await timeline(record.id);
+    expect(events.find((event) => event.source === 'k8s' && event.detail.step === 'complete')).toBeDefined();
+    await expectOneReview(job.runId, record.id, 'protection_approved');
+  });
+
+  it('rejects under reject-after-failure when the superseded rollout exceeds its progress deadline', async () => {
+    const { record, steps, job } = await jobQueuedDuringRollout('live-eu', {
+      namespace: 'shop-eu',
+      name: 'web',
+    });
+    apiserver.apply(steps.deadlineExceeded);
+    const [review] = await reviewOf(job.runId);
+    expect(review?.body.state).toBe('rejected');
+    expect(review?.body.comment).toContain(`the rollout of deployment ${record.key}`);
+    expect(review?.body.comment).toContain(
+      'failed (Kubernetes reported the rollout failed (ProgressDeadlineExceeded))',
+    );
+    const events = await timeline(record.id);
+    expect(
+      events.find((event) => event.source === 'k8s' && event.detail.step === 'progress_deadline_exceeded'),
+    ).toMatchObject({ applied: false });
+    await expectOneReview(job.runId, record.id, 'protection_rejected');
   });
 
   it('rejects after a failed deployment under reject-after-failure, with the reason', async () => {

@@ -55,6 +55,7 @@ export const workflowRunEvent = z.object({
     updated_at: z.string().nullish(),
     html_url: z.string().nullish(),
     head_sha: z.string().nullish(),
+    head_commit: z.object({ id: z.string().nullish(), timestamp: z.string().nullish() }).nullish(),
   }),
 });
 

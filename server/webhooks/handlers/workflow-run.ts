@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Signal, State } from '../../ledger/index.ts';
 import type { workflowRunEvent } from './payload.ts';
 
@@ -21,4 +21,26 @@ export function fromWorkflowRunEvent(event: z.infer<typeof workflowRunEvent>, de
     detail: { delivery_id: deliveryId, event: 'workflow_run', conclusion: run.conclusion },
   };
   return { repository: event.repository.full_name, runId: run.id, runAttempt: run.run_attempt ?? 1, signal };
+}
+
+const isoTime = z.iso.datetime({ offset: true });
+
+/**
+ * The run's commit and when it was made (`head_commit.timestamp`), from any `workflow_run`
+ * delivery: lead time for the run's deployments of that very commit. Null when the payload has
+ * no usable time, or its head_commit is not the run's head_sha.
+ */
+export function commitTimeOfRun(event: z.infer<typeof workflowRunEvent>) {
+  const run = event.workflow_run;
+  const sha = run.head_sha?.toLowerCase();
+  const timestamp = run.head_commit?.timestamp;
+  if (!sha || !timestamp || !isoTime.safeParse(timestamp).success) return null;
+  if (run.head_commit?.id && run.head_commit.id.toLowerCase() !== sha) return null;
+  return {
+    repository: event.repository.full_name,
+    runId: run.id,
+    runAttempt: run.run_attempt ?? 1,
+    sha,
+    at: new Date(timestamp),
+  };
 }
