@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  adoptRecord,
   type Decision,
   type DeploymentRecord,
   decide,
@@ -28,6 +29,7 @@ const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 export type CreateResult =
   | { kind: 'created'; record: DeploymentRecord }
   | { kind: 'replay'; record: DeploymentRecord }
+  | { kind: 'adopted'; record: DeploymentRecord }
   | { kind: 'key_reused'; record: DeploymentRecord }
   | { kind: 'environment_busy'; active: DeploymentRecord };
 
@@ -72,7 +74,7 @@ export class LedgerStore {
   ): Promise<CreateResult> {
     const { repository, environment, key } = request;
     const stored = await findByKey(this.prisma, repository, environment, key);
-    if (stored) return this.answerExisting(request, stored);
+    if (stored && stored.fingerprint !== null) return this.answerExisting(request, stored);
     const observed: Array<[Signal, Decision]> = [];
     try {
       const result = await this.prisma.$transaction(async (tx): Promise<CreateResult> => {
@@ -83,6 +85,14 @@ export class LedgerStore {
         if (plan.kind === 'replay' || plan.kind === 'key_reused')
           return { kind: plan.kind, record: plan.record };
         if (plan.kind === 'environment_busy') return plan;
+        if (plan.kind === 'adopt') {
+          const now = new Date();
+          const adopted = adoptRecord(plan.record, request);
+          const signal = { ...creationSignal(request, source, at), reason: 'adopted' };
+          const decision = decide(adopted, signal, now);
+          const result = await this.persist(tx, plan.record, signal, decision, now, observed, true);
+          return { kind: 'adopted', record: result.record };
+        }
 
         const id = randomUUID();
         const now = new Date();
@@ -100,6 +110,8 @@ export class LedgerStore {
     } catch (error) {
       if (isUniqueViolation(error, KEY_INDEX)) {
         const winner = await findByKey(this.prisma, repository, environment, key);
+        // A delivery opened it a moment ago: take it over now.
+        if (winner?.fingerprint === null) return this.create(request, source, at);
         if (winner) return this.answerExisting(request, winner);
       }
       if (isUniqueViolation(error, ACTIVE_INDEX)) {

@@ -162,6 +162,9 @@ function answerCreate(result: CreateResult, requestUrl: string): Response {
       });
     case 'replay':
       return Response.json(presentDeployment(result.record), { headers: { 'idempotent-replayed': 'true' } });
+    case 'adopted':
+      // GitHub's delivery opened the record first; this request completed it.
+      return Response.json(presentDeployment(result.record));
     case 'key_reused':
       throw new Problem(
         422,

@@ -25,6 +25,8 @@ export interface NewDeployment {
 
 export type CreatePlan =
   | { kind: 'replay'; record: DeploymentRecord }
+  /** Another producer (a GitHub delivery) opened the record under this key first. */
+  | { kind: 'adopt'; record: DeploymentRecord }
   | { kind: 'key_reused'; record: DeploymentRecord }
   | { kind: 'environment_busy'; active: DeploymentRecord }
   | { kind: 'create'; supersede: DeploymentRecord | null };
@@ -39,6 +41,7 @@ export function planCreate(
   active: DeploymentRecord | null,
 ): CreatePlan {
   if (byKey) {
+    if (byKey.fingerprint === null && request.fingerprint !== null) return { kind: 'adopt', record: byKey };
     return byKey.fingerprint === request.fingerprint
       ? { kind: 'replay', record: byKey }
       : { kind: 'key_reused', record: byKey };
@@ -119,4 +122,22 @@ export function openRecord(
   );
   // Creating a pending record is not a duplicate of anything: the first signal always applies.
   return { ...decision, applied: true, reason: null };
+}
+
+/**
+ * The record another producer opened under the request's key, taken over by the request: it
+ * keeps what it knows and learns what only the request says; the request's state is then
+ * applied as a signal, like any other.
+ */
+export function adoptRecord(record: DeploymentRecord, request: NewDeployment): DeploymentRecord {
+  return {
+    ...record,
+    fingerprint: request.fingerprint,
+    ref: record.ref ?? request.ref,
+    runId: record.runId ?? request.runId,
+    runAttempt: record.runAttempt ?? request.runAttempt,
+    k8s: record.k8s ?? (request.k8s ? { ...request.k8s, revision: null } : null),
+    metricsEndpoint: record.metricsEndpoint ?? request.metricsEndpoint,
+    commitAt: record.commitAt ?? request.commitAt ?? null,
+  };
 }

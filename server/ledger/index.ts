@@ -1,7 +1,14 @@
 // The ledger core: pure functions from record + signal to record + effects. No I/O here;
 // producers call it through the store (server/db/ledger-store.ts), and it imports none of them.
 
-export { type CreatePlan, type NewDeployment, openRecord, planCreate, supersedeSignal } from './create.ts';
+export {
+  adoptRecord,
+  type CreatePlan,
+  type NewDeployment,
+  openRecord,
+  planCreate,
+  supersedeSignal,
+} from './create.ts';
 export { decide } from './decide.ts';
 export * from './states.ts';
 export type * from './types.ts';

@@ -183,3 +183,57 @@ describe('GitHub webhook deliveries', () => {
     expect(record).toMatchObject({ key: '289782451-1', state: 'pending' });
   });
 });
+
+describe('a record opened by a delivery, then the Action', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServer({
+      DATABASE_URL: db.url,
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      DEPLOYLEDGER_API_KEYS: `acme/hooks-g=${TOKEN}`,
+    });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await db.drop();
+  });
+
+  it("lands the Action's start on the record the run's delivery opened (200, same id), and replays after", async () => {
+    const [deployment] = runDeliveries('acme/hooks-g');
+    expect((await send(server.url, SECRET, deployment!)).status).toBe(202);
+    const api = apiClient(server.url, TOKEN);
+    const opened = await eventually(async () => {
+      const [r] = (await api.list({ repository: 'acme/hooks-g' })).body.deployments;
+      return r ?? undefined;
+    });
+    const body = {
+      repository: 'acme/hooks-g',
+      environment: 'github-pages',
+      sha: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e',
+      state: 'in_progress',
+      environment_url: 'https://pages.example.com',
+    };
+    const start = await api.create('289782451-1', body);
+    expect(start.status).toBe(200);
+    expect(start.headers.get('idempotent-replayed')).toBeNull();
+    expect(start.body).toMatchObject({
+      id: opened.id,
+      state: 'in_progress',
+      github_deployment_id: 145988746,
+      environment_url: 'https://pages.example.com',
+    });
+    const again = await api.create('289782451-1', body);
+    expect(again.status).toBe(200);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect((await api.create('289782451-1', { ...body, state: 'success' })).status).toBe(422);
+    expect((await api.list({ repository: 'acme/hooks-g' })).body.deployments).toHaveLength(1);
+    const events = (await api.get(String(opened.id))).body.events;
+    expect(events.map((e: { source: string; reason: string }) => [e.source, e.reason])).toEqual([
+      ['webhook', 'created'],
+      ['action', 'adopted'],
+    ]);
+  });
+});
