@@ -6,10 +6,12 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
-# postinstall runs `prisma generate` (offline; see prisma.config.ts).
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY scripts ./scripts
 COPY bin ./bin
 COPY server ./server
+# postinstall runs `prisma generate` (offline; see prisma.config.ts) and bundles the server
+# into build/cli.mjs, which bin/deployledger.js runs.
+RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \

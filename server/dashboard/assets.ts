@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Hono } from 'hono';
+import { DASHBOARD_ASSETS_DIR } from '../paths.ts';
 
-const read = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+const read = (name: string) => readFileSync(path.join(DASHBOARD_ASSETS_DIR, name), 'utf8');
 
 const ASSETS: Record<string, { body: string; type: string }> = {
   'style.css': { body: read('style.css'), type: 'text/css; charset=utf-8' },

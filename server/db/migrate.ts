@@ -1,10 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { MIGRATIONS_DIR } from '../paths.ts';
 import type { Database } from './connect.ts';
-
-const MIGRATIONS_DIR = fileURLToPath(new URL('../../prisma/migrations', import.meta.url));
 
 // The same table Prisma Migrate keeps, so `prisma migrate deploy` (where its engine can be
 // downloaded) and this applier agree on what has been applied.
