@@ -1,13 +1,10 @@
+import { distinctRepositories, environmentsCte } from '../db/distinct.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { isActive } from '../ledger/index.ts';
 
 /** Read-only queries behind the dashboard pages. */
-
-function inScope(repositories: string[] | null): Prisma.Sql {
-  return repositories ? Prisma.sql`AND d.repository IN (${Prisma.join(repositories)})` : Prisma.empty;
-}
 
 /**
  * Per (repository, environment): its active deployment, else its latest one. Active
@@ -22,17 +19,7 @@ export async function currentPerEnvironment(
   // without reading its history; then each one's active record (partial unique index) or
   // latest. The work grows with the number of environments, not of deployments.
   const ids = await prisma.$queryRaw<Array<{ id: string }>>`
-    WITH RECURSIVE envs AS (
-      (SELECT d.repository, d.environment FROM deployment d
-       WHERE true ${inScope(repositories)}
-       ORDER BY d.repository, d.environment LIMIT 1)
-      UNION ALL
-      SELECT next.repository, next.environment FROM envs e
-      CROSS JOIN LATERAL (
-        SELECT d.repository, d.environment FROM deployment d
-        WHERE (d.repository, d.environment) > (e.repository, e.environment) ${inScope(repositories)}
-        ORDER BY d.repository, d.environment LIMIT 1) next
-    )
+    ${environmentsCte(repositories)}
     SELECT coalesce(active.id, latest.id) AS id FROM envs e
     LEFT JOIN LATERAL (
       SELECT d.id FROM deployment d
@@ -61,9 +48,7 @@ export async function visibleRepositories(
   repositories: string[] | null,
 ): Promise<string[]> {
   if (repositories) return [...repositories].sort();
-  const rows = await prisma.$queryRaw<Array<{ repository: string }>>`
-    SELECT DISTINCT d.repository FROM deployment d ORDER BY d.repository`;
-  return rows.map((row) => row.repository);
+  return distinctRepositories(prisma);
 }
 
 export interface StripMark {

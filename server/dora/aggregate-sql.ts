@@ -1,3 +1,4 @@
+import { distinctEnvironments } from '../db/distinct.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
 
 export interface Scope {
@@ -105,13 +106,9 @@ export async function aggregateDora(
 }
 
 /** Every (repository, environment) in scope that has ever had a deployment. */
-export async function knownEnvironments(
+export function knownEnvironments(
   prisma: PrismaClient,
   scope: Scope,
 ): Promise<Array<{ repository: string; environment: string }>> {
-  if (scope.repositories?.length === 0) return [];
-  return prisma.$queryRaw`
-    SELECT DISTINCT d.repository, d.environment FROM deployment d
-    WHERE true ${scopeFilter('d', scope)}
-    ORDER BY d.repository, d.environment`;
+  return distinctEnvironments(prisma, scope.repositories, scope.environment);
 }
