@@ -1,4 +1,5 @@
 import type { DoraReport } from '../../dora/compute.ts';
+import { RepositorySelect } from '../components/repository-select.tsx';
 import { BandBadge } from '../components/state-badge.tsx';
 import { TrendChart } from '../components/trend-chart.tsx';
 import { duration, percent, perDay, timestamp } from '../format.ts';
@@ -124,17 +125,7 @@ export function DoraPage(props: {
     <>
       <h1>DORA</h1>
       <form method="get" action="/dashboard/dora" class="filters">
-        <label>
-          Repository{' '}
-          <select name="repository">
-            <option value="">All</option>
-            {props.repositories.map((repository) => (
-              <option value={repository} selected={repository === props.repository}>
-                {repository}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RepositorySelect repositories={props.repositories} selected={props.repository} />
         <label>
           Window{' '}
           <select name="days">

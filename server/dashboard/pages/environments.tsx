@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../../ledger/index.ts';
+import { RepositorySelect } from '../components/repository-select.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { age, shortSha, timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
@@ -73,17 +74,7 @@ export function EnvironmentsPage(props: {
     <>
       <h1>Environments</h1>
       <form method="get" action="/dashboard" class="filters">
-        <label>
-          Repository{' '}
-          <select name="repository">
-            <option value="">All</option>
-            {props.repositories.map((repository) => (
-              <option value={repository} selected={repository === props.repository}>
-                {repository}
-              </option>
-            ))}
-          </select>
-        </label>
+        <RepositorySelect repositories={props.repositories} selected={props.repository} />
         <button type="submit">Filter</button>
       </form>
       <section id="environments" data-live={fragment}>
