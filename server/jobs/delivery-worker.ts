@@ -1,10 +1,11 @@
+import { backoff } from '../backoff.ts';
 import { claimDeliveries, failDelivery, finishDelivery } from '../db/deliveries.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { Problem } from '../http/problem.ts';
 import type { Logger } from '../log.ts';
 import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
-import { backoff, Poller } from './poller.ts';
+import { Poller } from './poller.ts';
 
 const BATCH = 20;
 const LEASE_MS = 60_000;

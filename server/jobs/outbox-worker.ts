@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '@octokit/request-error';
+import { backoff } from '../backoff.ts';
 import { findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
@@ -9,7 +10,7 @@ import type { ProtectionReviewer } from '../github/protection.ts';
 import type { Logger } from '../log.ts';
 import { REVIEW_KIND, reviewRecordId, runProtectionReview } from '../protection/review-job.ts';
 import { runGithubJob } from './github-sync.ts';
-import { backoff, Poller } from './poller.ts';
+import { Poller } from './poller.ts';
 
 const BATCH = 10;
 const LEASE_MS = 60_000;

@@ -58,9 +58,3 @@ export class Poller {
     this.schedule(now ? 0 : this.intervalMs);
   }
 }
-
-/** Exponential backoff with full jitter: attempt 1 → up to base, doubling, capped. */
-export function backoff(attempt: number, baseMs = 1000, capMs = 5 * 60_000): number {
-  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}

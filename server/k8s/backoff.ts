@@ -1,3 +1,5 @@
+import { backoff } from '../backoff.ts';
+
 /** Exponential backoff with jitter (half fixed, half random); `reset()` after a connection proved healthy. */
 export class Backoff {
   private attempt = 0;
@@ -8,9 +10,8 @@ export class Backoff {
   ) {}
 
   next(): number {
-    const ceiling = Math.min(this.maxMs, this.initialMs * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 30);
-    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    this.attempt = Math.min(this.attempt + 1, 31);
+    return backoff(this.attempt, this.initialMs, this.maxMs);
   }
 
   reset(): void {
