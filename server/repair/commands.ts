@@ -26,7 +26,12 @@ async function withLedger<T>(
   config: Config,
   work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
 ) {
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DEPLOYLEDGER_DATA_DIR });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DEPLOYLEDGER_DATA_DIR,
+    poolSize: 4,
+    command: 'deployledger repair/import',
+  });
   try {
     await applyMigrations(db);
     return await work(db);
