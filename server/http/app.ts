@@ -14,6 +14,7 @@ import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
 import { Problem, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
+import { wellFormedUrl } from './well-formed-url.ts';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -31,6 +32,7 @@ export function buildApp(deps: AppDeps) {
   const app = new Hono();
 
   app.use('*', requestLog(deps.logger, deps.metrics));
+  app.use('*', wellFormedUrl());
   app.use(
     '/v1/*',
     bodyLimit({
