@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { webhookRoutes } from '../webhooks/route.ts';
@@ -12,7 +13,7 @@ import { deploymentRoutes } from './deployments.ts';
 import { doraRoutes } from './dora.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
-import { Problem, problemResponse } from './problem.ts';
+import { databaseUnavailable, Problem, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
 import { wellFormedUrl } from './well-formed-url.ts';
 
@@ -61,6 +62,13 @@ export function buildApp(deps: AppDeps) {
   );
   app.onError((error, c) => {
     if (error instanceof Problem) return problemResponse(c, error);
+    if (isDatabaseUnavailable(error)) {
+      deps.logger.warn(
+        { err: error, method: c.req.method, path: c.req.path },
+        'database unreachable; answered 503 with Retry-After',
+      );
+      return problemResponse(c, databaseUnavailable());
+    }
     deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return problemResponse(
       c,
