@@ -24,6 +24,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
+  /** DEPLOYLEDGER_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
   webhooks: { verifier: SignatureVerifier; onStored: () => void };
   dashboard?: DashboardDeps;
 }
@@ -44,7 +46,7 @@ export function buildApp(deps: AppDeps) {
     }),
   );
 
-  app.route('/', healthRoutes(deps.prisma, deps.metrics));
+  app.route('/', healthRoutes(deps.prisma, deps.metrics, deps.metricsToken));
   app.route('/', openApiRoutes());
   app.route('/v1/deployments', deploymentRoutes(deps));
   app.route('/v1/dora', doraRoutes(deps));
