@@ -36,15 +36,18 @@ export function buildApp(deps: AppDeps) {
 
   app.use('*', requestLog(deps.logger, deps.metrics));
   app.use('*', wellFormedUrl());
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.bodyLimit,
-      onError: () => {
-        throw new Problem(413, 'Body too large', `The body is larger than ${deps.bodyLimit} bytes.`);
-      },
-    }),
-  );
+  // The dashboard's forms (sign-in needs no auth) get the API's limit: a form is a few hundred bytes.
+  for (const path of ['/v1/*', '/dashboard/*']) {
+    app.use(
+      path,
+      bodyLimit({
+        maxSize: deps.bodyLimit,
+        onError: () => {
+          throw new Problem(413, 'Body too large', `The body is larger than ${deps.bodyLimit} bytes.`);
+        },
+      }),
+    );
+  }
 
   app.route('/', healthRoutes(deps.prisma, deps.metrics, deps.metricsToken));
   app.route('/', openApiRoutes());
