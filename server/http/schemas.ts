@@ -4,12 +4,10 @@ import { parseState, STATES, type State } from '../ledger/index.ts';
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
 // An ISO time the database can store and that makes sense for a deployment (PostgreSQL has no year 0).
-const instant = z.iso
-  .datetime({ offset: true })
-  .refine((value) => {
-    const year = new Date(value).getUTCFullYear();
-    return year >= 1970 && year <= 9999;
-  }, 'must be a time between 1970 and 9999');
+const instant = z.iso.datetime({ offset: true }).refine((value) => {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 1970 && year <= 9999;
+}, 'must be a time between 1970 and 9999');
 
 const state = z
   .enum([...STATES, 'running'], {

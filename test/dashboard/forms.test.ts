@@ -48,13 +48,14 @@ describe('dashboard forms: same-origin only, bounded, no header injection', () =
     )[0]?.n;
 
   it('signs in from its own pages (Origin = Host, the public URL, a forwarded host) and from non-browser clients', async () => {
-    for (const headers of [
+    const allowed: Array<Record<string, string>> = [
       { origin: server.url, 'sec-fetch-site': 'same-origin' },
       { origin: server.url },
       { origin: PUBLIC_URL },
       { origin: 'https://proxy.example.net', 'x-forwarded-host': 'proxy.example.net' },
       {},
-    ]) {
+    ];
+    for (const headers of allowed) {
       const answer = await signIn(headers);
       expect(answer.status, JSON.stringify(headers)).toBe(303);
       expect(answer.headers.get('set-cookie')).toContain('deployledger_session=');
@@ -63,14 +64,15 @@ describe('dashboard forms: same-origin only, bounded, no header injection', () =
 
   it('a cross-site sign-in or sign-out → 403 and no cookie set or cleared', async () => {
     const before = await rows();
-    for (const headers of [
+    const crossSite: Array<Record<string, string>> = [
       { origin: 'https://evil.example' },
       { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'cross-site' },
       { 'sec-fetch-site': 'same-site', origin: `http://evil.${host}` },
       { origin: 'null' },
       { origin: `http://${host}.evil.example` },
-    ]) {
+    ];
+    for (const headers of crossSite) {
       for (const path of ['/dashboard/sign-in', '/dashboard/sign-out']) {
         const answer = await post(path, { key: KEY, next: '/dashboard' }, headers);
         expect(answer.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
