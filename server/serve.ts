@@ -39,7 +39,13 @@ export async function startServer(config: Config, logger: Logger) {
   logger.info({ database: db.kind, applied }, 'database ready');
 
   const metrics = createMetrics();
-  registerDoraMetrics(metrics.registry, db.prisma, config.DEPLOYLEDGER_DORA_WINDOW_DAYS);
+  if (config.DEPLOYLEDGER_METRICS_TOKEN) {
+    registerDoraMetrics(metrics.registry, db.prisma, config.DEPLOYLEDGER_DORA_WINDOW_DAYS);
+  } else {
+    logger.info(
+      'DEPLOYLEDGER_METRICS_TOKEN is not set: /metrics is open and leaves out the DORA gauges (they name repositories and environments); set it to serve them behind a bearer token',
+    );
+  }
   const live = new LiveHub();
   const auth = githubAuth(config);
   let kickOutbox = () => {};
@@ -116,6 +122,7 @@ export async function startServer(config: Config, logger: Logger) {
     metrics,
     logger,
     bodyLimit: config.DEPLOYLEDGER_BODY_LIMIT,
+    metricsToken: config.DEPLOYLEDGER_METRICS_TOKEN,
     webhooks: {
       verifier: new SignatureVerifier(config.GITHUB_WEBHOOK_SECRET),
       onStored: () => deliveries.kick(),
