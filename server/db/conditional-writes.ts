@@ -7,6 +7,7 @@ import {
   fromSqlRow,
   IDENTITY_COLUMNS,
   identityValues,
+  RECORD_SELECT,
   type SqlRunner,
   type TimelineEntry,
   type VersionedRecord,
@@ -40,13 +41,13 @@ export async function readForCreate(
   key: string,
 ): Promise<CreateReading> {
   const rows = await sql.query<DeploymentSqlRow & { role: 'key' | 'active' | 'newest' }>(
-    `(SELECT d.*, 'key' AS role FROM deployment d
+    `(SELECT ${RECORD_SELECT}, 'key' AS role FROM deployment
        WHERE repository_key = $1 AND environment_key = $2 AND key = $3)
      UNION ALL
-     (SELECT d.*, 'active' AS role FROM deployment d
+     (SELECT ${RECORD_SELECT}, 'active' AS role FROM deployment
        WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_LIST}) LIMIT 1)
      UNION ALL
-     (SELECT d.*, 'newest' AS role FROM deployment d
+     (SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
        WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`,
     [foldName(repository), foldName(environment), key],
   );
@@ -58,7 +59,9 @@ export async function readForCreate(
 }
 
 export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {
-  const [row] = await sql.query<DeploymentSqlRow>('SELECT * FROM deployment WHERE id = $1', [id]);
+  const [row] = await sql.query<DeploymentSqlRow>(`SELECT ${RECORD_SELECT} FROM deployment WHERE id = $1`, [
+    id,
+  ]);
   return row ? fromSqlRow(row) : null;
 }
 

@@ -1,39 +1,26 @@
 import type { DeploymentRecord, Signal, State } from '../ledger/index.ts';
+import type { Deployment } from './generated/client.ts';
+import { toRecord } from './records.ts';
 
 /** Runs one SQL statement on the pool (node-postgres): the hot paths skip Prisma's per-query cost. */
 export interface SqlRunner {
   query<R>(text: string, params: unknown[]): Promise<R[]>;
 }
 
-/** A deployment row as node-postgres returns it (snake_case; int8 as strings). */
-export interface DeploymentSqlRow {
-  id: string;
-  repository: string;
-  environment: string;
-  repository_id: string | null;
-  key: string;
-  sha: string;
-  ref: string | null;
-  state: string;
-  run_id: string | null;
-  run_attempt: number | null;
-  github_deployment_id: string | null;
-  k8s_namespace: string | null;
-  k8s_name: string | null;
-  k8s_revision: string | null;
-  environment_url: string | null;
-  log_url: string | null;
-  description: string | null;
-  metrics_endpoint: string | null;
-  fingerprint: string | null;
-  commit_at: Date | null;
-  created_at: Date;
-  started_at: Date | null;
-  deployed_at: Date | null;
-  completed_at: Date | null;
-  updated_at: Date;
-  version: number;
-}
+/**
+ * The deployment columns under the names Prisma gives them, so a row read with node-postgres maps
+ * to a record through the same toRecord (int8 columns arrive as strings; Number() reads both).
+ */
+export const RECORD_SELECT = `id, repository, environment, repository_key AS "repositoryKey",
+  environment_key AS "environmentKey", repository_id AS "repositoryId", key, sha, ref, state,
+  run_id AS "runId", run_attempt AS "runAttempt", github_deployment_id AS "githubDeploymentId",
+  k8s_namespace AS "k8sNamespace", k8s_name AS "k8sName", k8s_revision AS "k8sRevision",
+  environment_url AS "environmentUrl", log_url AS "logUrl", description,
+  metrics_endpoint AS "metricsEndpoint", fingerprint, commit_at AS "commitAt",
+  created_at AS "createdAt", started_at AS "startedAt", deployed_at AS "deployedAt",
+  completed_at AS "completedAt", updated_at AS "updatedAt", version`;
+
+export type DeploymentSqlRow = Deployment;
 
 /** A stored record and the row version it was read at (for a conditional write). */
 export interface VersionedRecord {
@@ -42,38 +29,7 @@ export interface VersionedRecord {
 }
 
 export function fromSqlRow(row: DeploymentSqlRow): VersionedRecord {
-  const number = (value: string | null) => (value === null ? null : Number(value));
-  return {
-    version: row.version,
-    record: {
-      id: row.id,
-      repository: row.repository,
-      environment: row.environment,
-      repositoryId: number(row.repository_id),
-      key: row.key,
-      sha: row.sha,
-      ref: row.ref,
-      state: row.state as State,
-      runId: number(row.run_id),
-      runAttempt: row.run_attempt,
-      githubDeploymentId: number(row.github_deployment_id),
-      k8s:
-        row.k8s_namespace && row.k8s_name
-          ? { namespace: row.k8s_namespace, name: row.k8s_name, revision: row.k8s_revision }
-          : null,
-      environmentUrl: row.environment_url,
-      logUrl: row.log_url,
-      description: row.description,
-      metricsEndpoint: row.metrics_endpoint,
-      fingerprint: row.fingerprint,
-      commitAt: row.commit_at,
-      createdAt: row.created_at,
-      startedAt: row.started_at,
-      deployedAt: row.deployed_at,
-      completedAt: row.completed_at,
-      updatedAt: row.updated_at,
-    },
-  };
+  return { version: row.version, record: toRecord(row) };
 }
 
 /** What a decision may change on a stored row, in column order: everything but its identity. */
