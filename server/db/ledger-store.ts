@@ -396,8 +396,10 @@ export class LedgerStore {
     decision: Decision,
     update: boolean,
   ) {
-    // GitHub marks older successes inactive itself when it gets a success (auto_inactive).
-    if (!this.githubSync || signal.source === 'webhook' || signal.reason === 'auto_inactive') return;
+    // GitHub marks older successes inactive itself when it gets a success (auto_inactive); a
+    // reconciled GitHub status (reason github_status_*) is GitHub's own already.
+    const fromGithub = signal.source === 'webhook' || signal.reason?.startsWith('github_status_') === true;
+    if (!this.githubSync || fromGithub || signal.reason === 'auto_inactive') return;
     const { record } = decision;
     if (!update && record.githubDeploymentId === null) {
       await enqueue(tx, {

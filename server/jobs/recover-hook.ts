@@ -1,0 +1,124 @@
+import { storeDelivery } from '../db/deliveries.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
+import { type LogPosition, storedDeliveryIds } from '../db/hook-recovery.ts';
+import { type DeliveryLog, failed, type LoggedDelivery } from '../github/delivery-log.ts';
+import { checkBudget } from '../github/rate-limit.ts';
+import type { Logger } from '../log.ts';
+import { USED_EVENTS } from '../webhooks/receive.ts';
+
+/**
+ * Read again this far before the stored position: a delivery GitHub logged a little out of
+ * order (a slow attempt) is not skipped. Deliveries already stored cost one lookup, nothing more.
+ */
+export const OVERLAP_MS = 10 * 60_000;
+
+export interface RecoveredDelivery {
+  guid: string;
+  event: string;
+  action: string | null;
+  deliveredAt: Date;
+  /** What GitHub logged for the attempt that did not reach the ledger. */
+  status: string;
+  statusCode: number;
+}
+
+export interface HookRun {
+  recovered: RecoveredDelivery[];
+  /** The newest delivery in the log: the next run reads back to here. */
+  newest: LogPosition | null;
+  scanned: number;
+  /** Read down to the position (or the log's end): the position may move to `newest`. */
+  complete: boolean;
+}
+
+/**
+ * Reads the hook's log newest first down to (a little before) `position`, and stores every
+ * delivery of an event the ledger uses whose delivery id (`guid`) was never stored: fetched from
+ * GitHub with its payload (over our authenticated call: no signature needed) and stored as if
+ * received, so the delivery worker folds it in like any other. Stored deliveries are never
+ * stored twice (the delivery id is the key), whether they came live, by redelivery or by an
+ * earlier recovery. Throws when GitHub refuses; RateLimited when its limit is used up.
+ */
+export async function recoverHook(deps: {
+  prisma: PrismaClient;
+  log: DeliveryLog;
+  logger: Logger;
+  position: LogPosition | null;
+  /** Called after each page: keeps the lease; false stops the run (another replica took over). */
+  keepGoing: () => Promise<boolean>;
+  onRecovered: (delivery: RecoveredDelivery) => void;
+}): Promise<HookRun> {
+  const { prisma, log, logger, position } = deps;
+  const cutoff = position ? position.deliveredAt.getTime() - OVERLAP_MS : Number.NEGATIVE_INFINITY;
+  const run: HookRun = { recovered: [], newest: null, scanned: 0, complete: false };
+  const seen = new Set<string>();
+  for await (const page of log.pages()) {
+    const entries = page.deliveries;
+    for (const entry of entries) {
+      if (!run.newest || entry.id > run.newest.deliveryId)
+        run.newest = { deliveryId: entry.id, deliveredAt: entry.deliveredAt };
+    }
+    const fresh = entries.filter((entry) => entry.deliveredAt.getTime() >= cutoff);
+    run.scanned += fresh.length;
+    const wanted = firstOfEach(
+      fresh.filter((entry) => USED_EVENTS.has(entry.event) && !seen.has(entry.guid)),
+    );
+    for (const entry of wanted) seen.add(entry.guid);
+    const stored = await storedDeliveryIds(
+      prisma,
+      wanted.map((entry) => entry.guid),
+    );
+    checkBudget(page.headers);
+    for (const entry of wanted.filter((candidate) => !stored.has(candidate.guid))) {
+      const { delivery, headers } = await log.get(entry.id);
+      const { guid, event } = entry;
+      const outcome = await storeDelivery(prisma, {
+        deliveryId: guid,
+        event,
+        action: delivery.action,
+        payload: JSON.stringify(delivery.payload ?? {}),
+      });
+      if (outcome === 'stored') {
+        const recovered = {
+          guid,
+          event,
+          action: delivery.action,
+          deliveredAt: entry.deliveredAt,
+          status: entry.status,
+          statusCode: entry.statusCode,
+        };
+        run.recovered.push(recovered);
+        deps.onRecovered(recovered);
+        logger.info(
+          {
+            hook: log.hook.key,
+            delivery_id: guid,
+            event,
+            action: delivery.action,
+            github_delivery_id: entry.id,
+            delivered_at: entry.deliveredAt.toISOString(),
+            github_status: entry.status,
+            github_status_code: entry.statusCode,
+            failed_at_github: failed(entry),
+          },
+          'delivery recovered from the hook log',
+        );
+      }
+      checkBudget(headers);
+    }
+    if (fresh.length < entries.length) {
+      run.complete = true;
+      return run;
+    }
+    if (!(await deps.keepGoing())) return run;
+  }
+  run.complete = true;
+  return run;
+}
+
+/** Several log entries share a guid (a delivery and its redeliveries): one of each, the newest. */
+function firstOfEach(entries: LoggedDelivery[]): LoggedDelivery[] {
+  const byGuid = new Map<string, LoggedDelivery>();
+  for (const entry of entries) if (!byGuid.has(entry.guid)) byGuid.set(entry.guid, entry);
+  return [...byGuid.values()];
+}
