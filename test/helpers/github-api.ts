@@ -5,6 +5,8 @@ import { answerDeliveries, createHook, type Hook } from './github-hooks.ts';
 export interface RecordedCall {
   method: string;
   path: string;
+  /** The query string, e.g. `?per_page=100&cursor=v1_123`. */
+  query: string;
   body: Record<string, unknown> | null;
   status: number;
 }
@@ -35,7 +37,7 @@ export async function startGithubApi() {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-      calls.push({ method: req.method ?? '', path: url.pathname, body, status });
+      calls.push({ method: req.method ?? '', path: url.pathname, query: url.search, body, status });
       res.writeHead(status, {
         'content-type': 'application/json; charset=utf-8',
         'x-ratelimit-limit': '5000',

@@ -43,7 +43,11 @@ export function createHook(options: {
     hookId: options.hookId,
     /** The server's base URL; deliveries go to `${target}/webhooks/github`. */
     target: options.target ?? null,
+    /** While true, GitHub's delivery endpoints of this hook answer 503. */
+    down: false,
     log,
+    /** The attempts fetched one by one (`GET …/deliveries/{id}`), in order. */
+    fetched: [] as number[],
     /** Newest first, as the API lists it. */
     newestFirst: () => [...log].sort((a, b) => b.id - a.id),
     find: (id: number) => log.find((attempt) => attempt.id === id),
@@ -138,6 +142,8 @@ export function answerDeliveries(
   url: URL,
   publicUrl: string,
 ): HookAnswer | null {
+  if (hook.down && rest.startsWith('/deliveries'))
+    return { status: 503, body: { message: 'Service Unavailable' } };
   if (rest === '/deliveries' && method === 'GET') {
     const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get('per_page') ?? 30)));
     const cursor = url.searchParams.get('cursor');
@@ -158,6 +164,7 @@ export function answerDeliveries(
   const one = /^\/deliveries\/(\d+)$/.exec(rest);
   if (one && method === 'GET') {
     const found = hook.find(Number(one[1]));
+    hook.fetched.push(Number(one[1]));
     return found ? { status: 200, body: found } : { status: 404, body: { message: 'Not Found' } };
   }
   const again = /^\/deliveries\/(\d+)\/attempts$/.exec(rest);

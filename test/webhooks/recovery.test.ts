@@ -162,6 +162,32 @@ describe('deliveries missed while the server was down are recovered from the App
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
 
+  it('with two replicas, a missed delivery is fetched and recovered once', async () => {
+    const replica = await startServer(env);
+    try {
+      const target = github.hook.target;
+      github.hook.target = null;
+      const run = sample('workflow_run', (p) => p.action === 'requested');
+      run.repository.full_name = REPOSITORY;
+      const missed = await github.hook.deliver('workflow_run', run);
+      github.hook.target = target;
+      await eventually(async () => {
+        const rows = await query(db.url, 'SELECT 1 FROM webhook_delivery WHERE delivery_id = $1', [
+          missed.guid,
+        ]);
+        return rows.length === 1 ? true : undefined;
+      }, 5_000);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(github.hook.fetched.filter((id) => id === missed.id)).toHaveLength(1);
+      const lines = [...server.logs, ...replica.logs].filter(
+        (line) => line.includes('delivery recovered from the hook log') && line.includes(missed.guid),
+      );
+      expect(lines).toHaveLength(1);
+    } finally {
+      await replica.stop();
+    }
+  });
+
   it('shows on /readyz when GitHub rate-limits the delivery log, and catches up after the reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 2;
     const limited = await fetchLimited(github, server, reset);
