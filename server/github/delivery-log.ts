@@ -27,14 +27,15 @@ export interface LogPage {
   headers: Record<string, unknown>;
 }
 
-/** A hook's delivery log through GitHub's REST API. */
+/**
+ * A hook's delivery log through GitHub's REST API. Missed deliveries are fetched, not redelivered
+ * (`POST …/attempts`): a redelivery needs our ingress to work, which may be what failed.
+ */
 export interface DeliveryLog {
   hook: HookRef;
   /** The log newest first, page by page, following the `Link` header's `cursor=`. */
   pages(): AsyncIterable<LogPage>;
   get(id: number): Promise<{ delivery: FullDelivery; headers: Record<string, unknown> }>;
-  /** Asks GitHub to send the delivery again (`POST …/deliveries/{id}/attempts`). */
-  redeliver(id: number): Promise<void>;
 }
 
 const PER_PAGE = 100;
@@ -99,10 +100,6 @@ export function deliveryLog(hook: HookRef, clients: GithubClients): DeliveryLog 
         },
         headers: headers as Record<string, unknown>,
       };
-    },
-    async redeliver(id) {
-      const { octokit, base } = await locate(hook, clients);
-      await octokit.request(`POST ${base}/deliveries/{delivery_id}/attempts`, { delivery_id: id });
     },
   };
 }
