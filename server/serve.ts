@@ -153,11 +153,11 @@ export async function startServer(config: Config, logger: Logger) {
     live.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await requests.idle();
+    await recovery?.stop();
     await deliveries.stop();
     await protectionWorker.stop();
     await outbox?.stop();
     await sweeper?.stop();
-    await recovery?.stop();
     await sampler?.stop();
     await db.close();
   }

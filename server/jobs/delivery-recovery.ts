@@ -30,13 +30,15 @@ export interface DeliveryRecoveryDeps {
  */
 export function startDeliveryRecovery(deps: DeliveryRecoveryDeps, intervalMs: number) {
   const worker = `recovery-${randomUUID().slice(0, 8)}`;
+  const configured = new Set(deps.hooks.map((hook) => hook.key));
   let first = true;
   const poller = new Poller(
     async () => {
       const force = first;
       first = false;
       for (const hook of deps.hooks) await runHook(deps, hook, worker, { force, intervalMs });
-      deps.status.update(await hookStates(deps.prisma));
+      // A hook dropped from the configuration keeps its row (and position) but is not shown.
+      deps.status.update((await hookStates(deps.prisma)).filter((state) => configured.has(state.hook)));
       return false;
     },
     intervalMs,
