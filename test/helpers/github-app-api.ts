@@ -23,10 +23,10 @@ export function githubAppCredentials(appId = '4242') {
   return { GITHUB_APP_ID: appId, GITHUB_APP_PRIVATE_KEY: privateKey };
 }
 
-/** The App ids of a `Bearer <JWT>` (what an App authenticates `/app/...` calls with), else null. */
+/** The App id in a `Bearer <JWT>` (what an App authenticates `/app/...` calls with), else null. */
 function jwtIssuer(authorization: string | undefined): string | null {
   const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
-  if (!token || token.split('.').length !== 3) return null;
+  if (token?.split('.').length !== 3) return null;
   try {
     const claims = decodeJwt(token);
     return claims.iss === undefined || !claims.exp ? null : String(claims.iss);

@@ -21,7 +21,7 @@ type Event = {
   state: string;
   applied: boolean;
   reason: string | null;
-  detail: Record<string, any>;
+  detail: { asked?: unknown[]; reconcile?: { final?: boolean; asked?: unknown[] } };
 };
 
 /**
@@ -108,8 +108,8 @@ describe('the sweeper asks GitHub before timing a record out (GitHub App, Postgr
     expect(record.state).toBe('error');
     const last = ending(record)!;
     expect(last).toMatchObject({ source: 'sweeper', reason: 'timed_out', applied: true });
-    expect(last.detail.reconcile.final).toBe(false);
-    expect(last.detail.reconcile.asked).toContainEqual({
+    expect(last.detail.reconcile?.final).toBe(false);
+    expect(last.detail.reconcile?.asked).toContainEqual({
       asked: `GET /repos/${REPOSITORY}/actions/runs/9003/attempts/1`,
       answer: expect.objectContaining({ status: 'in_progress', conclusion: null }),
     });

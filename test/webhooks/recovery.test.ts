@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { runCli } from '../helpers/cli.ts';
 import { eventually, sample } from '../helpers/deliveries.ts';
+import { startGithubApi } from '../helpers/github-api.ts';
 import { githubAppCredentials, startGithubAppApi } from '../helpers/github-app-api.ts';
 import { deploymentStatusDelivery } from '../helpers/github-echo.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
@@ -149,7 +150,7 @@ describe('deliveries missed while the server was down are recovered from the App
       /deployledger_github_deliveries_recovered_total\{hook="app",event="workflow_run"\} 1/,
     );
     expect(metrics).toMatch(/deployledger_github_delivery_recovery_lag_seconds_count 2/);
-    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, any>;
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { github_recovery: RecoveryReport };
     expect(ready.github_recovery).toMatchObject({ status: 'ok', interval_seconds: 1 });
     expect(ready.github_recovery.hooks[0]).toMatchObject({
       hook: 'app',
@@ -194,8 +195,11 @@ describe('deliveries missed while the server was down are recovered from the App
     expect(limited).toMatchObject({ status: 'rate_limited', error_kind: 'rate_limited' });
     expect(limited.retry_at).toBe(new Date(reset * 1000).toISOString());
     const recovered = await eventually(async () => {
-      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, any>;
-      return ready.github_recovery.hooks[0].status === 'ok' ? ready.github_recovery.hooks[0] : undefined;
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
+        github_recovery: RecoveryReport;
+      };
+      const hook = ready.github_recovery.hooks[0];
+      return hook?.status === 'ok' ? hook : undefined;
     }, 10_000);
     expect(recovered.error).toBeNull();
   });
@@ -209,9 +213,9 @@ async function fetchLimited(
 ) {
   github.limitHookUntil(reset);
   return eventually(async () => {
-    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, any>;
+    const ready = (await (await fetch(`${server.url}/readyz`)).json()) as { github_recovery: RecoveryReport };
     const hook = ready.github_recovery.hooks[0];
-    return hook.status === 'rate_limited' ? hook : undefined;
+    return hook?.status === 'rate_limited' ? hook : undefined;
   }, 10_000);
 }
 
@@ -220,4 +224,71 @@ function fakeJwt() {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   return `${part({ alg: 'RS256' })}.${part({ iss: '4242', iat: now, exp: now + 600 })}.sig`;
+}
+
+describe('/readyz says why delivery recovery is failing', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let github: Awaited<ReturnType<typeof startGithubApi>>;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    github = await startGithubApi();
+    github.addRepoHook('acme/denied', 11, SECRET);
+  });
+  afterAll(async () => {
+    await github?.close();
+    await db?.drop();
+  });
+
+  const recoveryOf = async (server: RunningServer, status: string) =>
+    eventually(async () => {
+      const answer = await fetch(`${server.url}/readyz`);
+      const ready = (await answer.json()) as { github_recovery: RecoveryReport };
+      expect(answer.status).toBe(200);
+      return ready.github_recovery.status === status ? ready.github_recovery : undefined;
+    }, 10_000);
+
+  it('no credentials, a 403 for a missing permission, a 404 for a wrong hook id — readiness unaffected', async () => {
+    const hooks = 'repo:acme/denied:11,org:acme:12';
+    const bare = await startServer({ DATABASE_URL: db.url, DEPLOYLEDGER_GITHUB_HOOKS: hooks });
+    try {
+      const report = await recoveryOf(bare, 'failing');
+      expect(report.hooks.map((hook) => hook.error_kind)).toEqual(['no_credentials', 'no_credentials']);
+      expect(report.hooks[0]?.error).toMatch(/set GITHUB_TOKEN \(a token with admin:repo_hook/);
+    } finally {
+      await bare.stop();
+    }
+
+    github.limitNext(1, { status: 403, message: 'Must have admin rights to Repository.' });
+    const server = await startServer({
+      DATABASE_URL: db.url,
+      GITHUB_TOKEN: 'ghs_not_admin',
+      GITHUB_API_URL: github.url,
+      DEPLOYLEDGER_GITHUB_HOOKS: hooks,
+    });
+    try {
+      const report = await recoveryOf(server, 'failing');
+      const byHook = Object.fromEntries(report.hooks.map((hook) => [hook.hook, hook]));
+      expect(byHook['repo:acme/denied:11']).toMatchObject({ status: 'failing', error_kind: 'forbidden' });
+      expect(byHook['repo:acme/denied:11']?.error).toMatch(/admin:repo_hook/);
+      expect(byHook['org:acme:12']).toMatchObject({ status: 'failing', error_kind: 'not_found' });
+      expect(byHook['org:acme:12']?.error).toMatch(/admin:org_hook/);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/deployledger_github_recovery_up\{hook="org:acme:12"\} 0/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+interface RecoveryReport {
+  status: string;
+  interval_seconds?: number;
+  hooks: Array<{
+    hook: string;
+    status: string;
+    error_kind: string | null;
+    error: string | null;
+    retry_at?: string | null;
+    recovered_total?: number;
+  }>;
 }

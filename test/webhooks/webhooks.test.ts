@@ -216,7 +216,9 @@ describe('a delivery that could not be stored (503) is recovered from the hook l
       await hook.deliver('ping', { zen: 'Keep it logically awesome.', hook_id: HOOK_ID });
     hook.target = target;
     const failing = await eventually(async () => {
-      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as Record<string, any>;
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
+        github_recovery: { status: string; hooks: Array<Record<string, unknown>> };
+      };
       return ready.github_recovery.status === 'failing' ? ready.github_recovery.hooks[0] : undefined;
     });
     expect(failing).toMatchObject({ hook: `repo:${REPOSITORY}:${HOOK_ID}`, error_kind: 'unavailable' });
