@@ -2,8 +2,21 @@ import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/core';
 import { paginateRest } from '@octokit/plugin-paginate-rest';
 
-/** Octokit with cursor/page pagination that follows GitHub's `Link` header. */
-export const GithubOctokit = Octokit.plugin(paginateRest);
+/** How long one call to GitHub may take before it is abandoned (Octokit has no timeout of its own). */
+export const GITHUB_CALL_TIMEOUT_MS = 15_000;
+
+/** Every call gets its own timeout (a page of a paginated list too), unless it brings a signal. */
+function callTimeout(octokit: Octokit) {
+  octokit.hook.before('request', (options) => {
+    options.request = {
+      ...options.request,
+      signal: options.request?.signal ?? AbortSignal.timeout(GITHUB_CALL_TIMEOUT_MS),
+    };
+  });
+}
+
+/** Octokit with pagination that follows GitHub's `Link` header (pages or cursors) and call timeouts. */
+export const GithubOctokit = Octokit.plugin(paginateRest, callTimeout);
 export type GithubOctokit = InstanceType<typeof GithubOctokit>;
 
 export type GithubAuth = { token: string } | { appId: string; privateKey: string };

@@ -25,7 +25,7 @@ export interface Reconciler {
 /**
  * Before the sweeper ends a record as `timed_out`, asks the source of truth: the GitHub
  * deployment's latest status (when the record has one), then the workflow run attempt (when it
- * has a run). The first final answer wins. A refusal that will not get better (401, 403) counts
+ * has a run). The first final answer wins. A refusal that will not get better (401, 403, 404) counts
  * as "GitHub knows nothing" so that credentials problems never keep records active forever.
  */
 export function createReconciler(truth: GithubTruth): Reconciler {
@@ -65,14 +65,15 @@ export function createReconciler(truth: GithubTruth): Reconciler {
   };
 }
 
-/** The answer; 'refused' (noted in `asked`) for a 401/403: the next question is still asked.
+/** The answer; 'refused' (noted in `asked`) for a 401/403/404: the next question is still asked.
  * Throws when GitHub could not answer. */
 async function askOnce<T>(asked: Asked[], question: string, call: () => Promise<T>): Promise<T | 'refused'> {
   try {
     return await call();
   } catch (error) {
     const failure = classifyGithubError(error);
-    if (failure.kind === 'unauthorized' || failure.kind === 'forbidden') {
+    // Refusals that waiting will not change (also a 404 from the App's installation lookup).
+    if (failure.kind === 'unauthorized' || failure.kind === 'forbidden' || failure.kind === 'not_found') {
       asked.push({ asked: question, answer: { refused: failure.kind, error: failure.message } });
       return 'refused';
     }

@@ -72,11 +72,19 @@ export async function recoverHook(deps: {
     for (const entry of wanted.filter((candidate) => !stored.has(candidate.guid))) {
       const { delivery, headers } = await log.get(entry.id);
       const { guid, event } = entry;
+      if (delivery.payload === null || typeof delivery.payload !== 'object') {
+        logger.warn(
+          { hook: log.hook.key, delivery_id: guid, event, github_delivery_id: entry.id },
+          'delivery in the hook log has no payload; it cannot be recovered (redeliver it from GitHub)',
+        );
+        checkBudget(headers);
+        continue;
+      }
       const outcome = await storeDelivery(prisma, {
         deliveryId: guid,
         event,
         action: delivery.action,
-        payload: JSON.stringify(delivery.payload ?? {}),
+        payload: JSON.stringify(delivery.payload),
       });
       if (outcome === 'stored') {
         const recovered = {

@@ -50,6 +50,7 @@ export async function startGithubAppApi(options: { installationId?: number; webh
   });
   let publicUrl = '';
   let hookLimitedUntil = 0;
+  let hookLimitedAnswers = 0;
   const deployments = await startGithubApi();
   const callbacks: ProtectionCallback[] = [];
   const tokensIssued: number[] = [];
@@ -72,6 +73,7 @@ export async function startGithubAppApi(options: { installationId?: number; webh
         return answer(401, { message: 'A JSON web token could not be decoded' });
       }
       if (Date.now() < hookLimitedUntil * 1000) {
+        hookLimitedAnswers++;
         res.writeHead(403, {
           'content-type': 'application/json; charset=utf-8',
           'x-ratelimit-limit': '5000',
@@ -148,6 +150,11 @@ export async function startGithubAppApi(options: { installationId?: number; webh
     /** The App hook's log answers GitHub's primary rate limit until `reset` (epoch seconds). */
     limitHookUntil(reset: number) {
       hookLimitedUntil = reset;
+      hookLimitedAnswers = 0;
+    },
+    /** How many calls the App hook's log refused since `limitHookUntil`. */
+    get hookLimitedAnswers() {
+      return hookLimitedAnswers;
     },
     /** The next `count` protection callbacks answer `status` (e.g. 502). */
     failNextCallbacks(count: number, status = 502) {

@@ -190,7 +190,7 @@ describe('deliveries missed while the server was down are recovered from the App
   });
 
   it('shows on /readyz when GitHub rate-limits the delivery log, and catches up after the reset', async () => {
-    const reset = Math.floor(Date.now() / 1000) + 2;
+    const reset = Math.floor(Date.now() / 1000) + 6;
     const limited = await fetchLimited(github, server, reset);
     expect(limited).toMatchObject({ status: 'rate_limited', error_kind: 'rate_limited' });
     expect(limited.retry_at).toBe(new Date(reset * 1000).toISOString());
@@ -200,8 +200,10 @@ describe('deliveries missed while the server was down are recovered from the App
       };
       const hook = ready.github_recovery.hooks[0];
       return hook?.status === 'ok' ? hook : undefined;
-    }, 10_000);
+    }, 20_000);
     expect(recovered.error).toBeNull();
+    // Honoured: one refused call, then nothing until the reset (the interval is 1 s).
+    expect(github.hookLimitedAnswers).toBe(1);
   });
 });
 
