@@ -1,13 +1,15 @@
 import { Command } from 'commander';
+import { listApiKeys, revokeApiKey } from './auth/api-key-admin.ts';
 import { createApiKey } from './auth/api-keys.ts';
-import { checkInvariants, formatReport } from './check/invariants.ts';
+import { checkCommand } from './check/command.ts';
 import { loadConfig } from './config.ts';
-import { openDatabase } from './db/connect.ts';
+import { type Database, openDatabase } from './db/connect.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { repositorySchema } from './http/schemas.ts';
 import { createLogger } from './log.ts';
 import { importCommand, type RepairFlags, repairCommand } from './repair/commands.ts';
 import { startServer } from './serve.ts';
+import { exitOnSignals } from './shutdown.ts';
 
 const program = new Command('deployledger').description('One true record per deployment');
 
@@ -18,41 +20,41 @@ program
     const config = loadConfig();
     const logger = createLogger(config.DEPLOYLEDGER_LOG_LEVEL);
     const { stop } = await startServer(config, logger);
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      logger.info({ signal }, 'shutting down');
-      const timer = setTimeout(() => process.exit(1), config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS);
-      timer.unref();
-      stop().then(
-        () => process.exit(0),
-        (error) => {
-          logger.error({ err: error }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
+    exitOnSignals({
+      stop,
+      graceMs: config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS,
+      log: ({ signal, phase, error }) =>
+        phase === 'stop failed'
+          ? logger.error({ signal, err: error }, 'shutdown failed')
+          : logger.info({ signal }, phase === 'forced' ? 'second signal: exiting now' : 'shutting down'),
+    });
   });
+
+/** Opens the configured database for one command; beside a running server, through it. */
+async function withDatabase<T>(command: string, work: (db: Database) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DEPLOYLEDGER_DATA_DIR,
+    poolSize: 2,
+    command: `deployledger ${command}`,
+  });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
 
 program
   .command('migrate')
   .description('apply pending migrations and exit')
-  .action(async () => {
-    const config = loadConfig();
-    const db = await openDatabase({
-      databaseUrl: config.DATABASE_URL,
-      dataDir: config.DEPLOYLEDGER_DATA_DIR,
-    });
-    try {
+  .action(() =>
+    withDatabase('migrate', async (db) => {
       const applied = await applyMigrations(db);
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'No pending migrations.');
-    } finally {
-      await db.close();
-    }
-  });
+    }),
+  );
 
 const keys = program.command('keys').description('manage project API keys');
 keys
@@ -61,36 +63,49 @@ keys
   .action(async (repository: string) => {
     const parsed = repositorySchema.safeParse(repository);
     if (!parsed.success) throw new Error(`"${repository}" is not a repository name; use owner/name.`);
-    const config = loadConfig();
-    const db = await openDatabase({
-      databaseUrl: config.DATABASE_URL,
-      dataDir: config.DEPLOYLEDGER_DATA_DIR,
-    });
-    try {
+    await withDatabase('keys create', async (db) => {
       await applyMigrations(db);
       console.log(await createApiKey(db.prisma, parsed.data));
-    } finally {
-      await db.close();
-    }
+    });
   });
+keys
+  .command('list [repository]')
+  .description('list API keys (prefix, repository, created, revoked); secrets are never shown')
+  .action((repository: string | undefined) =>
+    withDatabase('keys list', async (db) => {
+      await applyMigrations(db);
+      const rows = await listApiKeys(db.prisma, repository);
+      if (rows.length === 0) console.log('No API keys.');
+      for (const row of rows) {
+        const revoked = row.revokedAt ? `revoked ${row.revokedAt.toISOString()}` : 'active';
+        console.log(`dl_${row.prefix}_…\t${row.repository}\t${row.createdAt.toISOString()}\t${revoked}`);
+      }
+    }),
+  );
+keys
+  .command('revoke <key-or-prefix>')
+  .description('revoke an API key (the whole key, or the 12 characters after dl_)')
+  .action((keyOrPrefix: string) =>
+    withDatabase('keys revoke', async (db) => {
+      await applyMigrations(db);
+      const count = await revokeApiKey(db.prisma, keyOrPrefix);
+      if (count === 0)
+        throw new Error(`no active API key with prefix "${keyOrPrefix}"; see \`deployledger keys list\`.`);
+      console.log(`Revoked ${count} key(s); requests with it are refused from now on.`);
+    }),
+  );
 
 program
   .command('check')
-  .description("check the ledger's invariants (read-only); exits 1 when one is broken")
+  .description(
+    "check the ledger's invariants (read-only); exits 1 when one is broken, 2 when there is no ledger",
+  )
   .option('--deadline-minutes <minutes>', 'how long a deployment may stay active', '30')
   .action(async (options: { deadlineMinutes: string }) => {
-    const config = loadConfig();
-    const db = await openDatabase({
-      databaseUrl: config.DATABASE_URL,
-      dataDir: config.DEPLOYLEDGER_DATA_DIR,
+    process.exitCode = await checkCommand(loadConfig(), Number(options.deadlineMinutes), {
+      print: (text) => console.log(text),
+      fail: (text) => console.error(text),
     });
-    try {
-      const violations = await checkInvariants(db.prisma, Number(options.deadlineMinutes));
-      console.log(formatReport(violations));
-      process.exitCode = violations.length === 0 ? 0 : 1;
-    } finally {
-      await db.close();
-    }
   });
 
 program

@@ -102,6 +102,13 @@ const schema = z.object({
     .string()
     .includes('{name}', { message: 'must contain {name}' })
     .optional(),
+  // Bearer token for GET /metrics. Unset, /metrics is open and carries only operational metrics:
+  // the DORA gauges (labelled with repository and environment names) are served only behind it.
+  DEPLOYLEDGER_METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters (e.g. `openssl rand -hex 32`)')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as a bearer token)')
+    .optional(),
   // DORA gauges on /metrics cover this trailing window.
   DEPLOYLEDGER_DORA_WINDOW_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 });

@@ -24,11 +24,18 @@ export function createMetrics() {
     labelNames: ['from', 'to'] as const,
     registers: [registry],
   });
+  const unprocessableDeliveries = new Counter({
+    name: 'deployledger_webhook_deliveries_unprocessable_total',
+    help: 'Signed GitHub deliveries kept but never applied: their payload holds text that cannot be stored (NUL bytes, lone surrogates)',
+    labelNames: ['event'] as const,
+    registers: [registry],
+  });
   // Background parts (the Kubernetes watcher) report their health here; /readyz shows it.
   const components = new Map<string, () => Record<string, unknown>>();
   return {
     registry,
     httpRequests,
+    unprocessableDeliveries,
     components,
     recordDecision(signal: Signal, decision: Decision) {
       signals.inc({ source: signal.source, state: signal.state, applied: String(decision.applied) });

@@ -28,6 +28,7 @@ import { loadProtectionConfig, setUpProtection } from './protection/index.ts';
 import { stuckPolicy } from './repair/stuck.ts';
 import { startCollector } from './sampling/collector.ts';
 import { samplingLimits, samplingPlan } from './sampling/settings.ts';
+import { bounded } from './shutdown.ts';
 import { SignatureVerifier } from './webhooks/verify.ts';
 
 /** Starts the server: database, migrations, HTTP. Resolves once it is listening. */
@@ -37,12 +38,20 @@ export async function startServer(config: Config, logger: Logger) {
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DEPLOYLEDGER_DATA_DIR,
     poolSize: config.DEPLOYLEDGER_DB_POOL_SIZE,
+    command: 'deployledger serve',
+    exclusive: true,
   });
   const applied = await applyMigrations(db);
   logger.info({ database: db.kind, applied }, 'database ready');
 
   const metrics = createMetrics();
-  registerDoraMetrics(metrics.registry, db.prisma, config.DEPLOYLEDGER_DORA_WINDOW_DAYS);
+  if (config.DEPLOYLEDGER_METRICS_TOKEN) {
+    registerDoraMetrics(metrics.registry, db.prisma, config.DEPLOYLEDGER_DORA_WINDOW_DAYS);
+  } else {
+    logger.info(
+      'DEPLOYLEDGER_METRICS_TOKEN is not set: /metrics is open and leaves out the DORA gauges (they name repositories and environments); set it to serve them behind a bearer token',
+    );
+  }
   const live = new LiveHub();
   const auth = githubAuth(config);
   const github = auth ? createGithubClients(auth, config.GITHUB_API_URL) : null;
@@ -133,6 +142,7 @@ export async function startServer(config: Config, logger: Logger) {
     metrics,
     logger,
     bodyLimit: config.DEPLOYLEDGER_BODY_LIMIT,
+    metricsToken: config.DEPLOYLEDGER_METRICS_TOKEN,
     webhooks: {
       verifier: new SignatureVerifier(config.GITHUB_WEBHOOK_SECRET),
       onStored: () => deliveries.kick(),
@@ -148,17 +158,24 @@ export async function startServer(config: Config, logger: Logger) {
   });
   const watcher = startK8sWatcherIfConfigured(config, { prisma: db.prisma, store, metrics, logger });
 
+  // Each step is bounded so one that hangs cannot keep the rest (and the database) from closing.
+  const stepMs = Math.max(1000, config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS / 3);
   async function stop() {
-    await watcher?.stop();
+    await bounded(watcher?.stop(), stepMs);
     live.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await requests.idle();
-    await recovery?.stop();
-    await deliveries.stop();
-    await protectionWorker.stop();
-    await outbox?.stop();
-    await sweeper?.stop();
-    await sampler?.stop();
+    await bounded(new Promise<void>((resolve) => server.close(() => resolve())), stepMs);
+    await bounded(requests.idle(), stepMs);
+    await bounded(recovery?.stop(), stepMs);
+    await bounded(
+      Promise.all([
+        deliveries.stop(),
+        protectionWorker.stop(),
+        outbox?.stop(),
+        sweeper?.stop(),
+        sampler?.stop(),
+      ]),
+      stepMs,
+    );
     await db.close();
   }
   return { server, stop };

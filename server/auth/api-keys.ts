@@ -4,7 +4,10 @@ import type { PrismaClient } from '../db/generated/client.ts';
 /** Who a bearer token speaks for. */
 export interface Principal {
   kind: 'api_key' | 'oidc';
+  /** Compared as GitHub compares names: case-insensitively (ledger/names.ts). */
   repositories: string[];
+  /** GitHub's numeric id of the token's repository (OIDC `repository_id`), when present. */
+  repositoryId?: number | undefined;
   /** OIDC claims that bind the token to one workflow run, when present. */
   runId?: number | undefined;
   runAttempt?: number | undefined;

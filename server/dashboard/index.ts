@@ -30,6 +30,7 @@ export function dashboardDeps(
     sessions,
     public: config.DEPLOYLEDGER_DASHBOARD_PUBLIC,
     live: deps.live,
+    publicUrl: config.DEPLOYLEDGER_PUBLIC_URL,
     links: { githubApiUrl: config.GITHUB_API_URL, k8sUrlTemplate: config.DEPLOYLEDGER_DASHBOARD_K8S_URL },
   };
 }

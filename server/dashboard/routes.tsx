@@ -20,6 +20,7 @@ import { EnvironmentsPage, EnvironmentsTable } from './pages/environments.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { currentPerEnvironment, stripMarks, timeline, visibleRepositories } from './queries.ts';
+import { sameOrigin } from './same-origin.ts';
 import type { Sessions } from './session.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
@@ -32,6 +33,8 @@ export interface DashboardDeps {
   public: boolean;
   live: LiveHub;
   links: LinkOptions;
+  /** DEPLOYLEDGER_PUBLIC_URL: forms posted from this origin are same-site even behind a proxy. */
+  publicUrl?: string | undefined;
 }
 
 type Env = { Variables: { viewer: Viewer } };
@@ -48,9 +51,16 @@ function page(viewer: Viewer | null, title: string, body: Child, nav?: 'environm
   )}`;
 }
 
-/** Only a path inside the dashboard may be the target after signing in (no open redirect). */
+/**
+ * Only a path inside the dashboard may be the target after signing in (no open redirect), and
+ * only in printable ASCII: a CR/LF or other control character (header injection) or anything a
+ * Location header cannot carry falls back to the dashboard's start page.
+ */
 function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/dashboard(\/|\?|$)/.test(next) && !next.startsWith('//')
+  return typeof next === 'string' &&
+    /^\/dashboard(\/|\?|$)/.test(next) &&
+    !next.startsWith('//') &&
+    /^[\x21-\x7e]*$/.test(next)
     ? next
     : '/dashboard';
 }
@@ -75,6 +85,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
       },
     }),
   );
+  app.use('*', sameOrigin(deps.publicUrl));
   app.route('/assets', assetRoutes());
 
   app.get('/sign-in', async (c) => {

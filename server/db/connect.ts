@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PrismaPg } from '@prisma/adapter-pg';
-import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
-import { PrismaClient } from './generated/client.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { DataDirInUseError, NoLedgerError } from './embedded/errors.ts';
+import { ownDataDir, PGDATA } from './embedded/own-data-dir.ts';
+import { LOCK_FILE, readOwner } from './embedded/owner-lock.ts';
+import type { PrismaClient } from './generated/client.ts';
+import { openPool } from './postgres-pool.ts';
 
 /** A connected database: Prisma for queries, plus a raw script runner for migrations. */
 export interface Database {
@@ -24,74 +26,59 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** Who opens it, written into an embedded data dir's lock for others to see (`serve`, `keys create`). */
+  command?: string;
+  /** Refuse, rather than go through, a data dir that another process owns (the server). */
+  exclusive?: boolean;
+  /** Fail with NoLedgerError instead of creating an embedded database where there is none. */
+  mustExist?: boolean;
 }
 
-// Any fixed number works; it only has to be the same for every process migrating one database.
-const MIGRATION_LOCK_ID = 7_252_011;
+// How long a command waits for the owner of a data dir to start listening.
+const OWNER_WAIT_MS = 20_000;
+// Connections the owner accepts beyond its own pool: CLI commands beside a running server.
+const GUEST_CONNECTIONS = 32;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  return options.databaseUrl
-    ? openPostgres(options.databaseUrl, options.poolSize ?? 10)
-    : openEmbedded(options.dataDir);
+  const poolSize = options.poolSize ?? 10;
+  if (options.databaseUrl) {
+    return openPool('postgresql', { connectionString: options.databaseUrl, max: poolSize });
+  }
+  return openEmbedded(path.resolve(options.dataDir), poolSize, options);
 }
 
-function openPostgres(connectionString: string, max: number): Database {
-  const pool = new pg.Pool({ connectionString, max });
-  // An idle client that loses its connection (server restart, pg_terminate_backend) emits
-  // 'error' on the pool; unhandled, that would end the process.
-  pool.on('error', () => {});
-  // A checked-out client whose connection dies emits 'error' on itself, not on the pool: the
-  // query in flight fails (answered 5xx, retried), but the unhandled event would end the process.
-  pool.on('connect', (client) => client.on('error', () => {}));
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
-  return {
-    kind: 'postgresql',
-    prisma,
-    async runInMigrationTransaction(work) {
-      const client = await pool.connect();
+/**
+ * The embedded database has one owner per data dir. The first process to open it owns it and
+ * serves it on a Unix socket; a command started beside it (`keys create` while the server runs)
+ * connects to that socket, as to PostgreSQL, instead of opening the files a second time.
+ */
+async function openEmbedded(dataDir: string, poolSize: number, options: DatabaseOptions) {
+  const { command = 'deployledger', exclusive = false, mustExist = false } = options;
+  const neverOpened =
+    !existsSync(path.join(dataDir, PGDATA, 'PG_VERSION')) && !existsSync(path.join(dataDir, LOCK_FILE));
+  if (mustExist && neverOpened) throw new NoLedgerError(`the embedded data dir ${dataDir}`);
+  const deadline = Date.now() + OWNER_WAIT_MS;
+  for (;;) {
+    const owner = await ownDataDir(dataDir, command, poolSize + GUEST_CONNECTIONS, { create: !mustExist });
+    if (owner === 'absent') throw new NoLedgerError(`the embedded data dir ${dataDir}`);
+    if (owner) return openPool('embedded', socketConfig(owner.socketDir, poolSize), () => owner.close());
+    const info = readOwner(dataDir);
+    if (exclusive) throw new DataDirInUseError(dataDir, info);
+    if (info?.socketDir) {
+      const guest = openPool('embedded', socketConfig(info.socketDir, Math.min(poolSize, 4)));
       try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
-        const result = await work({
-          exec: async (script) => void (await client.query(script)),
-          query: async (text, params) => (await client.query(text, params)).rows,
-        });
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
+        await guest.prisma.$queryRaw`SELECT 1`;
+        return guest;
+      } catch {
+        await guest.close().catch(() => {});
       }
-    },
-    async close() {
-      await prisma.$disconnect();
-      await pool.end();
-    },
-  };
+    }
+    // The owner is still starting, or just stopped: look again, or take the data dir over.
+    if (Date.now() > deadline) throw new DataDirInUseError(dataDir, info, 'did not answer on its socket');
+    await sleep(100);
+  }
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
-  const dir = path.resolve(dataDir, 'pgdata');
-  mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(client) });
-  return {
-    kind: 'embedded',
-    prisma,
-    async runInMigrationTransaction(work) {
-      // PGlite is one connection in this process: its transaction is the lock.
-      return client.transaction((tx) =>
-        work({
-          exec: async (script) => void (await tx.exec(script)),
-          query: async (text, params) => (await tx.query(text, params)).rows as never[],
-        }),
-      );
-    },
-    async close() {
-      await prisma.$disconnect();
-      await client.close();
-    },
-  };
+function socketConfig(socketDir: string, max: number): pg.PoolConfig {
+  return { host: socketDir, user: 'postgres', database: 'postgres', max };
 }

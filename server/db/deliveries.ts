@@ -21,6 +21,22 @@ export async function storeDelivery(
 }
 
 /**
+ * Stores a delivery that can never be applied (its payload holds text the database cannot
+ * store), already finished and with the reason, so it is kept for inspection and never claimed.
+ */
+export async function storeUnprocessableDelivery(
+  prisma: PrismaClient,
+  delivery: { deliveryId: string; event: string; action: string | null; payload: string; reason: string },
+): Promise<'stored' | 'duplicate'> {
+  const inserted = await prisma.$executeRaw`
+    INSERT INTO webhook_delivery (delivery_id, event, action, payload, processed_at, last_error)
+    VALUES (${delivery.deliveryId}, ${delivery.event}, ${delivery.action}, ${delivery.payload}::jsonb,
+            now(), ${delivery.reason.slice(0, 2000)})
+    ON CONFLICT (delivery_id) DO NOTHING`;
+  return inserted === 1 ? 'stored' : 'duplicate';
+}
+
+/**
  * Claims up to `limit` unprocessed deliveries for `leaseMs`, oldest first, in one statement:
  * rows another worker holds are skipped, and a claim whose worker died expires.
  */

@@ -11,6 +11,7 @@ import {
   planCreate,
   type Signal,
   type SignalSource,
+  sameName,
   supersedeSignal,
 } from '../ledger/index.ts';
 import { correlate, findActiveByRun, findByRun, keyFor } from './correlation.ts';
@@ -18,7 +19,8 @@ import { findActive, findById, findByKey, findInState, lockEnvironment } from '.
 import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { enqueue } from './outbox.ts';
-import { toRow } from './records.ts';
+import { toRow, toUpdate } from './records.ts';
+import { respellRepository } from './repository-names.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -73,6 +75,8 @@ export class LedgerStore {
     at: Date,
   ): Promise<CreateResult> {
     const { repository, environment, key } = request;
+    // The Action names the repository as GitHub spells it (GITHUB_REPOSITORY): latest spelling wins.
+    await respellRepository(this.prisma, { repository, environment, repositoryId: request.repositoryId });
     const stored = await findByKey(this.prisma, repository, environment, key);
     if (stored && stored.fingerprint !== null) return this.answerExisting(request, stored);
     const observed: Array<[Signal, Decision]> = [];
@@ -143,6 +147,9 @@ export class LedgerStore {
    * older one arriving late is recorded as already superseded.
    */
   async observeDelivery(observation: Observation): Promise<SignalResult> {
+    // GitHub's own spelling and id: a renamed repository's records take the new name first, so
+    // correlation below finds them under it.
+    await respellRepository(this.prisma, observation);
     const observed: Array<[Signal, Decision]> = [];
     const result = await this.prisma.$transaction(async (tx) => {
       await lockEnvironment(tx, observation.repository, observation.environment);
@@ -150,7 +157,7 @@ export class LedgerStore {
       const signal = { ...observation.signal, githubDeploymentId: observation.githubDeploymentId };
       const found = await correlate(tx, observation);
       if (found) {
-        if (found.environment !== observation.environment)
+        if (!sameName(found.environment, observation.environment))
           await lockEnvironment(tx, found.repository, found.environment);
         const fresh = (await findById(tx, found.id)) ?? found;
         return this.applyInTx(tx, fresh, signal, now, observed);
@@ -167,7 +174,9 @@ export class LedgerStore {
     runId: number,
     runAttempt: number,
     signal: Signal,
+    repositoryId: number | null = null,
   ): Promise<SignalResult[]> {
+    if (repositoryId !== null) await respellRepository(this.prisma, { repository, repositoryId });
     const results: SignalResult[] = [];
     for (const record of await findActiveByRun(this.prisma, repository, runId, runAttempt)) {
       const result = await this.apply(record.id, signal);
@@ -310,6 +319,7 @@ export class LedgerStore {
     const request: NewDeployment = {
       repository: observation.repository,
       environment: observation.environment,
+      repositoryId: observation.repositoryId ?? null,
       key,
       sha: observation.sha,
       ref: observation.ref,
@@ -361,7 +371,7 @@ export class LedgerStore {
     update: boolean,
   ): Promise<SignalResult> {
     let { record } = decision;
-    if (update) await tx.deployment.update({ where: { id: before.id }, data: toRow(record) });
+    if (update) await tx.deployment.update({ where: { id: before.id }, data: toUpdate(record) });
     await tx.deploymentEvent.create({
       data: {
         deploymentId: record.id,

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { webhookRoutes } from '../webhooks/route.ts';
@@ -12,8 +13,9 @@ import { deploymentRoutes } from './deployments.ts';
 import { doraRoutes } from './dora.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
-import { Problem, problemResponse } from './problem.ts';
+import { databaseUnavailable, Problem, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
+import { wellFormedUrl } from './well-formed-url.ts';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -22,6 +24,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   bodyLimit: number;
+  /** DEPLOYLEDGER_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
+  metricsToken?: string | undefined;
   webhooks: { verifier: SignatureVerifier; onStored: () => void };
   dashboard?: DashboardDeps;
 }
@@ -31,17 +35,21 @@ export function buildApp(deps: AppDeps) {
   const app = new Hono();
 
   app.use('*', requestLog(deps.logger, deps.metrics));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: deps.bodyLimit,
-      onError: () => {
-        throw new Problem(413, 'Body too large', `The body is larger than ${deps.bodyLimit} bytes.`);
-      },
-    }),
-  );
+  app.use('*', wellFormedUrl());
+  // The dashboard's forms (sign-in needs no auth) get the API's limit: a form is a few hundred bytes.
+  for (const path of ['/v1/*', '/dashboard/*']) {
+    app.use(
+      path,
+      bodyLimit({
+        maxSize: deps.bodyLimit,
+        onError: () => {
+          throw new Problem(413, 'Body too large', `The body is larger than ${deps.bodyLimit} bytes.`);
+        },
+      }),
+    );
+  }
 
-  app.route('/', healthRoutes(deps.prisma, deps.metrics));
+  app.route('/', healthRoutes(deps.prisma, deps.metrics, deps.metricsToken));
   app.route('/', openApiRoutes());
   app.route('/v1/deployments', deploymentRoutes(deps));
   app.route('/v1/dora', doraRoutes(deps));
@@ -59,6 +67,13 @@ export function buildApp(deps: AppDeps) {
   );
   app.onError((error, c) => {
     if (error instanceof Problem) return problemResponse(c, error);
+    if (isDatabaseUnavailable(error)) {
+      deps.logger.warn(
+        { err: error, method: c.req.method, path: c.req.path },
+        'database unreachable; answered 503 with Retry-After',
+      );
+      return problemResponse(c, databaseUnavailable());
+    }
     deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return problemResponse(
       c,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { badRequest } from './problem.ts';
 
 export const MAX_KEY_LENGTH = 255;
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * Reads `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header): a structured-field
@@ -13,18 +14,17 @@ export function parseIdempotencyKey(header: string | undefined): string {
       'The Idempotency-Key header is required, e.g. Idempotency-Key: "<run_id>-<run_attempt>".',
     );
   }
-  let key = header.trim();
-  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
-    key = key.slice(1, -1).replace(/\\(["\\])/g, '$1');
-  }
+  const key = unquote(header.trim());
   if (key === '') throw badRequest('The Idempotency-Key header is empty.');
   if (key.length > MAX_KEY_LENGTH) {
     throw badRequest(
       `The Idempotency-Key is ${key.length} characters long; at most ${MAX_KEY_LENGTH} are allowed.`,
     );
   }
-  if ([...key].some((ch) => ch < ' ' || ch === '\u007f')) {
-    throw badRequest('The Idempotency-Key contains control characters.');
+  if (!PRINTABLE_ASCII.test(key)) {
+    throw badRequest(
+      'The Idempotency-Key must be a Structured Field String (draft-ietf-httpapi-idempotency-key-header, RFC 8941): printable ASCII only (space to ~), no control or non-ASCII characters, e.g. Idempotency-Key: "123-1".',
+    );
   }
   return key;
 }
@@ -44,4 +44,19 @@ function canonicalJson(value: unknown): string {
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * `"…"` with `\"` and `\\` escapes (RFC 8941 sf-string) → its content; anything else is the
+ * bare form. A quoted value with another escape or an unescaped quote inside is refused.
+ */
+function unquote(value: string): string {
+  if (!(value.length >= 2 && value.startsWith('"') && value.endsWith('"'))) return value;
+  const inner = value.slice(1, -1);
+  if (!/^(?:[^"\\]|\\["\\])*$/.test(inner)) {
+    throw badRequest(
+      'The quoted Idempotency-Key is not a valid Structured Field String: inside the quotes only \\" and \\\\ may be escaped, and a quote must be escaped.',
+    );
+  }
+  return inner.replace(/\\(["\\])/g, '$1');
 }

@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../ledger/index.ts';
+import { redactDeep } from '../redact.ts';
 
 /** The record as the API shows it (the contract's JSON names). */
 export function presentDeployment(record: DeploymentRecord) {
@@ -44,7 +45,7 @@ export function presentEvent(event: TimelineEvent) {
     state: event.state,
     applied: event.applied,
     reason: event.reason,
-    detail: event.detail ?? {},
+    detail: redactDeep(event.detail ?? {}),
     occurred_at: iso(event.occurredAt),
     received_at: iso(event.receivedAt),
   };

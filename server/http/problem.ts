@@ -37,3 +37,15 @@ export const notFound = (detail: string) => new Problem(404, 'Not found', detail
 export const unauthorized = (detail: string) =>
   new Problem(401, 'Unauthorized', detail, {}, { 'www-authenticate': 'Bearer' });
 export const forbidden = (detail: string) => new Problem(403, 'Forbidden', detail);
+
+/** Seconds a client should wait before retrying while the database cannot be reached. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+export const databaseUnavailable = () =>
+  new Problem(
+    503,
+    'Database unavailable',
+    `The database cannot be reached right now; nothing is lost by retrying the same request (with the same Idempotency-Key) after ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
+    {},
+    { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
+  );

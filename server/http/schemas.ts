@@ -3,6 +3,12 @@ import { parseState, STATES, type State } from '../ledger/index.ts';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
+// An ISO time the database can store and that makes sense for a deployment (PostgreSQL has no year 0).
+const instant = z.iso.datetime({ offset: true }).refine((value) => {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 1970 && year <= 9999;
+}, 'must be a time between 1970 and 9999');
+
 const state = z
   .enum([...STATES, 'running'], {
     error: 'must be one of pending, queued, in_progress (or running), success, failure, error, inactive',
@@ -28,7 +34,7 @@ export const createDeploymentSchema = z.strictObject({
   metrics_endpoint: url.optional(),
   k8s: z.strictObject({ namespace: z.string().min(1).max(253), name: z.string().min(1).max(253) }).optional(),
   supersede: z.boolean().optional(),
-  commit_at: z.iso.datetime({ offset: true }).optional(),
+  commit_at: instant.optional(),
 });
 export type CreateDeploymentBody = z.infer<typeof createDeploymentSchema>;
 
@@ -37,7 +43,7 @@ export const statusSchema = z.strictObject({
   environment_url: url.optional(),
   log_url: url.optional(),
   description: z.string().max(1024).optional(),
-  at: z.iso.datetime({ offset: true }).optional(),
+  at: instant.optional(),
 });
 export type StatusBody = z.infer<typeof statusSchema>;
 

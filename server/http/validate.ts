@@ -1,29 +1,46 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { badRequest } from './problem.ts';
+import { type FieldIssue, findIllFormed } from './well-formed.ts';
 
-/** Parses the JSON body and checks it against a schema, naming every bad field at once. */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Parses the JSON body and checks it against a schema, naming every bad field at once. Text
+ * that cannot be stored as sent (invalid UTF-8, NUL bytes, lone surrogates) is refused here,
+ * not replaced or left for the database to reject.
+ */
 export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw badRequest('The body must be JSON: send Content-Type: application/json.');
   }
+  let text: string;
+  try {
+    text = utf8.decode(await c.req.arrayBuffer());
+  } catch {
+    throw badRequest('The body is not valid UTF-8; send JSON encoded as UTF-8.');
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch (error) {
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
   }
-  return check(schema, body);
+  return check(schema, body, findIllFormed(body));
 }
 
-export function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+/** Checks a value against a schema; `extra` issues found beforehand are reported with the schema's. */
+export function check<S extends z.ZodType>(schema: S, value: unknown, extra: FieldIssue[] = []): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  const errors = parsed.error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }));
+  if (parsed.success && extra.length === 0) return parsed.data;
+  const errors = [
+    ...extra,
+    ...(parsed.success ? [] : parsed.error.issues).map((issue) => ({
+      field: issue.path.length ? issue.path.join('.') : '(body)',
+      message: issue.message,
+    })),
+  ];
   const fields = [...new Set(errors.map((error) => error.field))];
   throw badRequest(`Invalid fields: ${fields.join(', ')}.`, { errors });
 }

@@ -4,6 +4,7 @@ import { toRecord } from '../db/records.ts';
 import { Poller } from '../jobs/poller.ts';
 import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
+import { redactUserinfo } from '../redact.ts';
 import { type FetchLimits, fetchEndpoint } from './fetch-endpoint.ts';
 import { parseMetrics } from './parse-metrics.ts';
 import {
@@ -94,12 +95,12 @@ async function sample(deps: CollectorDeps, record: DeploymentRecord, slot: Slot)
     const stored = await storeSample(deps.prisma, record.id, slot, values);
     log.info({ metrics: values.length, stored }, 'metrics sampled');
   } catch (error) {
-    const message = (error as Error).message;
-    log.warn({ endpoint, error: message }, 'metrics sample failed');
+    const message = redactUserinfo((error as Error).message);
+    log.warn({ endpoint: redactUserinfo(endpoint), error: message }, 'metrics sample failed');
     await deps.store.note(record.id, 'sampler', 'metrics_sample_failed', {
       phase: slot.phase,
       collected_at: slot.at.toISOString(),
-      endpoint,
+      endpoint: redactUserinfo(endpoint),
       error: message,
     });
   }

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/generated/client.ts';
+import { redactUserinfo } from '../redact.ts';
 
 export interface MetricComparison {
   name: string;
@@ -55,7 +56,7 @@ export async function readMetricComparison(
     };
   });
   return {
-    endpoint,
+    endpoint: endpoint === null ? null : redactUserinfo(endpoint),
     pre_collected_at: [...times.pre],
     post_collected_at: [...times.post],
     comparison,

@@ -1,15 +1,19 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { storeDelivery } from '../db/deliveries.ts';
+import { storeDelivery, storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { badRequest, Problem, unauthorized } from '../http/problem.ts';
+import { isDatabaseUnavailable } from '../db/unavailable.ts';
+import { badRequest, databaseUnavailable, Problem, unauthorized } from '../http/problem.ts';
+import { findIllFormed, replaceIllFormed } from '../http/well-formed.ts';
 import type { Logger } from '../log.ts';
+import type { Metrics } from '../metrics.ts';
 import type { SignatureVerifier } from './verify.ts';
 
 export interface WebhookRouteDeps {
   prisma: PrismaClient;
   verifier: SignatureVerifier;
   logger: Logger;
+  metrics: Metrics;
   bodyLimit: number;
   /** Told when a new delivery is stored, so it is processed at once rather than at the next poll. */
   onStored: () => void;
@@ -51,31 +55,33 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
         throw new Problem(415, 'Unsupported media type', 'Set the webhook content type to application/json.');
       }
-      let payload: { action?: unknown; zen?: unknown };
-      try {
-        payload = JSON.parse(raw);
-      } catch (error) {
-        throw badRequest(`The delivery is not valid JSON: ${(error as Error).message}`);
-      }
+      const payload = parseObject(raw);
       if (event === 'ping') return c.json({ status: 'pong', zen: payload.zen ?? null });
 
       const log = deps.logger.child({ delivery_id: deliveryId, event });
-      let stored: 'stored' | 'duplicate';
-      try {
-        stored = await storeDelivery(deps.prisma, {
-          deliveryId,
-          event,
-          action: typeof payload.action === 'string' ? payload.action : null,
-          payload: raw,
-        });
-      } catch (error) {
-        log.error({ err: error }, 'delivery could not be stored');
-        throw new Problem(
-          503,
-          'Delivery not stored',
-          'The delivery could not be stored; redeliver it later.',
+      const action = typeof payload.action === 'string' ? payload.action : null;
+      const unstorable = findIllFormed(payload);
+      if (unstorable.length > 0) {
+        // Retrying cannot fix it, so no 5xx: keep a readable copy, finished, with the reason.
+        const reason = `unprocessable: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`;
+        const stored = await store(log, () =>
+          storeUnprocessableDelivery(deps.prisma, {
+            deliveryId,
+            event,
+            action: action === null ? null : (replaceIllFormed(action) as string),
+            payload: JSON.stringify(replaceIllFormed(payload)),
+            reason,
+          }),
         );
+        if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
+        deps.metrics.unprocessableDeliveries.inc({ event });
+        log.warn({ stored, errors: unstorable }, 'delivery kept as unprocessable; not applied');
+        return c.json({ status: 'unprocessable', delivery: deliveryId, errors: unstorable }, 202);
       }
+
+      const stored = await store(log, () =>
+        storeDelivery(deps.prisma, { deliveryId, event, action, payload: raw }),
+      );
       log.info({ stored }, 'delivery received');
       if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
       deps.onStored();
@@ -83,4 +89,32 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     },
   );
   return app;
+}
+
+/** Every GitHub delivery is a JSON object; anything else is refused before it is stored. */
+function parseObject(raw: string): Record<string, unknown> {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(raw);
+  } catch (error) {
+    throw badRequest(`The delivery is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!payload || typeof payload !== 'object' || Array.isArray(payload)) {
+    const kind = payload === null ? 'null' : Array.isArray(payload) ? 'an array' : `a ${typeof payload}`;
+    throw badRequest(`A GitHub delivery is a JSON object; this body is ${kind}. Nothing was stored.`);
+  }
+  return payload as Record<string, unknown>;
+}
+
+async function store(
+  log: Logger,
+  write: () => Promise<'stored' | 'duplicate'>,
+): Promise<'stored' | 'duplicate'> {
+  try {
+    return await write();
+  } catch (error) {
+    log.error({ err: error }, 'delivery could not be stored');
+    if (isDatabaseUnavailable(error)) throw databaseUnavailable();
+    throw new Problem(503, 'Delivery not stored', 'The delivery could not be stored; redeliver it later.');
+  }
 }

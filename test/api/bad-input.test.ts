@@ -135,6 +135,128 @@ describe('bad input gets a clear error and writes nothing', () => {
     );
   });
 
+  const problemFields = (body: Record<string, unknown>) =>
+    (body.errors as Array<{ field: string; message: string }>).map((e) => e.field);
+
+  it('a NUL byte in any string field → 400 naming the field (not a 500 "safe to retry")', async () => {
+    const body = await expectRefused(
+      api.create('20-1', {
+        ...good,
+        environment: 'prod\u0000',
+        description: 'a\u0000b',
+        k8s: { namespace: 'ns', name: 'x\u0000' },
+      }),
+      400,
+      /environment.*description.*k8s\.name/s,
+    );
+    expect(problemFields(body)).toEqual(expect.arrayContaining(['environment', 'description', 'k8s.name']));
+    expect(JSON.stringify(body.errors)).toContain('NUL byte');
+    const created = await api.create('20-2', { ...good, environment: 'nul-status' });
+    expect(created.status).toBe(201);
+    await expectRefused(
+      api.status(created.body.id, { state: 'success', description: 'done\u0000' }),
+      400,
+      /description/,
+    );
+    expect((await api.get(created.body.id)).body.state).toBe('pending');
+  });
+
+  it('a NUL byte in a query parameter or a path segment → 400 naming it', async () => {
+    const query = await expectRefused(
+      api.call('GET', '/v1/deployments?repository=acme/shop&environment=prod%00'),
+      400,
+      /query parameter environment/,
+    );
+    expect(JSON.stringify(query.errors)).toContain('NUL byte');
+    await expectRefused(
+      api.call('POST', '/v1/deployments/by-key/acme/shop/prod%00/1-1/status', { state: 'success' }),
+      400,
+      /environment/,
+    );
+    await expectRefused(
+      api.call('POST', '/v1/deployments/by-key/acme/shop/prod/1-1%00/status', { state: 'success' }),
+      400,
+      /\bkey\b/,
+    );
+    await expectRefused(api.call('GET', '/v1/deployments?environment=%ff'), 400, /environment/);
+  });
+
+  it('a lone surrogate in a JSON string → 400, not silently replaced with U+FFFD', async () => {
+    const body = await expectRefused(
+      api.call(
+        'POST',
+        '/v1/deployments',
+        `{"repository":"acme/shop","environment":"surrogate","sha":"${SHA}","description":"x\\ud800y"}`,
+        {
+          'idempotency-key': '21-1',
+        },
+      ),
+      400,
+      /description/,
+    );
+    expect(JSON.stringify(body.errors)).toContain('surrogate');
+    // A proper pair (an emoji) is fine.
+    expect(
+      (await api.create('21-2', { ...good, environment: 'surrogate', description: 'ok 😀' })).status,
+    ).toBe(201);
+  });
+
+  it('a body that is not UTF-8 → 400', async () => {
+    const before = await counts();
+    const response = await fetch(`${server.url}/v1/deployments`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${TOKEN}`,
+        'content-type': 'application/json',
+        'idempotency-key': '22-1',
+      },
+      body: Buffer.concat([
+        Buffer.from(`{"repository":"acme/shop","environment":"`),
+        Buffer.from([0xc3, 0x28]),
+        Buffer.from(`","sha":"${SHA}"}`),
+      ]),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/not valid UTF-8/);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('an Idempotency-Key outside printable ASCII → 400 citing the Structured Field String rule', async () => {
+    // Header values travel as bytes: UTF-8 "ключ" arrives as Latin-1 mojibake unless refused.
+    const utf8 = Buffer.from('ключ-1').toString('latin1');
+    await expectRefused(api.create(utf8, good), 400, /Structured Field String/);
+    await expectRefused(api.create('"caf\u00e9"', good), 400, /printable ASCII/);
+    await expectRefused(api.create('"1\\n2"', good), 400, /Structured Field String/);
+    await expectRefused(api.create('"a"b"', good), 400, /Structured Field String/);
+    expect((await api.create('"23-1 \\"quoted\\""', { ...good, environment: 'sf' })).status).toBe(201);
+  });
+
+  it('a crafted cursor that decodes but holds a bad id or time → 400, not 500', async () => {
+    const crafted = (text: string) => Buffer.from(text).toString('base64url');
+    for (const cursor of [
+      crafted('2026-01-01T00:00:00.000Z|------------------------------------'),
+      crafted('2026-01-01T00:00:00.000Z|zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz'),
+      crafted('2026-01-01T00:00:00.000Z|00000000-0000-4000-8000-000000000000\u0000'),
+      crafted('-271821-04-20T00:00:00.000Z|00000000-0000-4000-8000-000000000000'),
+      crafted('+275760-09-13T00:00:00.000Z|00000000-0000-4000-8000-000000000000'),
+      crafted('2026-13-45T99:99:99.000Z|00000000-0000-4000-8000-000000000000'),
+    ]) {
+      await expectRefused(
+        api.call('GET', `/v1/deployments?repository=acme/shop&cursor=${cursor}`),
+        400,
+        /cursor is not one this server issued/,
+      );
+    }
+  });
+
+  it('timestamps the database cannot store → 400', async () => {
+    await expectRefused(
+      api.create('24-1', { ...good, environment: 'year-zero', commit_at: '0000-01-01T00:00:00Z' }),
+      400,
+      /commit_at/,
+    );
+  });
+
   it('`deployledger keys create` prints a key once, stores only its hash, and the key works', async () => {
     const { stdout } = await run(process.execPath, ['bin/deployledger.js', 'keys', 'create', 'acme/keyed'], {
       cwd: ROOT,

@@ -6,6 +6,7 @@ import { type RunningServer, startServer } from '../helpers/server.ts';
 const SHOP_KEY = 'test-key-dora-api-shop-0123456789';
 const OTHER_KEY = 'test-key-dora-api-other-0123456789';
 const DAY = 24 * 3600_000;
+const METRICS_TOKEN = 'test-metrics-token-dora-0123456789';
 
 // The embedded default database (no DATABASE_URL), as `npm start` runs it out of the box.
 describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
@@ -17,6 +18,8 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
     server = await startServer({
       DEPLOYLEDGER_API_KEYS: `acme/shop=${SHOP_KEY},acme/other=${OTHER_KEY}`,
       DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS: '0',
+      // The DORA gauges name repositories and environments: served only behind this token.
+      DEPLOYLEDGER_METRICS_TOKEN: METRICS_TOKEN,
     });
     seeded = await seedShopHistory(apiClient(server.url, SHOP_KEY), now);
   });
@@ -81,7 +84,9 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
   });
 
   it('exports the figures as Prometheus gauges per repository and environment', async () => {
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (
+      await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).text();
     const gauge = (name: string) =>
       Number(
         new RegExp(`^${name}\\{repository="acme/shop",environment="production"\\} (\\S+)$`, 'm').exec(

@@ -182,4 +182,47 @@ describe('metric sampling without DEPLOYLEDGER_SAMPLING_ALLOW_PRIVATE', () => {
     expect(endpoint.hits['/metrics'] ?? 0).toBe(0);
     expect(read.metrics.comparison).toEqual([]);
   });
+
+  it('never shows or logs the credentials of a metrics_endpoint (API, timeline, dashboard, logs)', async () => {
+    const api = apiClient(server.url, TOKEN);
+    const secret = 'pw-s3cret-in-url';
+    const { body: record } = await api.create('2-1', {
+      repository: 'acme/shop',
+      environment: 'with-credentials',
+      sha: sha(),
+      state: 'in_progress',
+      metrics_endpoint: `http://scraper:${secret}@127.0.0.1:9/metrics`,
+    });
+    const read = await waitFor('the refusal', async () => {
+      const { body } = await api.get(record.id);
+      return failures(body).length > 0 && body;
+    });
+    expect(read.metrics.endpoint).toBe('http://***@127.0.0.1:9/metrics');
+    expect(failures(read)[0]!.detail.error).toContain('http://***@127.0.0.1:9/metrics');
+    expect(JSON.stringify(read)).not.toContain(secret);
+    expect(JSON.stringify(read)).not.toContain('scraper:');
+
+    const signIn = await fetch(`${server.url}/dashboard/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ key: TOKEN, next: '/dashboard' }).toString(),
+    });
+    const cookie = signIn.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const page = await fetch(`${server.url}/dashboard/deployments/${record.id}`, { headers: { cookie } });
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('metrics_sample_failed');
+    expect(html).not.toContain(secret);
+
+    expect(server.logs.join('\n')).toContain('metrics sample failed');
+    expect(server.logs.join('\n')).not.toContain(secret);
+    // Kept for sampling itself: the stored record still has the credentials it needs.
+    const [stored] = await query<{ metrics_endpoint: string }>(
+      db.url,
+      'SELECT metrics_endpoint FROM deployment WHERE id = $1',
+      [record.id],
+    );
+    expect(stored?.metrics_endpoint).toContain(secret);
+  });
 });

@@ -1,4 +1,5 @@
 import type { DeploymentRecord } from '../../ledger/index.ts';
+import { redactUserinfo } from '../../redact.ts';
 import { StateBadge } from '../components/state-badge.tsx';
 import { timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
@@ -106,7 +107,7 @@ export function DeploymentDetail({
               <td data-label="Arrived">{timestamp(event.receivedAt)}</td>
               <td data-label="Detail">
                 {event.detail && Object.keys(event.detail as object).length > 0 ? (
-                  <code>{JSON.stringify(event.detail)}</code>
+                  <code>{redactUserinfo(JSON.stringify(event.detail))}</code>
                 ) : (
                   ''
                 )}

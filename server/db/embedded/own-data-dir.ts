@@ -1,0 +1,95 @@
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { tryLockDataDir } from './owner-lock.ts';
+import { SOCKET_FILE, socketDirFor } from './socket-path.ts';
+
+/** This process owns the data dir: its PGlite, served on a Unix socket. */
+export interface EmbeddedOwner {
+  /** Connect here as to PostgreSQL (`host=<socketDir>`); every client, this process's too. */
+  readonly socketDir: string;
+  close(): Promise<void>;
+}
+
+export const PGDATA = 'pgdata';
+
+/**
+ * Takes the data dir's lock and opens PGlite on it, or returns null when another process owns it.
+ *
+ * The owner serves its PGlite over the PostgreSQL wire protocol (pglite-socket) and uses it only
+ * through that socket, like any other client: PGlite is one backend, and the socket server's
+ * multiplexer is what keeps one client's transaction from taking in another's statements. A
+ * second in-process path beside it would bypass that.
+ */
+export async function ownDataDir(
+  dataDir: string,
+  command: string,
+  maxConnections: number,
+  { create }: { create: boolean },
+): Promise<EmbeddedOwner | 'absent' | null> {
+  const lock = tryLockDataDir(dataDir, command);
+  if (!lock) return null;
+  const pgdata = path.join(dataDir, PGDATA);
+  if (!create && !existsSync(path.join(pgdata, 'PG_VERSION'))) {
+    lock.release();
+    return 'absent';
+  }
+  let pglite: PGlite | undefined;
+  try {
+    if (!existsSync(path.join(pgdata, 'PG_VERSION'))) await initialise(pgdata);
+    pglite = await openPglite(pgdata);
+    const socketDir = socketDirFor(dataDir);
+    mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+    const socketPath = path.join(socketDir, SOCKET_FILE);
+    // A socket file left by an owner that died; we hold the lock, so nobody listens on it.
+    rmSync(socketPath, { force: true });
+    const server = new PGLiteSocketServer({ db: pglite, path: socketPath, maxConnections });
+    await server.start();
+    chmodSync(socketPath, 0o600);
+    lock.announce({ socketDir });
+    const db = pglite;
+    return {
+      socketDir,
+      async close() {
+        try {
+          await server.stop();
+          await db.close();
+          rmSync(socketPath, { force: true });
+        } finally {
+          lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await pglite?.close().catch(() => {});
+    lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Creates the database beside its final place and renames it there once complete, so a kill
+ * during the first start leaves either no database or a whole one, never half an initdb.
+ */
+async function initialise(pgdata: string) {
+  const partial = `${pgdata}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  // A pgdata without PG_VERSION is what an older version's interrupted first start left.
+  if (existsSync(pgdata)) renameSync(pgdata, `${pgdata}.incomplete-${Date.now()}`);
+  const fresh = await openPglite(partial);
+  await fresh.close();
+  renameSync(partial, pgdata);
+}
+
+async function openPglite(pgdata: string): Promise<PGlite> {
+  try {
+    return await PGlite.create(pgdata);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      `the embedded database in ${pgdata} could not be opened (${reason}). ` +
+        'Restore the data dir from a backup, or move it aside to start empty.',
+    );
+  }
+}

@@ -1,0 +1,57 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Database } from './connect.ts';
+import { PrismaClient } from './generated/client.ts';
+
+// Any fixed number works; it only has to be the same for every process migrating one database.
+const MIGRATION_LOCK_ID = 7_252_011;
+
+/** Prisma and the migration runner over one node-postgres pool. */
+export function openPool(
+  kind: Database['kind'],
+  config: pg.PoolConfig,
+  onClose: () => Promise<void> = async () => {},
+): Database {
+  const pool = new pg.Pool(config);
+  // An idle client that loses its connection (server restart, pg_terminate_backend) emits
+  // 'error' on the pool; unhandled, that would end the process.
+  pool.on('error', () => {});
+  // A checked-out client whose connection dies emits 'error' on itself, not on the pool: the
+  // query in flight fails (answered 5xx, retried), but the unhandled event would end the process.
+  pool.on('connect', (client) => client.on('error', () => {}));
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  let closed: Promise<void> | undefined;
+  return {
+    kind,
+    prisma,
+    async runInMigrationTransaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
+        const result = await work({
+          exec: async (script) => void (await client.query(script)),
+          query: async (text, params) => (await client.query(text, params)).rows,
+        });
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close() {
+      closed ??= (async () => {
+        try {
+          await prisma.$disconnect();
+          await pool.end();
+        } finally {
+          await onClose();
+        }
+      })();
+      return closed;
+    },
+  };
+}
