@@ -1,8 +1,9 @@
-import { storeDelivery } from '../db/deliveries.ts';
+import { storeDelivery, storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { type LogPosition, storedDeliveryIds } from '../db/hook-recovery.ts';
 import { type DeliveryLog, failed, type LoggedDelivery } from '../github/delivery-log.ts';
 import { checkBudget } from '../github/rate-limit.ts';
+import { findIllFormed, replaceIllFormed } from '../http/well-formed.ts';
 import type { Logger } from '../log.ts';
 import { USED_EVENTS } from '../webhooks/receive.ts';
 
@@ -80,11 +81,12 @@ export async function recoverHook(deps: {
         checkBudget(headers);
         continue;
       }
-      const outcome = await storeDelivery(prisma, {
+      const outcome = await storeAsReceived(prisma, {
         deliveryId: guid,
         event,
         action: delivery.action,
-        payload: JSON.stringify(delivery.payload),
+        payload: delivery.payload,
+        logger,
       });
       if (outcome === 'stored') {
         const recovered = {
@@ -129,4 +131,32 @@ function firstOfEach(entries: LoggedDelivery[]): LoggedDelivery[] {
   const byGuid = new Map<string, LoggedDelivery>();
   for (const entry of entries) if (!byGuid.has(entry.guid)) byGuid.set(entry.guid, entry);
   return [...byGuid.values()];
+}
+
+/**
+ * Stores a fetched delivery as the receiver does (server/webhooks/route.ts): as it came, or, when
+ * its text cannot be stored (a NUL byte, a lone surrogate), as a readable copy already finished
+ * with the reason — never a poison entry that would fail every later read of the log.
+ */
+async function storeAsReceived(
+  prisma: PrismaClient,
+  delivery: { deliveryId: string; event: string; action: string | null; payload: object; logger: Logger },
+): Promise<'stored' | 'duplicate'> {
+  const { deliveryId, event, action, payload } = delivery;
+  const unstorable = findIllFormed(payload);
+  if (unstorable.length === 0) {
+    return storeDelivery(prisma, { deliveryId, event, action, payload: JSON.stringify(payload) });
+  }
+  const reason = `unprocessable: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`;
+  delivery.logger.warn(
+    { delivery_id: deliveryId, event, errors: unstorable },
+    'recovered delivery kept as unprocessable; not applied',
+  );
+  return storeUnprocessableDelivery(prisma, {
+    deliveryId,
+    event,
+    action: action === null ? null : (replaceIllFormed(action) as string),
+    payload: JSON.stringify(replaceIllFormed(payload)),
+    reason,
+  });
 }

@@ -189,6 +189,30 @@ describe('deliveries missed while the server was down are recovered from the App
     }
   });
 
+  it('a missed delivery whose text cannot be stored is kept as unprocessable and does not block the log', async () => {
+    const target = github.hook.target;
+    github.hook.target = null;
+    const poisoned = sample('deployment', (p) => !p.workflow_run);
+    poisoned.repository.full_name = REPOSITORY;
+    poisoned.deployment.description = 'bad \u0000 byte';
+    const bad = await github.hook.deliver('deployment', poisoned);
+    const run = sample('workflow_run', (p) => p.action === 'requested');
+    run.repository.full_name = REPOSITORY;
+    const good = await github.hook.deliver('workflow_run', run);
+    github.hook.target = target;
+    const rows = await eventually(async () => {
+      const found = await query<{ delivery_id: string; processed: boolean; last_error: string | null }>(
+        db.url,
+        'SELECT delivery_id, processed_at IS NOT NULL AS processed, last_error FROM webhook_delivery WHERE delivery_id = ANY($1)',
+        [[bad.guid, good.guid]],
+      );
+      return found.length === 2 ? found : undefined;
+    }, 5_000);
+    const byId = Object.fromEntries(rows.map((row) => [row.delivery_id, row]));
+    expect(byId[bad.guid]).toMatchObject({ processed: true });
+    expect(byId[bad.guid]?.last_error).toMatch(/unprocessable: deployment.description contains a NUL byte/);
+  });
+
   it('shows on /readyz when GitHub rate-limits the delivery log, and catches up after the reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 6;
     const limited = await fetchLimited(github, server, reset);
