@@ -65,7 +65,7 @@ export async function repairCommand(config: Config, flags: RepairFlags, print: (
   await withLedger(
     config,
     async (db) => {
-      const store = new LedgerStore(db.prisma);
+      const store = new LedgerStore(db.prisma, { sql: db.sql });
       const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
       const outcome = await runRepair(db.prisma, store, { windowMs, policy, apply: flags.apply === true });
       const { plan } = outcome;
@@ -99,7 +99,7 @@ export async function importCommand(
 ) {
   const rows = readLegacyRows(file);
   await withLedger(config, async (db) => {
-    const store = new LedgerStore(db.prisma);
+    const store = new LedgerStore(db.prisma, { sql: db.sql });
     const outcome = await runImport(store, rows, seconds(flags.windowSeconds, '--window-seconds') * 1000);
     print(
       `Read ${outcome.rows} row(s): ${outcome.deployments} deployment(s) after removing duplicates; ` +
