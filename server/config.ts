@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { type HookRef, parseHookList } from './github/hooks.ts';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -51,6 +52,19 @@ const schema = z.object({
     .optional(),
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   DEPLOYLEDGER_GITHUB_RETRY_BASE_MS: z.coerce.number().int().min(10).default(1000),
+  // Delivery recovery: every this many seconds (and at start) the hooks' delivery logs are read
+  // for deliveries that never reached the ledger; 0 turns it off in this process.
+  DEPLOYLEDGER_RECOVERY_INTERVAL_S: z.coerce
+    .number()
+    .min(0)
+    .max(86_400)
+    .refine((seconds) => seconds === 0 || seconds >= 0.1, 'must be 0 (off) or at least 0.1 seconds')
+    .default(300),
+  // Repository and organization webhooks to recover from (the App's own hook is automatic).
+  DEPLOYLEDGER_GITHUB_HOOKS: z
+    .string()
+    .default('')
+    .transform((list, ctx) => parseHooks(list, ctx)),
   // Deployment protection rule: policies and freeze windows per environment, as JSON in the
   // variable or in a JSON/YAML file (server/protection/config.ts checks them at start).
   DEPLOYLEDGER_PROTECTION: z.string().optional(),
@@ -113,6 +127,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('Invalid configuration — GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY must be set together');
   }
   return parsed.data;
+}
+
+function parseHooks(list: string, ctx: z.RefinementCtx): HookRef[] {
+  const hooks = parseHookList(list);
+  if (typeof hooks === 'string') {
+    ctx.addIssue({ code: 'custom', message: hooks });
+    return z.NEVER;
+  }
+  return hooks;
 }
 
 /** "production=3600,staging=900" → { production: 3600, staging: 900 } (seconds per environment). */

@@ -9,15 +9,21 @@ import { LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
+import { recoveryHooks } from './github/hooks.ts';
+import { createGithubClients } from './github/octokit.ts';
+import { createGithubTruth } from './github/run-truth.ts';
 import { buildApp } from './http/app.ts';
 import { trackInFlight } from './http/in-flight.ts';
+import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { createReconciler } from './jobs/reconciler.ts';
+import { recoveryStatus } from './jobs/recovery-status.ts';
 import { startSweeper } from './jobs/sweeper.ts';
 import { startK8sWatcherIfConfigured } from './k8s/index.ts';
 import { isTerminal } from './ledger/index.ts';
 import type { Logger } from './log.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { loadProtectionConfig, setUpProtection } from './protection/index.ts';
 import { stuckPolicy } from './repair/stuck.ts';
 import { startCollector } from './sampling/collector.ts';
@@ -48,6 +54,7 @@ export async function startServer(config: Config, logger: Logger) {
   }
   const live = new LiveHub();
   const auth = githubAuth(config);
+  const github = auth ? createGithubClients(auth, config.GITHUB_API_URL) : null;
   let kickOutbox = () => {};
   let kickProtection = () => {};
   let kickSampler = () => {};
@@ -90,7 +97,7 @@ export async function startServer(config: Config, logger: Logger) {
     ? startOutboxWorker({
         prisma: db.prisma,
         store,
-        github: createGithubApi(auth, config.GITHUB_API_URL),
+        github: createGithubApi(github ?? auth, config.GITHUB_API_URL),
         protection: protection.reviewer,
         logger,
         retryBaseMs: config.DEPLOYLEDGER_GITHUB_RETRY_BASE_MS,
@@ -102,7 +109,13 @@ export async function startServer(config: Config, logger: Logger) {
   const sweeper =
     config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS > 0
       ? startSweeper(
-          { prisma: db.prisma, store, logger, policy: stuckPolicy(config) },
+          {
+            prisma: db.prisma,
+            store,
+            logger,
+            policy: stuckPolicy(config),
+            reconciler: github ? createReconciler(createGithubTruth(github)) : null,
+          },
           config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS * 1000,
         )
       : null;
@@ -114,6 +127,13 @@ export async function startServer(config: Config, logger: Logger) {
         )
       : null;
   if (sampler) kickSampler = () => sampler.kick();
+  const recovery = startRecoveryIfConfigured(config, {
+    prisma: db.prisma,
+    clients: github,
+    logger,
+    metrics,
+    onRecovered: () => deliveries.kick(),
+  });
   const apiKeys = new ApiKeyVerifier(db.prisma, config.DEPLOYLEDGER_API_KEYS);
   const app = buildApp({
     prisma: db.prisma,
@@ -146,6 +166,7 @@ export async function startServer(config: Config, logger: Logger) {
     live.close();
     await bounded(new Promise<void>((resolve) => server.close(() => resolve())), stepMs);
     await bounded(requests.idle(), stepMs);
+    await bounded(recovery?.stop(), stepMs);
     await bounded(
       Promise.all([
         deliveries.stop(),
@@ -159,4 +180,28 @@ export async function startServer(config: Config, logger: Logger) {
     await db.close();
   }
   return { server, stop };
+}
+
+/** Delivery recovery from the App's hook (with App credentials) and DEPLOYLEDGER_GITHUB_HOOKS. */
+function startRecoveryIfConfigured(
+  config: Config,
+  deps: Omit<Parameters<typeof startDeliveryRecovery>[0], 'hooks' | 'status'> & { metrics: Metrics },
+) {
+  const hooks = recoveryHooks({
+    app: Boolean(config.GITHUB_APP_ID),
+    listed: config.DEPLOYLEDGER_GITHUB_HOOKS,
+  });
+  const seconds = config.DEPLOYLEDGER_RECOVERY_INTERVAL_S;
+  const offReason =
+    seconds === 0
+      ? 'DEPLOYLEDGER_RECOVERY_INTERVAL_S is 0'
+      : hooks.length === 0
+        ? 'no hook to read: set GitHub App credentials or DEPLOYLEDGER_GITHUB_HOOKS'
+        : undefined;
+  const status = recoveryStatus(deps.metrics, {
+    intervalSeconds: seconds,
+    ...(offReason ? { offReason } : {}),
+  });
+  if (offReason) return null;
+  return startDeliveryRecovery({ ...deps, hooks, status }, seconds * 1000);
 }

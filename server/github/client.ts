@@ -1,6 +1,7 @@
-import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/core';
 import { markerOf, markerPayload } from './marker.ts';
+import { createGithubClients, type GithubAuth, type GithubClients, splitRepository } from './octokit.ts';
+
+export type { GithubAuth } from './octokit.ts';
 
 export interface DeploymentParams {
   ref: string;
@@ -24,46 +25,15 @@ export interface GithubApi {
   createStatus(repository: string, deploymentId: number, params: StatusParams): Promise<number>;
 }
 
-export type GithubAuth = { token: string } | { appId: string; privateKey: string };
-
 /** GitHub's limit for a status description. */
 const MAX_DESCRIPTION = 140;
 
-export function createGithubApi(auth: GithubAuth, baseUrl = 'https://api.github.com'): GithubApi {
-  const userAgent = 'deployledger';
-  const app =
-    'appId' in auth
-      ? new Octokit({
-          baseUrl,
-          userAgent,
-          authStrategy: createAppAuth,
-          auth: { appId: auth.appId, privateKey: auth.privateKey },
-        })
-      : null;
-  const installations = new Map<string, Octokit>();
-
-  async function client(repository: string): Promise<Octokit> {
-    if ('token' in auth) return new Octokit({ baseUrl, userAgent, auth: auth.token });
-    const cached = installations.get(repository);
-    if (cached) return cached;
-    const [owner, repo] = split(repository);
-    const { data } = await (app as Octokit).request('GET /repos/{owner}/{repo}/installation', {
-      owner,
-      repo,
-    });
-    const installation = new Octokit({
-      baseUrl,
-      userAgent,
-      authStrategy: createAppAuth,
-      auth: {
-        appId: (auth as { appId: string }).appId,
-        privateKey: (auth as { privateKey: string }).privateKey,
-        installationId: data.id,
-      },
-    });
-    installations.set(repository, installation);
-    return installation;
-  }
+export function createGithubApi(
+  auth: GithubAuth | GithubClients,
+  baseUrl = 'https://api.github.com',
+): GithubApi {
+  const clients = 'kind' in auth ? auth : createGithubClients(auth, baseUrl);
+  const client = (repository: string) => clients.forRepository(repository);
 
   return {
     async createDeployment(repository, params) {
@@ -122,11 +92,7 @@ export function createGithubApi(auth: GithubAuth, baseUrl = 'https://api.github.
   };
 }
 
-function split(repository: string): [string, string] {
-  const [owner, repo] = repository.split('/');
-  if (!owner || !repo) throw new Error(`not a repository name: ${repository}`);
-  return [owner, repo];
-}
+const split = splitRepository;
 
 function truncate(description: string | null): string | undefined {
   if (!description) return undefined;

@@ -1,21 +1,28 @@
 import type { Prisma, PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { toRecord } from '../db/records.ts';
+import type { DeploymentRecord } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
 import { ACTIVE, isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../repair/stuck.ts';
 import { Poller } from './poller.ts';
+import type { ReconcileAnswer, Reconciler } from './reconciler.ts';
 
 const BATCH = 100;
+/** While GitHub cannot be asked (outage, rate limit), a stuck record waits this long past its deadline. */
+const UNREACHABLE_GRACE_MS = 15 * 60_000;
 
 export interface SweeperDeps {
   prisma: PrismaClient;
   store: LedgerStore;
   logger: Logger;
   policy: StuckPolicy;
+  /** Asks GitHub how a stuck record ended before it is timed out; null without GitHub credentials. */
+  reconciler?: Reconciler | null;
 }
 
 /**
- * Ends active records past their deadline with `error` (reason `timed_out`). Safe with several
+ * Ends active records past their deadline: as GitHub says they ended when it knows (the
+ * reconciler: source `reconcile`), else with `error` (reason `timed_out`). Safe with several
  * replicas: each record is re-read under its environment's lock and swept only if it is still
  * stuck, so a record a producer resolved first, or another replica swept, is left alone.
  */
@@ -28,28 +35,68 @@ export function startSweeper(deps: SweeperDeps, intervalMs: number) {
   return { stop: () => poller.stop() };
 }
 
-/** One pass; true when a full batch was found (more may be waiting). */
-export async function sweepOnce({ prisma, store, logger, policy }: SweeperDeps): Promise<boolean> {
+/** One pass; true when a full batch was found and some of it ended (more may be waiting). */
+export async function sweepOnce({
+  prisma,
+  store,
+  logger,
+  policy,
+  reconciler,
+}: SweeperDeps): Promise<boolean> {
   const now = new Date();
   const rows = await prisma.deployment.findMany({
     where: { state: { in: ACTIVE }, OR: pastDeadline(policy, now) },
     orderBy: { createdAt: 'asc' },
     take: BATCH,
   });
+  let ended = 0;
   for (const candidate of rows.map(toRecord).filter((record) => isStuck(policy, record, now))) {
+    const log = logger.child({ deployment_id: candidate.id, environment: candidate.environment });
+    // Asked outside the environment's lock: GitHub's answer may take a while.
+    const answer = reconciler ? await reconciler.ask(candidate) : null;
+    if (answer?.kind === 'unreachable' && !pastGrace(policy, candidate, now)) {
+      log.warn(
+        { error: answer.failure.message, error_kind: answer.failure.kind },
+        'GitHub could not be asked about a stuck deployment; asking again on the next sweep',
+      );
+      continue;
+    }
     const swept = await store.withEnvironment(candidate.repository, candidate.environment, async (ledger) => {
       const fresh = await ledger.tx.deployment.findUnique({ where: { id: candidate.id } });
       if (!fresh || !isStuck(policy, toRecord(fresh), new Date())) return null;
-      return ledger.apply(candidate.id, timedOutSignal('sweeper', policy, toRecord(fresh), new Date()));
+      return ledger.apply(candidate.id, endingSignal(policy, toRecord(fresh), answer));
     });
-    if (swept?.applied) {
-      logger.warn(
-        { deployment_id: candidate.id, environment: candidate.environment, state_was: candidate.state },
-        'stuck deployment timed out',
+    if (!swept?.applied) continue;
+    ended++;
+    if (answer?.kind === 'final') {
+      log.info(
+        { state_was: candidate.state, state: swept.record.state, reason: answer.signal.reason },
+        'stuck deployment reconciled with GitHub',
       );
+    } else {
+      log.warn({ state_was: candidate.state }, 'stuck deployment timed out');
     }
   }
-  return rows.length === BATCH;
+  return rows.length === BATCH && ended > 0;
+}
+
+/** GitHub's final answer as is; otherwise timed_out, saying what GitHub was asked and answered. */
+function endingSignal(policy: StuckPolicy, record: DeploymentRecord, answer: ReconcileAnswer | null) {
+  if (answer?.kind === 'final') return answer.signal;
+  const reconcile =
+    answer === null
+      ? undefined
+      : answer.kind === 'unreachable'
+        ? { asked: answer.asked, unreachable: answer.failure.message }
+        : { asked: answer.asked, final: false };
+  return timedOutSignal('sweeper', policy, record, new Date(), reconcile ? { reconcile } : {});
+}
+
+function pastGrace(policy: StuckPolicy, record: DeploymentRecord, now: Date): boolean {
+  return (
+    now.getTime() - record.createdAt.getTime() >
+    stuckAfterMs(policy, record.environment) + UNREACHABLE_GRACE_MS
+  );
 }
 
 /** Per environment: created before now minus its deadline (the overrides, then the default). */

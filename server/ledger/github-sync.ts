@@ -18,7 +18,9 @@ export function githubSyncJobs(
   change: { before: DeploymentRecord | null; signal: Signal; decision: Decision },
 ): GithubSyncJob[] {
   const { before, signal, decision } = change;
-  if (!sync || signal.source === 'webhook' || signal.reason === 'auto_inactive') return [];
+  // A reconciled GitHub status (reason github_status_*) is GitHub's own already.
+  const fromGithub = signal.source === 'webhook' || signal.reason?.startsWith('github_status_') === true;
+  if (!sync || fromGithub || signal.reason === 'auto_inactive') return [];
   const { record } = decision;
   const jobs: GithubSyncJob[] = [];
   if (before === null && record.githubDeploymentId === null) {

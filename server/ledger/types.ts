@@ -37,7 +37,7 @@ export interface DeploymentRecord {
 }
 
 /** Who sent a signal; shown on the timeline. */
-export type SignalSource = 'action' | 'webhook' | 'k8s' | 'sweeper' | 'repair' | 'ledger';
+export type SignalSource = 'action' | 'webhook' | 'k8s' | 'sweeper' | 'reconcile' | 'repair' | 'ledger';
 
 /** Something a producer observed about a deployment, in the ledger's terms. */
 export interface Signal {

@@ -41,6 +41,8 @@ export function timedOutSignal(
   policy: StuckPolicy,
   record: DeploymentRecord,
   at: Date,
+  /** What else the timeline should say (the sweeper: what GitHub was asked and answered). */
+  extra: Record<string, unknown> = {},
 ): Signal {
   return {
     source,
@@ -48,7 +50,11 @@ export function timedOutSignal(
     at,
     reason: 'timed_out',
     description: `No final status within ${stuckAfterMs(policy, record.environment) / 1000} s of its creation`,
-    detail: { stuck_after_seconds: stuckAfterMs(policy, record.environment) / 1000, state_was: record.state },
+    detail: {
+      stuck_after_seconds: stuckAfterMs(policy, record.environment) / 1000,
+      state_was: record.state,
+      ...extra,
+    },
   };
 }
 

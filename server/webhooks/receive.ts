@@ -12,6 +12,14 @@ import { fromDeploymentStatusEvent } from './handlers/deployment-status.ts';
 import { deploymentEvent, deploymentStatusEvent, workflowRunEvent } from './handlers/payload.ts';
 import { commitTimeOfRun, fromWorkflowRunEvent } from './handlers/workflow-run.ts';
 
+/** The events the receiver folds into records; others are acknowledged and kept, unused. */
+export const USED_EVENTS: ReadonlySet<string> = new Set([
+  'deployment',
+  'deployment_status',
+  'workflow_run',
+  'deployment_protection_rule',
+]);
+
 export interface ReceiveOutcome {
   deploymentIds: string[];
   ignored?: string;

@@ -1,34 +1,71 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { answerDeliveries, createHook, type Hook } from './github-hooks.ts';
 
 export interface RecordedCall {
   method: string;
   path: string;
+  /** The query string, e.g. `?per_page=100&cursor=v1_123`. */
+  query: string;
   body: Record<string, unknown> | null;
   status: number;
 }
 
+/** An answer forced on the next call: a 5xx, or a rate limit with GitHub's headers. */
+interface Failure {
+  status: number;
+  message?: string;
+  headers?: Record<string, string>;
+}
+
 /**
- * A local stand-in for GitHub's REST API (the Deployments endpoints), answering with GitHub's
+ * A local stand-in for GitHub's REST API — Deployments and their statuses, workflow run
+ * attempts, and repository and organization webhooks' delivery logs — answering with GitHub's
  * shapes and status codes, recording every call, and failing on demand.
  */
 export async function startGithubApi() {
   const calls: RecordedCall[] = [];
   const deployments: Array<Record<string, unknown>> = [];
   const statuses: Array<Record<string, unknown>> = [];
-  const failures: number[] = [];
+  const failures: Failure[] = [];
+  const hooks = new Map<string, Hook>();
+  const runAttempts = new Map<string, Record<string, unknown>>();
   let nextId = 1000;
+  let publicUrl = '';
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
-      calls.push({ method: req.method ?? '', path: url.pathname, body, status });
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+      calls.push({ method: req.method ?? '', path: url.pathname, query: url.search, body, status });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-ratelimit-limit': '5000',
+        'x-ratelimit-remaining': '4999',
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        ...headers,
+      });
       res.end(JSON.stringify(payload));
     };
     const failure = failures.shift();
-    if (failure) return send(failure, { message: 'Server Error' });
+    if (failure) {
+      return send(failure.status, { message: failure.message ?? 'Server Error' }, failure.headers ?? {});
+    }
+    const hookPath = /^(\/(?:repos\/[^/]+\/[^/]+|orgs\/[^/]+)\/hooks\/\d+)(\/deliveries.*)$/.exec(
+      url.pathname,
+    );
+    if (hookPath) {
+      const hook = hooks.get(hookPath[1] as string);
+      if (!req.headers.authorization) return send(401, { message: 'Requires authentication' });
+      if (!hook) return send(404, { message: 'Not Found' });
+      const answer = answerDeliveries(hook, req.method ?? '', hookPath[2] as string, url, publicUrl);
+      if (answer) return send(answer.status, answer.body, answer.headers);
+    }
+    const attempt = /^\/repos\/([^/]+\/[^/]+)\/actions\/runs\/(\d+)\/attempts\/(\d+)$/.exec(url.pathname);
+    if (attempt && req.method === 'GET') {
+      const run = runAttempts.get(`${attempt[1]}#${attempt[2]}#${attempt[3]}`);
+      return run ? send(200, run) : send(404, { message: 'Not Found' });
+    }
 
     const list = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(url.pathname);
     const status = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
@@ -59,6 +96,13 @@ export async function startGithubApi() {
         ),
       );
     }
+    if (status && req.method === 'GET') {
+      const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30));
+      const newestFirst = statuses
+        .filter((s) => s.deployment_id === Number(status[3]))
+        .sort((a, b) => Number(b.id) - Number(a.id));
+      return send(200, newestFirst.slice(0, perPage));
+    }
     if (status && req.method === 'POST') {
       const deployment = deployments.find((d) => d.id === Number(status[3]));
       if (!deployment) return send(404, { message: 'Not Found' });
@@ -75,14 +119,65 @@ export async function startGithubApi() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  publicUrl = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: publicUrl,
     calls,
     deployments,
     statuses,
     /** The next `count` calls answer `status` (e.g. 502). */
     failNext(count: number, status = 502) {
-      for (let i = 0; i < count; i++) failures.push(status);
+      for (let i = 0; i < count; i++) failures.push({ status });
+    },
+    /** The next `count` calls are refused as GitHub refuses over a rate limit. */
+    limitNext(count: number, failure: Failure) {
+      for (let i = 0; i < count; i++) failures.push(failure);
+    },
+    /** A repository webhook (`/repos/{owner}/{repo}/hooks/{hookId}`) with its delivery log. */
+    addRepoHook(repository: string, hookId: number, secret: string) {
+      const hook = createHook({ secret, hookId });
+      hooks.set(`/repos/${repository}/hooks/${hookId}`, hook);
+      return hook;
+    },
+    /** An organization webhook (`/orgs/{org}/hooks/{hookId}`) with its delivery log. */
+    addOrgHook(org: string, hookId: number, secret: string) {
+      const hook = createHook({ secret, hookId });
+      hooks.set(`/orgs/${org}/hooks/${hookId}`, hook);
+      return hook;
+    },
+    /** What `GET /repos/{repository}/actions/runs/{runId}/attempts/{attempt}` answers. */
+    setRunAttempt(repository: string, runId: number, attempt: number, fields: Record<string, unknown>) {
+      const now = new Date().toISOString();
+      runAttempts.set(`${repository}#${runId}#${attempt}`, {
+        id: runId,
+        name: 'deploy',
+        run_number: runId % 1000,
+        run_attempt: attempt,
+        event: 'push',
+        status: 'in_progress',
+        conclusion: null,
+        head_sha: '0'.repeat(40),
+        html_url: `https://github.com/${repository}/actions/runs/${runId}/attempts/${attempt}`,
+        created_at: now,
+        run_started_at: now,
+        updated_at: now,
+        ...fields,
+      });
+    },
+    /** A status someone else (not our server) created on a deployment the stand-in holds. */
+    addStatus(deploymentId: number, fields: Record<string, unknown>) {
+      const created = {
+        id: nextId++,
+        deployment_id: deploymentId,
+        environment_url: '',
+        log_url: '',
+        target_url: '',
+        description: '',
+        created_at: new Date().toISOString(),
+        ...fields,
+      };
+      statuses.push(created);
+      return created;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

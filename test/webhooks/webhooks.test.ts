@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
+import { startGithubApi } from '../helpers/github-api.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
 const SECRET = 'webhook-secret-new';
 const OLD_SECRET = 'webhook-secret-old';
 const TOKEN = 'test-key-webhooks-0123456789';
-const REPOS = ['acme/hooks-a', 'acme/hooks-b', 'acme/hooks-c', 'acme/hooks-d', 'acme/hooks-f'];
+const REPOS = ['acme/hooks-a', 'acme/hooks-b', 'acme/hooks-c', 'acme/hooks-d'];
 
 /** GitHub's sample deliveries of one workflow run's deployment, moved to `repository`. */
 function runDeliveries(repository: string) {
@@ -164,23 +165,94 @@ describe('GitHub webhook deliveries', () => {
       reason: 'workflow_run_cancelled',
     });
   });
+});
 
-  it('answers 503 when the delivery cannot be stored, and takes the redelivery', async () => {
-    const [d] = runDeliveries('acme/hooks-f');
+describe('a delivery that could not be stored (503) is recovered from the hook log (token, repository hook)', () => {
+  const REPOSITORY = 'acme/hooks-f';
+  const HOOK_ID = 4321;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let github: Awaited<ReturnType<typeof startGithubApi>>;
+  let hook: ReturnType<Awaited<ReturnType<typeof startGithubApi>>['addRepoHook']>;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    github = await startGithubApi();
+    hook = github.addRepoHook(REPOSITORY, HOOK_ID, SECRET);
+    server = await startServer({
+      DATABASE_URL: db.url,
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      DEPLOYLEDGER_API_KEYS: `${REPOSITORY}=${TOKEN}`,
+      GITHUB_TOKEN: 'ghs_recovery_token',
+      GITHUB_API_URL: github.url,
+      DEPLOYLEDGER_GITHUB_HOOKS: `repo:${REPOSITORY}:${HOOK_ID}`,
+      DEPLOYLEDGER_RECOVERY_INTERVAL_S: '1',
+    });
+    hook.target = server.url;
+  });
+  afterAll(async () => {
+    await server.stop();
+    await github.close();
+    await db.drop();
+  });
+
+  it('answers 503 when the delivery cannot be stored, and recovers it from the log, past a page of later deliveries', async () => {
+    const [d] = runDeliveries(REPOSITORY);
+    const payload = JSON.parse(d!.body);
+    // GitHub's API is briefly unavailable too, so the failed delivery ends up behind a full page.
+    hook.down = true;
     await query(db.url, 'ALTER TABLE webhook_delivery RENAME TO webhook_delivery_away');
+    let refused: Awaited<ReturnType<typeof hook.deliver>>;
     try {
-      const refused = await send(server.url, SECRET, d!);
-      expect(refused.status).toBe(503);
-      expect(refused.body.detail).toMatch(/redeliver/);
+      refused = await hook.deliver('deployment', payload);
+      expect(refused.status_code).toBe(503);
+      expect(JSON.parse(refused.response.payload ?? '{}').detail).toMatch(/redeliver/);
     } finally {
       await query(db.url, 'ALTER TABLE webhook_delivery_away RENAME TO webhook_delivery');
     }
-    expect((await send(server.url, SECRET, d!)).status).toBe(202);
+    const target = hook.target;
+    hook.target = null;
+    for (let i = 0; i < 120; i++)
+      await hook.deliver('ping', { zen: 'Keep it logically awesome.', hook_id: HOOK_ID });
+    hook.target = target;
+    const failing = await eventually(async () => {
+      const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
+        github_recovery: { status: string; hooks: Array<Record<string, unknown>> };
+      };
+      return ready.github_recovery.status === 'failing' ? ready.github_recovery.hooks[0] : undefined;
+    });
+    expect(failing).toMatchObject({ hook: `repo:${REPOSITORY}:${HOOK_ID}`, error_kind: 'unavailable' });
+    hook.down = false;
+
+    const api = apiClient(server.url, TOKEN);
     const [record] = await eventually(async () => {
-      const records = await recordsOf('acme/hooks-f');
+      const records = (await api.list({ repository: REPOSITORY })).body.deployments;
       return records.length ? records : undefined;
     });
     expect(record).toMatchObject({ key: '289782451-1', state: 'pending' });
+    // Found on the second page, through the Link header's cursor, with the token.
+    const listed = github.calls.filter(
+      (call) => call.path === `/repos/${REPOSITORY}/hooks/${HOOK_ID}/deliveries`,
+    );
+    expect(listed.some((call) => call.query.includes('cursor=') && call.status === 200)).toBe(true);
+    expect(
+      github.calls.filter(
+        (call) => call.path === `/repos/${REPOSITORY}/hooks/${HOOK_ID}/deliveries/${refused!.id}`,
+      ),
+    ).toHaveLength(1);
+    // The position is the newest delivery of the log; a manual redelivery now is a duplicate.
+    const [position] = await eventually(async () => {
+      const rows = await query<{ last_delivery_id: string }>(
+        db.url,
+        'SELECT last_delivery_id FROM github_hook_recovery',
+      );
+      return rows[0]?.last_delivery_id ? rows : undefined;
+    });
+    expect(Number(position!.last_delivery_id)).toBe(hook.newestFirst()[0]!.id);
+    expect(await send(server.url, SECRET, { ...d!, id: refused!.guid })).toMatchObject({
+      status: 200,
+      body: { status: 'duplicate' },
+    });
   });
 });
 
