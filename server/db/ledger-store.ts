@@ -448,7 +448,7 @@ export class LedgerStore {
   }
 }
 
-function autoInactive(by: DeploymentRecord, at: Date): Signal {
+export function autoInactive(by: DeploymentRecord, at: Date): Signal {
   return {
     source: 'ledger',
     state: 'inactive',
@@ -470,7 +470,7 @@ function creationSignal(request: NewDeployment, source: SignalSource, at: Date):
   };
 }
 
-function timelineDetail(signal: Signal): Record<string, unknown> {
+export function timelineDetail(signal: Signal): Record<string, unknown> {
   const detail: Record<string, unknown> = { ...signal.detail };
   if (signal.reason) detail.signal_reason = signal.reason;
   if (signal.environmentUrl) detail.environment_url = signal.environmentUrl;
