@@ -1,4 +1,4 @@
-import { ACTIVE_STATES } from '../ledger/index.ts';
+import { ACTIVE_STATES, isActive } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
 import { environmentWhere, lockEnvironment } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
@@ -24,16 +24,18 @@ export async function withEnvironmentBatch<T>(
   const where = environmentWhere(repository, environment);
   return prisma.$transaction(async (tx) => {
     await lockEnvironment(tx, repository, environment);
-    const stored = await tx.$queryRaw<Array<{ key: string }>>`
-      SELECT key FROM deployment
-      WHERE repository_key = ${where.repositoryKey} AND environment_key = ${where.environmentKey}
-        AND key = ANY(${keys}::text[])`;
-    // Two reads, so that each is served by its own partial index.
-    const active = await tx.deployment.findMany({ where: { ...where, state: { in: [...ACTIVE_STATES] } } });
-    const successes = await tx.deployment.findMany({ where: { ...where, state: 'success' } });
+    // One read (a BitmapOr of the one-active, success and key indexes): the records a signal
+    // can still change, and those stored under one of the batch's keys.
+    const rows = await tx.deployment.findMany({
+      where: {
+        ...where,
+        OR: [{ state: { in: [...ACTIVE_STATES] } }, { state: 'success' }, { key: { in: keys } }],
+      },
+    });
+    const records = rows.map(toRecord);
     const batch = new EnvironmentBatch(
-      [...active, ...successes].map(toRecord),
-      stored.map((row) => row.key),
+      records.filter((record) => isActive(record.state) || record.state === 'success'),
+      records.map((record) => record.key),
     );
     const result = work(batch);
     await writeBatch(tx, batch);
