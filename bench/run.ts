@@ -5,6 +5,7 @@ import { benchApi } from './api.ts';
 import { withContext } from './context.ts';
 import { benchDashboard } from './dashboard.ts';
 import { benchImport } from './import.ts';
+import { benchReplicas } from './replicas.ts';
 import { benchWatch } from './watch.ts';
 import { benchWebhooks } from './webhooks.ts';
 
@@ -15,6 +16,7 @@ const parts: Record<string, () => Promise<void>> = {
   watch: benchWatch,
   import: benchImport,
   dashboard: benchDashboard,
+  replicas: benchReplicas,
 };
 
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

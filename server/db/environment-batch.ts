@@ -9,7 +9,8 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import { autoInactive, timelineDetail } from './ledger-store.ts';
+import { timelineDetail } from './deployment-sql.ts';
+import { autoInactive } from './ledger-store.ts';
 
 /** A timeline row decided in memory, written with its batch. */
 export interface EventRow {

@@ -65,7 +65,7 @@ export async function repairCommand(config: Config, flags: RepairFlags, print: (
   await withLedger(
     config,
     async (db) => {
-      const store = new LedgerStore(db.prisma);
+      const store = new LedgerStore(db.prisma, { sql: db.sql });
       const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
       const outcome = await runRepair(db.prisma, store, { windowMs, policy, apply: flags.apply === true });
       const { plan } = outcome;
