@@ -1,68 +1,122 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
-import { TOKEN, withContext } from './context.ts';
-import { CONNECTIONS, type Figure, load, loop, printTable } from './measure.ts';
+import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { startServer } from '../test/helpers/server.ts';
+import { TOKEN } from './context.ts';
+import { timeImport } from './import.ts';
+import { ENVIRONMENTS, REPOSITORIES, writeLegacyHistory } from './legacy-history.ts';
+import { type Figure, load, loop, SECONDS } from './measure.ts';
 
-const REPOSITORIES = 50;
-const ENVIRONMENTS = 4;
-const DEPLOYMENTS = Number(process.env.BENCH_DASHBOARD_DEPLOYMENTS ?? 20_000);
+const SMALL = 20_000;
+const LARGE = Number(process.env.BENCH_DASHBOARD_DEPLOYMENTS ?? 4_000_000);
+const CONCURRENT = Number(process.env.BENCH_DASHBOARD_CONNECTIONS ?? 16);
+// Seeding 4 000 000 rows takes a while: a database seeded by an earlier run can be measured again.
+const LARGE_URL = process.env.BENCH_DASHBOARD_LARGE_URL;
 
-/** Seeds a history in one statement: repositories × environments, spread over 90 days. */
-async function seed(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query(
-    `INSERT INTO deployment (id, repository, environment, key, sha, state, created_at, deployed_at, completed_at, commit_at, updated_at)
-     SELECT gen_random_uuid(), 'acme/repo-' || (i % $1), 'env-' || ((i / $1) % $2), 'seed-' || i, md5(i::text) || 'abcdefgh',
-            s.state, t.at, CASE WHEN s.state IN ('success', 'inactive') THEN t.at + interval '5 minutes' END,
-            t.at + interval '5 minutes', t.at - interval '2 hours', t.at
-     FROM generate_series(1, $3) AS i
-     CROSS JOIN LATERAL (SELECT now() - (i * interval '90 days' / $3) AS at) t
-     CROSS JOIN LATERAL (SELECT CASE WHEN i % 10 = 0 THEN 'failure' WHEN i % 5 = 0 THEN 'success' ELSE 'inactive' END AS state) s`,
-    [REPOSITORIES, ENVIRONMENTS, DEPLOYMENTS],
-  );
-  await client.query('ANALYZE deployment');
-  await client.end();
+interface Measured {
+  deployments: number;
+  seeded: string;
+  figures: Figure[];
 }
 
-/** Issue 8: the environments page and /v1/dora over a large history, next to a bare count(*). */
-export async function benchDashboard(): Promise<void> {
+/** Seeds `rows` legacy rows through `deployledger import` (the path a user with a history takes). */
+async function seed(url: string, rows: number): Promise<string> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'deployledger-bench-dashboard-'));
+  try {
+    const file = path.join(dir, 'history.csv');
+    await writeLegacyHistory(file, rows);
+    const { seconds } = await timeImport(file, { DATABASE_URL: url });
+    return `imported in ${seconds.toFixed(0)} s (${(rows / seconds).toFixed(0)} rows/s)`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measure(url: string, seeded: string): Promise<Measured> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('ANALYZE');
+  const count = Number((await client.query('SELECT count(*) AS n FROM deployment')).rows[0].n);
+  const latest = (
+    await client.query(
+      `SELECT id FROM deployment WHERE repository_key = 'acme/repo-7' AND environment_key = 'env-1'
+       ORDER BY created_at DESC LIMIT 1`,
+    )
+  ).rows[0]?.id;
+  await client.end();
   const keys = Array.from({ length: REPOSITORIES }, (_, i) => `acme/repo-${i}=${TOKEN}`).join(',');
-  await withContext(
-    { DEPLOYLEDGER_API_KEYS: keys, DEPLOYLEDGER_DASHBOARD_PUBLIC: 'true' },
-    async ({ server, databaseUrl }) => {
-      await seed(databaseUrl);
-      const pool = new pg.Pool({ connectionString: databaseUrl, max: 16 });
-      const baseline = await loop('SELECT count(*) FROM deployment (baseline)', CONNECTIONS, async () => {
-        await pool.query('SELECT count(*) FROM deployment');
-      });
-      await pool.end();
-      const headers = { authorization: `Bearer ${TOKEN}` };
-      const figures: Figure[] = [
-        baseline,
-        await load(
-          'GET /dashboard (environments page)',
-          server.url,
-          [{ method: 'GET', path: '/dashboard' }],
-          [200],
-        ),
-        await load(
-          'GET /v1/dora one repository and environment, 30 days',
-          server.url,
-          [{ method: 'GET', path: '/v1/dora?repository=acme/repo-7&environment=env-1', headers }],
-          [200],
-        ),
-        await load(
-          'GET /v1/dora all 50 repositories',
-          server.url,
-          [{ method: 'GET', path: '/v1/dora', headers }],
-          [200],
-        ),
-      ];
-      printTable(
-        `Dashboard and DORA over ${REPOSITORIES} repositories × ${ENVIRONMENTS} environments, ${DEPLOYMENTS} deployments`,
-        figures,
-        baseline,
-      );
-    },
+  const server = await startServer({
+    DATABASE_URL: url,
+    DEPLOYLEDGER_API_KEYS: keys,
+    DEPLOYLEDGER_DASHBOARD_PUBLIC: 'true',
+    DEPLOYLEDGER_DB_POOL_SIZE: '16',
+  });
+  try {
+    const pool = new pg.Pool({ connectionString: url, max: CONCURRENT });
+    const baseline = await loop('SELECT count(*) FROM deployment (baseline)', CONCURRENT, async () => {
+      await pool.query('SELECT count(*) FROM deployment');
+    });
+    await pool.end();
+    const get = (name: string, pathname: string, headers: Record<string, string> = {}) =>
+      load(name, server.url, [{ method: 'GET', path: pathname, headers }], [200], CONCURRENT);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const figures = [
+      baseline,
+      await get('GET /dashboard (environments page)', '/dashboard'),
+      await get(
+        'GET /dashboard/environments/… (history page, 90-day strip)',
+        '/dashboard/environments/acme/repo-7/env-1',
+      ),
+      await get('GET /dashboard/deployments/:id (record and timeline)', `/dashboard/deployments/${latest}`),
+      await get(
+        'GET /v1/dora one repository and environment',
+        '/v1/dora?repository=acme/repo-7&environment=env-1',
+        auth,
+      ),
+      await get('GET /v1/dora all 50 repositories', '/v1/dora', auth),
+    ];
+    return { deployments: count, seeded, figures };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measureSize(rows: number, reuse?: string): Promise<Measured> {
+  if (reuse) return measure(reuse, 'seeded by an earlier run');
+  const db = await createTestDatabase();
+  try {
+    return await measure(db.url, await seed(db.url, rows));
+  } finally {
+    await db.drop();
+  }
+}
+
+const cell = (f: Figure | undefined) =>
+  f
+    ? `${f.requestsPerSecond.toFixed(0)} | ${f.p50.toFixed(0)} | ${f.p99.toFixed(0)}${f.errors ? ` (${f.errors} errors)` : ''}`
+    : '| |';
+
+/**
+ * Issue 16: the dashboard pages and /v1/dora over a small and a large history (50 repositories ×
+ * 4 environments), the same calls side by side: cost should follow what is shown, not the
+ * history's size.
+ */
+export async function benchDashboard(): Promise<void> {
+  const small = await measureSize(SMALL);
+  const large = await measureSize(LARGE, LARGE_URL);
+  console.log(
+    `\n## Dashboard and DORA, ${REPOSITORIES} repositories × ${ENVIRONMENTS} environments: ${small.deployments} vs ${large.deployments} deployments (${CONCURRENT} concurrent, ${SECONDS}s each)\n`,
   );
+  console.log(`Seeded through \`deployledger import\`: small ${small.seeded}; large ${large.seeded}.\n`);
+  console.log(
+    '| scenario | small req/s | p50 ms | p99 ms | large req/s | p50 ms | p99 ms | large/small p99 |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  small.figures.forEach((f, i) => {
+    const g = large.figures[i];
+    const ratio = g && f.p99 > 0 ? `${(g.p99 / f.p99).toFixed(2)}×` : '';
+    console.log(`| ${f.name} | ${cell(f)} | ${cell(g)} | ${ratio} |`);
+  });
 }

@@ -21,8 +21,9 @@ export async function load(
   url: string,
   requests: Request[],
   expectStatus: number[],
+  connections: number = CONNECTIONS,
 ): Promise<Figure> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: SECONDS, requests });
+  const result = await autocannon({ url, connections, duration: SECONDS, requests });
   const counted = Object.entries(result.statusCodeStats ?? {})
     .filter(([code]) => !expectStatus.includes(Number(code)))
     .reduce((sum, [, stat]) => sum + (stat as { count: number }).count, 0);

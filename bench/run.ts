@@ -1,9 +1,10 @@
-// `npm run bench [-- api webhooks action watch dashboard]`: each part prints its figures next
+// `npm run bench [-- api webhooks action watch import dashboard]`: each part prints its figures next
 // to a baseline measured in the same run.
 import { benchAction } from './action.ts';
 import { benchApi } from './api.ts';
 import { withContext } from './context.ts';
 import { benchDashboard } from './dashboard.ts';
+import { benchImport } from './import.ts';
 import { benchReplicas } from './replicas.ts';
 import { benchWatch } from './watch.ts';
 import { benchWebhooks } from './webhooks.ts';
@@ -13,6 +14,7 @@ const parts: Record<string, () => Promise<void>> = {
   webhooks: () => withContext({}, benchWebhooks),
   action: () => withContext({}, benchAction),
   watch: benchWatch,
+  import: benchImport,
   dashboard: benchDashboard,
   replicas: benchReplicas,
 };

@@ -178,7 +178,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
         limit: PAGE_SIZE + 1,
         cursor,
       }),
-      stripMarks(prisma, repository, environment, stripSince),
+      stripMarks(prisma, repository, environment, stripSince, until),
     ]);
     const records = rows.slice(0, PAGE_SIZE);
     const last = records.at(-1);

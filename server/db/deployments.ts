@@ -88,12 +88,12 @@ export async function listDeployments(db: Tx, query: ListQuery): Promise<Deploym
       ...repositoriesWhere(query.repositories),
       ...(query.environment ? { environmentKey: foldName(query.environment) } : {}),
       ...(query.state ? { state: query.state } : {}),
+      // Keyset: (created_at, id) before the cursor. The `lte` bound lets the history index
+      // start at the cursor, so a deep page reads one page, not the history above it.
       ...(after
         ? {
-            OR: [
-              { createdAt: { lt: after.createdAt } },
-              { createdAt: after.createdAt, id: { lt: after.id } },
-            ],
+            createdAt: { lte: after.createdAt },
+            OR: [{ createdAt: { lt: after.createdAt } }, { id: { lt: after.id } }],
           }
         : {}),
     },

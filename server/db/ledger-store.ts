@@ -485,7 +485,7 @@ export class LedgerStore {
   }
 }
 
-function autoInactive(by: DeploymentRecord, at: Date): Signal {
+export function autoInactive(by: DeploymentRecord, at: Date): Signal {
   return {
     source: 'ledger',
     state: 'inactive',

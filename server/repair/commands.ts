@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
 import { LedgerStore } from '../db/ledger-store.ts';
 import { applyMigrations, type Migration, readMigrations } from '../db/migrate.ts';
-import { readLegacyRows } from './legacy-rows.ts';
+import { spoolLegacyFile } from './import-spool.ts';
 import { isEmpty } from './plan.ts';
 import { runImport } from './run-import.ts';
 import { runRepair } from './run-repair.ts';
@@ -97,10 +97,11 @@ export async function importCommand(
   flags: { windowSeconds: string },
   print: (text: string) => void,
 ) {
-  const rows = readLegacyRows(file);
+  const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
+  // The whole file is read and checked before the ledger is opened: a bad row refuses it all.
+  const spool = await spoolLegacyFile(file);
   await withLedger(config, async (db) => {
-    const store = new LedgerStore(db.prisma, { sql: db.sql });
-    const outcome = await runImport(store, rows, seconds(flags.windowSeconds, '--window-seconds') * 1000);
+    const outcome = await runImport(db.prisma, spool, windowMs);
     print(
       `Read ${outcome.rows} row(s): ${outcome.deployments} deployment(s) after removing duplicates; ` +
         `${outcome.imported} imported, ${outcome.alreadyImported} already in the ledger.`,
@@ -110,5 +111,5 @@ export async function importCommand(
         "Records still active past their deadline are ended by the server's sweeper, or now by `deployledger repair --apply`.",
       );
     }
-  });
+  }).finally(() => spool.remove());
 }

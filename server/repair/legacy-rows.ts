@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'csv-parse/sync';
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
 import { z } from 'zod';
 import { parseState, type State } from '../ledger/index.ts';
 
@@ -55,63 +56,60 @@ const rowSchema = z.object({
   environment_url: z.preprocess(blank, z.url().optional()),
 });
 
-/**
- * Reads a history table exported as CSV (with a header line) or as JSON lines; the format is
- * told by the file name (.csv, .jsonl/.ndjson/.json). Every bad row is reported with its line.
- */
-export function readLegacyRows(file: string): LegacyRow[] {
-  const text = readFileSync(file, 'utf8');
-  const isCsv = file.toLowerCase().endsWith('.csv');
-  const raw: Array<[number, unknown]> = isCsv ? csvRows(text) : jsonLines(text);
-  const rows: LegacyRow[] = [];
-  const problems: string[] = [];
-  for (const [line, value] of raw) {
-    const parsed = rowSchema.safeParse(value);
-    if (!parsed.success) {
-      problems.push(
-        `line ${line}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join(', ')}`,
-      );
-      continue;
-    }
-    const row = parsed.data;
-    rows.push({
-      id: `line-${line}`,
-      line,
-      repository: row.repository,
-      environment: row.environment,
-      sha: row.sha.toLowerCase(),
-      state: row.status,
-      createdAt: row.created_at,
-      deployedAt: row.deployed_at ?? null,
-      runId: row.run_id ?? null,
-      runAttempt: row.run_id ? (row.run_attempt ?? 1) : null,
-      environmentUrl: row.environment_url ?? null,
-    });
+/** A row as read from the file, checked: the row, or what is wrong with it. */
+export function parseLegacyRow(line: number, value: unknown): LegacyRow | string {
+  const parsed = rowSchema.safeParse(value);
+  if (!parsed.success) {
+    return `line ${line}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join(', ')}`;
   }
-  if (problems.length)
-    throw new Error(
-      `${file} has rows that cannot be imported; nothing was imported:\n${problems.join('\n')}`,
-    );
-  return rows;
+  const row = parsed.data;
+  return {
+    id: `line-${line}`,
+    line,
+    repository: row.repository,
+    environment: row.environment,
+    sha: row.sha.toLowerCase(),
+    state: row.status,
+    createdAt: row.created_at,
+    deployedAt: row.deployed_at ?? null,
+    runId: row.run_id ?? null,
+    runAttempt: row.run_id ? (row.run_attempt ?? 1) : null,
+    environmentUrl: row.environment_url ?? null,
+  };
 }
 
-function csvRows(text: string): Array<[number, unknown]> {
-  const records = parse(text, { columns: true, skip_empty_lines: true, trim: true, info: true }) as Array<{
-    record: unknown;
-    info: { lines: number };
-  }>;
-  return records.map(({ record, info }) => [info.lines, record]);
+/** The error for a file with bad rows: every one named, nothing imported. */
+export function refusal(file: string, problems: string[]): Error {
+  return new Error(`${file} has rows that cannot be imported; nothing was imported:\n${problems.join('\n')}`);
 }
 
-function jsonLines(text: string): Array<[number, unknown]> {
-  const rows: Array<[number, unknown]> = [];
-  text.split('\n').forEach((line, index) => {
-    if (!line.trim()) return;
+/**
+ * Streams a history table exported as CSV (with a header line) or as JSON lines, the format told
+ * by the file name (.csv, .jsonl/.ndjson/.json): each row with its line number, unchecked (see
+ * parseLegacyRow). Memory stays flat whatever the file's size.
+ */
+export async function* readLegacyFile(file: string): AsyncGenerator<[number, unknown]> {
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  if (file.toLowerCase().endsWith('.csv')) {
+    const records = input.pipe(parse({ columns: true, skip_empty_lines: true, trim: true, info: true }));
+    for await (const { record, info } of records as AsyncIterable<{
+      record: unknown;
+      info: { lines: number };
+    }>)
+      yield [info.lines, record];
+    return;
+  }
+  let line = 0;
+  for await (const text of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    line += 1;
+    if (!text.trim()) continue;
+    let value: unknown;
     try {
-      rows.push([index + 1, JSON.parse(line)]);
+      value = JSON.parse(text);
     } catch {
-      throw new Error(`line ${index + 1} is not JSON; expected one JSON object per line`);
+      input.destroy();
+      throw new Error(`line ${line} is not JSON; expected one JSON object per line`);
     }
-  });
-  return rows;
+    yield [line, value];
+  }
 }

@@ -1,0 +1,133 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type Decision,
+  type DeploymentRecord,
+  decide,
+  isActive,
+  type NewDeployment,
+  openRecord,
+  type Signal,
+  type SignalSource,
+} from '../ledger/index.ts';
+import { timelineDetail } from './deployment-sql.ts';
+import { autoInactive } from './ledger-store.ts';
+
+/** A timeline row decided in memory, written with its batch. */
+export interface EventRow {
+  deploymentId: string;
+  source: string;
+  state: string | null;
+  applied: boolean;
+  reason: string | null;
+  detail: Record<string, unknown>;
+  occurredAt: Date;
+  receivedAt: Date;
+}
+
+/** What a bulk producer (import) reads and decides through, for one environment. */
+export interface BatchLedger {
+  /** Whether a record with this key is stored (or opened in this batch). */
+  hasKey(key: string): boolean;
+  /** The environment's active record, if any. */
+  active(): DeploymentRecord | null;
+  apply(id: string, signal: Signal): void;
+  /** Opens a record in `request.state`; `signal` is its first timeline event. */
+  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): DeploymentRecord;
+}
+
+/**
+ * One environment's ledger held in memory for a batch: the stored records a signal can still
+ * change (the active one and the successes, which auto-inactive retires) plus every record the
+ * batch opens. Each signal is decided by the core exactly as LedgerStore.persist does it
+ * (timeline event, auto-inactive effect); the batch is then written in a few statements
+ * (bulk-write.ts) inside the transaction that holds the environment's lock (bulk-ledger.ts).
+ */
+export class EnvironmentBatch implements BatchLedger {
+  readonly records = new Map<string, DeploymentRecord>();
+  /** Records opened in this batch, in order. */
+  readonly opened: string[] = [];
+  private readonly openedIds = new Set<string>();
+  /** Stored records this batch changed. */
+  readonly changed = new Set<string>();
+  readonly events: EventRow[] = [];
+  private readonly keys: Set<string>;
+  private readonly successes = new Set<string>();
+  private activeId: string | null = null;
+
+  constructor(
+    stored: DeploymentRecord[],
+    storedKeys: Iterable<string>,
+    private readonly now: Date = new Date(),
+  ) {
+    this.keys = new Set(storedKeys);
+    for (const record of stored) this.track(record);
+  }
+
+  hasKey(key: string): boolean {
+    return this.keys.has(key);
+  }
+
+  active(): DeploymentRecord | null {
+    return this.activeId === null ? null : (this.records.get(this.activeId) ?? null);
+  }
+
+  apply(id: string, signal: Signal): void {
+    const record = this.records.get(id);
+    if (!record) throw new Error(`record ${id} is not part of this batch`);
+    this.decideAndPersist(record, signal);
+  }
+
+  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): DeploymentRecord {
+    const decision = openRecord(request, randomUUID(), source, signal.at, this.now);
+    decision.record.createdAt = createdAt;
+    this.opened.push(decision.record.id);
+    this.openedIds.add(decision.record.id);
+    this.keys.add(request.key);
+    return this.persist(signal, decision);
+  }
+
+  private track(record: DeploymentRecord): void {
+    this.records.set(record.id, record);
+    if (record.state === 'success') this.successes.add(record.id);
+    else this.successes.delete(record.id);
+    if (isActive(record.state)) this.activeId = record.id;
+    else if (this.activeId === record.id) this.activeId = null;
+  }
+
+  private persist(signal: Signal, decision: Decision): DeploymentRecord {
+    let { record } = decision;
+    this.track(record);
+    if (!this.openedIds.has(record.id)) this.changed.add(record.id);
+    this.events.push({
+      deploymentId: record.id,
+      source: signal.source,
+      state: signal.state,
+      applied: decision.applied,
+      reason: decision.reason ?? signal.reason ?? null,
+      detail: timelineDetail(signal),
+      occurredAt: signal.at,
+      receivedAt: this.now,
+    });
+    for (const effect of decision.effects) {
+      if (effect.type === 'deactivate_older_successes')
+        record = this.deactivateOlderSuccesses(record, signal);
+    }
+    return record;
+  }
+
+  /** GitHub's auto-inactive, as LedgerStore does it: an older success yields to a newer one. */
+  private deactivateOlderSuccesses(record: DeploymentRecord, signal: Signal): DeploymentRecord {
+    const others = [...this.successes]
+      .filter((id) => id !== record.id)
+      .map((id) => this.records.get(id) as DeploymentRecord)
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+    const newer = others.find((other) => other.createdAt > record.createdAt);
+    if (newer) return this.decideAndPersist(record, autoInactive(newer, signal.at));
+    for (const older of others) this.decideAndPersist(older, autoInactive(record, signal.at));
+    return record;
+  }
+
+  private decideAndPersist(record: DeploymentRecord, signal: Signal): DeploymentRecord {
+    return this.persist(signal, decide(record, signal, this.now));
+  }
+}
