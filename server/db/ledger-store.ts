@@ -90,11 +90,12 @@ export class LedgerStore {
       request.environment,
       request.key,
     );
+    // A replay answers what is stored: a retried request is no news about how names are spelled.
+    if (byKey && byKey.record.fingerprint !== null) return this.answerExisting(request, byKey.record);
     const respelled =
       newest &&
       (newest.record.repository !== request.repository || newest.record.environment !== request.environment);
     if (respelled) return null;
-    if (byKey && byKey.record.fingerprint !== null) return this.answerExisting(request, byKey.record);
     const plan = planCreate(request, byKey?.record ?? null, active?.record ?? null);
     if (plan.kind === 'environment_busy') return plan;
     if (plan.kind !== 'create' || plan.supersede) return null;
