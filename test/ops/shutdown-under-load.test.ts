@@ -104,7 +104,8 @@ describe('SIGTERM ends the server, whatever it is doing', () => {
       process.kill(-pgid, 'SIGTERM');
       if (round % 4 !== 3) process.kill(-pgid, 'SIGTERM');
       const deadline = Date.now() + GRACE_MS + 5000;
-      while (groupAlive(pgid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      while (groupAlive(pgid) && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 50));
       if (groupAlive(pgid)) {
         left.push(round);
         process.kill(-pgid, 'SIGKILL');
