@@ -94,7 +94,7 @@ describe('SIGTERM ends the server, whatever it is doing', () => {
     const rounds = 8;
     const left: number[] = [];
     for (let round = 0; round < rounds; round++) {
-      const watcher = round % 2 === 0 ? { KUBECONFIG: cluster.kubeconfigPath } : {};
+      const watcher: Record<string, string> = round % 2 === 0 ? { KUBECONFIG: cluster.kubeconfigPath } : {};
       const { child, url, pgid } = await startAsUserDoes({ DATABASE_URL: db.url, ...watcher });
       const stopLoad = load(url, round);
       await new Promise((resolve) => setTimeout(resolve, 300 + 100 * round));
