@@ -48,16 +48,30 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
     expect(production).toMatchObject({
       repository: 'acme/shop',
       environment: 'production',
-      deployment_frequency: { deployments: 3 },
-      lead_time_for_changes: { median_seconds: expected.leadTimeSeconds, samples: 3, band: 'high' },
-      change_failure_rate: { rate: expected.changeFailureRate, failed: 1, finished: 4, band: 'high' },
-      time_to_restore: {
-        median_seconds: expected.timeToRestoreSeconds,
-        incidents: 1,
-        restored: 1,
-        unrestored: 0,
-        band: 'high',
+      deployment_frequency: { deployments: 3, band_year: 2024 },
+      change_lead_time: {
+        median_seconds: expected.leadTimeSeconds,
+        samples: 3,
+        band: 'elite',
+        band_year: 2024,
       },
+      change_fail_rate: {
+        rate: expected.changeFailureRate,
+        failed: 1,
+        finished: 4,
+        band: 'high',
+        band_year: 2024,
+      },
+      failed_deployment_recovery_time: {
+        median_seconds: expected.timeToRestoreSeconds,
+        failures: 1,
+        recovered: 1,
+        unrecovered: 0,
+        band: 'high',
+        band_year: 2024,
+      },
+      // Each seeded deployment deploys a new sha, long after any failure: no rework.
+      deployment_rework_rate: { rate: 0, rework: 0, deployments: 3, after_failure_minutes: 60 },
     });
     expect(production.deployment_frequency.per_day).toBeCloseTo(expected.perDay, 9);
     expect(production.deployment_frequency.band).toBe('high'); // 3 in 7 days
@@ -95,12 +109,15 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
       );
     const expected = expectedFigures(seeded, 'production', new Date(now.getTime() - 30 * DAY), now);
     expect(gauge('deployledger_dora_deployments_per_day')).toBeCloseTo(expected.perDay, 4);
-    expect(gauge('deployledger_dora_lead_time_seconds')).toBe(expected.leadTimeSeconds);
-    expect(gauge('deployledger_dora_change_failure_ratio')).toBe(expected.changeFailureRate);
-    expect(gauge('deployledger_dora_time_to_restore_seconds')).toBe(expected.timeToRestoreSeconds);
-    // qa's failure is not restored yet: no restore gauge rather than a made-up value.
+    expect(gauge('deployledger_dora_change_lead_time_seconds')).toBe(expected.leadTimeSeconds);
+    expect(gauge('deployledger_dora_change_fail_ratio')).toBe(expected.changeFailureRate);
+    expect(gauge('deployledger_dora_failed_deployment_recovery_time_seconds')).toBe(
+      expected.timeToRestoreSeconds,
+    );
+    expect(gauge('deployledger_dora_deployment_rework_ratio')).toBe(0);
+    // qa's failure is not recovered yet: no recovery gauge rather than a made-up value.
     expect(text).not.toMatch(
-      /deployledger_dora_time_to_restore_seconds\{repository="acme\/shop",environment="qa"\}/,
+      /deployledger_dora_failed_deployment_recovery_time_seconds\{repository="acme\/shop",environment="qa"\}/,
     );
   });
 });
