@@ -83,10 +83,47 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
       [200, 201],
     ),
   );
+  figures.push(await statusUpdates(server.url, run));
   figures.push(await load('GET /healthz', server.url, [{ method: 'GET', path: '/healthz' }], [200]));
   printTable('Ledger API on PostgreSQL', figures, baseline);
   const memory = rss(server.process.pid ?? 0);
   console.log(
     `\nserver RSS after the run: ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`,
+  );
+}
+
+/** Status reports on 200 running records (the first of each applies; later ones are duplicates). */
+async function statusUpdates(url: string, run: string): Promise<Figure> {
+  const ids: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const response = await fetch(new URL('/v1/deployments', url), {
+      method: 'POST',
+      headers: { ...HEADERS, 'idempotency-key': `status-${run}-${i}` },
+      body: JSON.stringify({
+        repository: 'acme/shop',
+        environment: `status-${run}-${i}`,
+        sha: SHA,
+        state: 'queued',
+      }),
+    });
+    ids.push(((await response.json()) as { id: string }).id);
+  }
+  let n = 0;
+  return load(
+    'POST /v1/deployments/{id}/status',
+    url,
+    [
+      {
+        method: 'POST',
+        path: '/v1/deployments',
+        headers: HEADERS,
+        setupRequest: (req) => ({
+          ...req,
+          path: `/v1/deployments/${ids[n++ % ids.length]}/status`,
+          body: JSON.stringify({ state: 'in_progress', description: `step ${n}` }),
+        }),
+      },
+    ],
+    [200],
   );
 }

@@ -4,6 +4,7 @@ import { benchAction } from './action.ts';
 import { benchApi } from './api.ts';
 import { withContext } from './context.ts';
 import { benchDashboard } from './dashboard.ts';
+import { benchReplicas } from './replicas.ts';
 import { benchWatch } from './watch.ts';
 import { benchWebhooks } from './webhooks.ts';
 
@@ -13,6 +14,7 @@ const parts: Record<string, () => Promise<void>> = {
   action: () => withContext({}, benchAction),
   watch: benchWatch,
   dashboard: benchDashboard,
+  replicas: benchReplicas,
 };
 
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

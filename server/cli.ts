@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { listApiKeys, revokeApiKey } from './auth/api-key-admin.ts';
-import { createApiKey } from './auth/api-keys.ts';
+import { createApiKey, VERIFIED_KEY_TTL_MS } from './auth/api-keys.ts';
 import { checkCommand } from './check/command.ts';
 import { loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/connect.ts';
@@ -91,7 +91,9 @@ keys
       const count = await revokeApiKey(db.prisma, keyOrPrefix);
       if (count === 0)
         throw new Error(`no active API key with prefix "${keyOrPrefix}"; see \`deployledger keys list\`.`);
-      console.log(`Revoked ${count} key(s); requests with it are refused from now on.`);
+      console.log(
+        `Revoked ${count} key(s); a server refuses it within ${VERIFIED_KEY_TTL_MS / 1000} s (verified keys are trusted that long).`,
+      );
     }),
   );
 

@@ -52,6 +52,7 @@ export async function startServer(config: Config, logger: Logger) {
   let kickProtection = () => {};
   let kickSampler = () => {};
   const store = new LedgerStore(db.prisma, {
+    sql: db.sql,
     githubSync: auth !== null,
     observe: (signal, decision) => {
       metrics.recordDecision(signal, decision);

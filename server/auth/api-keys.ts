@@ -1,10 +1,14 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { PrismaClient } from '../db/generated/client.ts';
 
 /** Who a bearer token speaks for. */
 export interface Principal {
   kind: 'api_key' | 'oidc';
+  /** Compared as GitHub compares names: case-insensitively (ledger/names.ts). */
   repositories: string[];
+  /** GitHub's numeric id of the token's repository (OIDC `repository_id`), when present. */
+  repositoryId?: number | undefined;
   /** OIDC claims that bind the token to one workflow run, when present. */
   runId?: number | undefined;
   runAttempt?: number | undefined;
@@ -56,8 +60,14 @@ export function parseStaticKeys(spec: string | undefined): Array<{ repository: s
     });
 }
 
+/** How long a verified key is trusted without asking the database again (revocation's delay). */
+export const VERIFIED_KEY_TTL_MS = 5_000;
+
 export class ApiKeyVerifier {
   private readonly staticKeys: Array<{ repository: string; hash: Buffer }>;
+  // Verified keys only, by the digest of the token: an unknown key is looked up every time, so a
+  // key created a moment ago works at once, and a revoked one is refused within the TTL.
+  private readonly verified = new LRUCache<string, Principal>({ max: 10_000, ttl: VERIFIED_KEY_TTL_MS });
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -68,6 +78,9 @@ export class ApiKeyVerifier {
 
   async verify(token: string): Promise<Principal | null> {
     const presented = digest(token);
+    const cacheKey = presented.toString('hex');
+    const known = this.verified.get(cacheKey);
+    if (known) return known;
     const repositories = this.staticKeys
       .filter((entry) => timingSafeEqual(entry.hash, presented))
       .map((entry) => entry.repository);
@@ -78,6 +91,9 @@ export class ApiKeyVerifier {
         if (timingSafeEqual(Buffer.from(row.hash, 'hex'), presented)) repositories.push(row.repository);
       }
     }
-    return repositories.length > 0 ? { kind: 'api_key', repositories } : null;
+    if (repositories.length === 0) return null;
+    const principal: Principal = { kind: 'api_key', repositories };
+    this.verified.set(cacheKey, principal);
+    return principal;
   }
 }

@@ -68,16 +68,17 @@ function principalFrom(claims: JWTPayload): Principal {
   return {
     kind: 'oidc',
     repositories: [repository],
+    repositoryId: positiveInteger(claims.repository_id, 'repository_id'),
     runId: positiveInteger(claims.run_id, 'run_id'),
     runAttempt: positiveInteger(claims.run_attempt, 'run_attempt'),
   };
 }
 
-/** GitHub sends run_id and run_attempt as strings of digits. */
+/** GitHub sends run_id, run_attempt and repository_id as strings of digits. */
 function positiveInteger(value: unknown, claim: string): number | undefined {
   if (value === undefined) return undefined;
   const text = String(value);
-  if (!/^[1-9]\d*$/.test(text)) throw unauthorized(`The OIDC token's "${claim}" claim is not a run number.`);
+  if (!/^[1-9]\d{0,15}$/.test(text)) throw unauthorized(`The OIDC token's "${claim}" claim is not a number.`);
   return Number(text);
 }
 

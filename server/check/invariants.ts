@@ -10,27 +10,45 @@ interface Invariant {
   name: string;
   /** Rows that break the invariant: `subject` names the record(s), `detail` says how. */
   sql: string;
+  /** A column the query needs; on a database not yet migrated that far the invariant is skipped. */
+  needsColumn?: string;
 }
+
+// Names compare as GitHub compares them, case-insensitively: the same fold as the generated
+// `repository_key`/`environment_key` columns, written out so the checker also reads a database
+// whose migrations are pending (one that `deployledger repair` has still to fold).
+const REPOSITORY = `lower(repository COLLATE "C")`;
+const ENVIRONMENT = `lower(environment COLLATE "C")`;
+/** The spellings in a group, when they differ: "acme/shop prod" or "Acme/Shop prod | acme/shop prod". */
+const SPELLINGS = `string_agg(DISTINCT repository || ' ' || environment, ' | ')`;
 
 // Each check is one read-only SQL query; an empty result means the invariant holds.
 const INVARIANTS: Invariant[] = [
   {
     name: 'one record per (repository, environment, key)',
-    sql: `SELECT repository || ' ' || environment || ' ' || key AS subject, count(*) || ' records' AS detail
-          FROM deployment GROUP BY repository, environment, key HAVING count(*) > 1`,
+    sql: `SELECT ${SPELLINGS} || ' ' || key AS subject, count(*) || ' records' AS detail
+          FROM deployment GROUP BY ${REPOSITORY}, ${ENVIRONMENT}, key HAVING count(*) > 1`,
   },
   {
     name: 'one record per workflow run attempt and environment',
-    sql: `SELECT repository || ' ' || environment || ' run ' || run_id || '-' || run_attempt AS subject,
+    sql: `SELECT ${SPELLINGS} || ' run ' || run_id || '-' || run_attempt AS subject,
                  count(*) || ' records: ' || string_agg(key, ', ') AS detail
           FROM deployment WHERE run_id IS NOT NULL
-          GROUP BY repository, environment, run_id, run_attempt HAVING count(*) > 1`,
+          GROUP BY ${REPOSITORY}, ${ENVIRONMENT}, run_id, run_attempt HAVING count(*) > 1`,
   },
   {
     name: 'at most one active deployment per (repository, environment)',
-    sql: `SELECT repository || ' ' || environment AS subject, count(*) || ' active: ' || string_agg(key, ', ') AS detail
+    sql: `SELECT ${SPELLINGS} AS subject, count(*) || ' active: ' || string_agg(key, ', ') AS detail
           FROM deployment WHERE state IN ('pending', 'queued', 'in_progress')
-          GROUP BY repository, environment HAVING count(*) > 1`,
+          GROUP BY ${REPOSITORY}, ${ENVIRONMENT} HAVING count(*) > 1`,
+  },
+  {
+    name: 'one name per GitHub repository id',
+    needsColumn: 'repository_id',
+    sql: `SELECT 'repository id ' || repository_id AS subject,
+                 count(DISTINCT ${REPOSITORY}) || ' names: ' || string_agg(DISTINCT repository, ', ') AS detail
+          FROM deployment WHERE repository_id IS NOT NULL
+          GROUP BY repository_id HAVING count(DISTINCT ${REPOSITORY}) > 1`,
   },
   {
     name: 'nothing active past its deadline',
@@ -56,10 +74,10 @@ const INVARIANTS: Invariant[] = [
   {
     name: 'at most one GitHub deployment per record',
     sql: `SELECT subject, detail FROM (
-            SELECT repository || ' GitHub deployment ' || github_deployment_id AS subject,
+            SELECT min(repository) || ' GitHub deployment ' || github_deployment_id AS subject,
                    count(*) || ' records share it' AS detail
             FROM deployment WHERE github_deployment_id IS NOT NULL
-            GROUP BY repository, github_deployment_id HAVING count(*) > 1
+            GROUP BY ${REPOSITORY}, github_deployment_id HAVING count(*) > 1
             UNION ALL
             SELECT deployment_id::text, count(*) || ' GitHub deployments created'
             FROM deployment_event WHERE source = 'github' AND reason = 'github_deployment_created'
@@ -77,7 +95,9 @@ export const INVARIANT_NAMES = INVARIANTS.map((invariant) => invariant.name);
 /** Reads the whole ledger and lists every broken invariant (read-only). */
 export async function checkInvariants(prisma: PrismaClient, deadlineMinutes = 30): Promise<Violation[]> {
   const violations: Violation[] = [];
+  const columns = await deploymentColumns(prisma);
   for (const invariant of INVARIANTS) {
+    if (invariant.needsColumn && !columns.has(invariant.needsColumn)) continue;
     const params = invariant.sql.includes('$1') ? [deadlineMinutes] : [];
     const rows = await prisma.$queryRawUnsafe<Array<{ subject: string; detail: string }>>(
       invariant.sql,
@@ -87,6 +107,13 @@ export async function checkInvariants(prisma: PrismaClient, deadlineMinutes = 30
       violations.push({ invariant: invariant.name, subject: row.subject, detail: row.detail });
   }
   return violations;
+}
+
+async function deploymentColumns(prisma: PrismaClient): Promise<Set<string>> {
+  const rows = await prisma.$queryRaw<Array<{ column_name: string }>>`
+    SELECT column_name FROM information_schema.columns
+    WHERE table_schema = current_schema() AND table_name = 'deployment'`;
+  return new Set(rows.map((row) => row.column_name));
 }
 
 /** The checker's report: one line per invariant, then each violation. */

@@ -1,8 +1,9 @@
+import { environmentWhere } from '../db/deployments.ts';
 import { distinctRepositories, environmentsCte } from '../db/distinct.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord, State } from '../ledger/index.ts';
-import { isActive } from '../ledger/index.ts';
+import { foldName, isActive } from '../ledger/index.ts';
 
 /** Read-only queries behind the dashboard pages. */
 
@@ -23,12 +24,12 @@ export async function currentPerEnvironment(
     SELECT coalesce(active.id, latest.id) AS id FROM envs e
     LEFT JOIN LATERAL (
       SELECT d.id FROM deployment d
-      WHERE d.repository = e.repository AND d.environment = e.environment
+      WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
         AND d.state IN ('pending', 'queued', 'in_progress')
       LIMIT 1) active ON true
     LEFT JOIN LATERAL (
       SELECT d.id FROM deployment d
-      WHERE d.repository = e.repository AND d.environment = e.environment
+      WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
       ORDER BY d.created_at DESC, d.id DESC
       LIMIT 1) latest ON true`;
   const rows = await prisma.deployment.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
@@ -47,7 +48,7 @@ export async function visibleRepositories(
   prisma: PrismaClient,
   repositories: string[] | null,
 ): Promise<string[]> {
-  if (repositories) return [...repositories].sort();
+  if (repositories) return [...new Map(repositories.map((name) => [foldName(name), name])).values()].sort();
   return distinctRepositories(prisma);
 }
 
@@ -67,7 +68,7 @@ export async function stripMarks(
   since: Date,
 ): Promise<StripMark[]> {
   const rows = await prisma.deployment.findMany({
-    where: { repository, environment, createdAt: { gte: since } },
+    where: { ...environmentWhere(repository, environment), createdAt: { gte: since } },
     select: { id: true, state: true, createdAt: true },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
     take: STRIP_LIMIT,

@@ -1,3 +1,5 @@
+import { includesName } from '../ledger/index.ts';
+
 /** Whose eyes a dashboard request is for: the repositories a signed-in key may read, or all. */
 export interface Viewer {
   /** null: the dashboard is public and shows every repository. */
@@ -6,5 +8,5 @@ export interface Viewer {
 }
 
 export function canSee(viewer: Viewer, repository: string): boolean {
-  return viewer.repositories === null || viewer.repositories.includes(repository);
+  return viewer.repositories === null || includesName(viewer.repositories, repository);
 }

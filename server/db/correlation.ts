@@ -1,5 +1,5 @@
 import type { Observation } from '../ledger/index.ts';
-import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
+import { ACTIVE_STATES, type DeploymentRecord, foldName, sameName } from '../ledger/index.ts';
 import type { Tx } from './deployments.ts';
 import { findById, findByKey } from './deployments.ts';
 import { toRecord } from './records.ts';
@@ -9,7 +9,7 @@ export async function correlate(db: Tx, observation: Observation): Promise<Deplo
   const { repository, environment } = observation;
   if (observation.marker && /^[0-9a-f-]{36}$/i.test(observation.marker)) {
     const marked = await findById(db, observation.marker);
-    if (marked && marked.repository === repository) return marked;
+    if (marked && isSameRepository(marked, observation)) return marked;
   }
   if (observation.runId !== null && observation.runAttempt !== null) {
     const byRun = await findByKey(
@@ -21,9 +21,20 @@ export async function correlate(db: Tx, observation: Observation): Promise<Deplo
     if (byRun) return byRun;
   }
   const byGithubId = await db.deployment.findFirst({
-    where: { repository, githubDeploymentId: BigInt(observation.githubDeploymentId) },
+    where: { ...repositoryWhere(repository), githubDeploymentId: BigInt(observation.githubDeploymentId) },
   });
   return byGithubId ? toRecord(byGithubId) : null;
+}
+
+/** GitHub's repository id decides when both sides know it (a rename keeps it); else the name. */
+function isSameRepository(record: DeploymentRecord, observation: Observation): boolean {
+  const { repositoryId } = observation;
+  if (repositoryId != null && record.repositoryId != null) return repositoryId === record.repositoryId;
+  return sameName(record.repository, observation.repository);
+}
+
+function repositoryWhere(repository: string) {
+  return { repositoryKey: foldName(repository) };
 }
 
 export function runKey(runId: number, runAttempt: number): string {
@@ -45,7 +56,12 @@ export async function findActiveByRun(
   runAttempt: number,
 ): Promise<DeploymentRecord[]> {
   const rows = await db.deployment.findMany({
-    where: { repository, runId: BigInt(runId), runAttempt, state: { in: [...ACTIVE_STATES] } },
+    where: {
+      ...repositoryWhere(repository),
+      runId: BigInt(runId),
+      runAttempt,
+      state: { in: [...ACTIVE_STATES] },
+    },
   });
   return rows.map(toRecord);
 }
@@ -62,7 +78,7 @@ export async function findByRun(
 ): Promise<DeploymentRecord[]> {
   const rows = await db.deployment.findMany({
     where: {
-      repository,
+      ...repositoryWhere(repository),
       OR: [{ key: runKey(runId, runAttempt) }, { runId: BigInt(runId), runAttempt }],
     },
   });

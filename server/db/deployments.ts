@@ -1,8 +1,18 @@
-import { ACTIVE_STATES, type DeploymentRecord, type State } from '../ledger/index.ts';
+import { ACTIVE_STATES, type DeploymentRecord, foldName, type State } from '../ledger/index.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { toRecord } from './records.ts';
 
 export type Tx = Prisma.TransactionClient | PrismaClient;
+
+/** The rows of one (repository, environment), however either name is spelled. */
+export function environmentWhere(repository: string, environment: string) {
+  return { repositoryKey: foldName(repository), environmentKey: foldName(environment) };
+}
+
+/** The rows of any of these repositories, however they are spelled. */
+export function repositoriesWhere(repositories: readonly string[]) {
+  return { repositoryKey: { in: [...new Set(repositories.map(foldName))] } };
+}
 
 export async function findById(db: Tx, id: string): Promise<DeploymentRecord | null> {
   const row = await db.deployment.findUnique({ where: { id } });
@@ -16,7 +26,13 @@ export async function findByKey(
   key: string,
 ): Promise<DeploymentRecord | null> {
   const row = await db.deployment.findUnique({
-    where: { repository_environment_key: { repository, environment, key } },
+    where: {
+      repositoryKey_environmentKey_key: {
+        repositoryKey: foldName(repository),
+        environmentKey: foldName(environment),
+        key,
+      },
+    },
   });
   return row ? toRecord(row) : null;
 }
@@ -27,7 +43,7 @@ export async function findActive(
   environment: string,
 ): Promise<DeploymentRecord | null> {
   const row = await db.deployment.findFirst({
-    where: { repository, environment, state: { in: [...ACTIVE_STATES] } },
+    where: { ...environmentWhere(repository, environment), state: { in: [...ACTIVE_STATES] } },
   });
   return row ? toRecord(row) : null;
 }
@@ -41,7 +57,7 @@ export async function findInState(
   exceptId: string,
 ): Promise<DeploymentRecord[]> {
   const rows = await db.deployment.findMany({
-    where: { repository, environment, state, id: { not: exceptId } },
+    where: { ...environmentWhere(repository, environment), state, id: { not: exceptId } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
   });
   return rows.map(toRecord);
@@ -49,10 +65,12 @@ export async function findInState(
 
 /**
  * Serializes every write to one (repository, environment) for the rest of the transaction,
- * across connections and server replicas. The unique indexes stay the last line of defence.
+ * across connections and server replicas, whatever the spelling of either name. The unique
+ * indexes stay the last line of defence.
  */
 export async function lockEnvironment(tx: Prisma.TransactionClient, repository: string, environment: string) {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${repository} || E'\n' || ${environment}, 0))`;
+  const name = `${foldName(repository)}\n${foldName(environment)}`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`;
 }
 
 export interface ListQuery {
@@ -67,8 +85,8 @@ export async function listDeployments(db: Tx, query: ListQuery): Promise<Deploym
   const after = query.cursor;
   const rows = await db.deployment.findMany({
     where: {
-      repository: { in: query.repositories },
-      ...(query.environment ? { environment: query.environment } : {}),
+      ...repositoriesWhere(query.repositories),
+      ...(query.environment ? { environmentKey: foldName(query.environment) } : {}),
       ...(query.state ? { state: query.state } : {}),
       ...(after
         ? {

@@ -1,23 +1,33 @@
+import { foldName } from '../ledger/index.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 
 // DISTINCT over the deployment table reads every row; these skip scans walk the
-// (repository, environment, created_at) index instead, one probe per distinct value, so the
-// work grows with the number of repositories and environments, not of deployments.
+// (repository_key, environment_key, created_at) index instead, one probe per distinct value, so
+// the work grows with the number of repositories and environments, not of deployments. Names
+// compare case-insensitively (the keys); each is shown as its newest record spells it.
 
 function inRepositories(repositories: string[] | null): Prisma.Sql {
-  return repositories ? Prisma.sql`AND d.repository IN (${Prisma.join(repositories)})` : Prisma.empty;
+  return repositories
+    ? Prisma.sql`AND d.repository_key IN (${Prisma.join([...new Set(repositories.map(foldName))])})`
+    : Prisma.empty;
 }
 
 /** Every repository with a deployment, in order. */
 export async function distinctRepositories(prisma: PrismaClient): Promise<string[]> {
   const rows = await prisma.$queryRaw<Array<{ repository: string }>>`
     WITH RECURSIVE r AS (
-      (SELECT d.repository FROM deployment d ORDER BY d.repository LIMIT 1)
+      (SELECT d.repository_key FROM deployment d ORDER BY d.repository_key LIMIT 1)
       UNION ALL
-      SELECT (SELECT d.repository FROM deployment d WHERE d.repository > r.repository ORDER BY d.repository LIMIT 1)
-      FROM r WHERE r.repository IS NOT NULL
+      SELECT (SELECT d.repository_key FROM deployment d WHERE d.repository_key > r.repository_key
+              ORDER BY d.repository_key LIMIT 1)
+      FROM r WHERE r.repository_key IS NOT NULL
     )
-    SELECT repository FROM r WHERE repository IS NOT NULL`;
+    SELECT spelled.repository FROM r
+    CROSS JOIN LATERAL (
+      SELECT d.repository FROM deployment d WHERE d.repository_key = r.repository_key
+      ORDER BY d.environment_key, d.created_at DESC LIMIT 1) spelled
+    WHERE r.repository_key IS NOT NULL
+    ORDER BY r.repository_key`;
   return rows.map((row) => row.repository);
 }
 
@@ -30,22 +40,35 @@ export async function distinctEnvironments(
   if (repositories?.length === 0) return [];
   const rows = await prisma.$queryRaw<Array<{ repository: string; environment: string }>>`
     ${environmentsCte(repositories)}
-    SELECT repository, environment FROM envs`;
-  return environment ? rows.filter((row) => row.environment === environment) : rows;
+    SELECT repository, environment FROM envs ORDER BY repository_key, environment_key`;
+  const key = environment === undefined ? null : foldName(environment);
+  return key === null ? rows : rows.filter((row) => foldName(row.environment) === key);
 }
 
-/** `WITH RECURSIVE envs(repository, environment)`: the skip scan, for queries that build on it. */
+/**
+ * `WITH RECURSIVE keys(repository_key, environment_key)`, then `envs(repository_key,
+ * environment_key, repository, environment)` with each environment's newest spelling: the skip
+ * scan, for queries that build on it.
+ */
 export function environmentsCte(repositories: string[] | null): Prisma.Sql {
   return Prisma.sql`
-    WITH RECURSIVE envs AS (
-      (SELECT d.repository, d.environment FROM deployment d
+    WITH RECURSIVE keys AS (
+      (SELECT d.repository_key, d.environment_key FROM deployment d
        WHERE true ${inRepositories(repositories)}
-       ORDER BY d.repository, d.environment LIMIT 1)
+       ORDER BY d.repository_key, d.environment_key LIMIT 1)
       UNION ALL
-      SELECT next.repository, next.environment FROM envs e
+      SELECT next.repository_key, next.environment_key FROM keys k
+      CROSS JOIN LATERAL (
+        SELECT d.repository_key, d.environment_key FROM deployment d
+        WHERE (d.repository_key, d.environment_key) > (k.repository_key, k.environment_key)
+          ${inRepositories(repositories)}
+        ORDER BY d.repository_key, d.environment_key LIMIT 1) next
+    ),
+    envs AS (
+      SELECT k.repository_key, k.environment_key, spelled.repository, spelled.environment FROM keys k
       CROSS JOIN LATERAL (
         SELECT d.repository, d.environment FROM deployment d
-        WHERE (d.repository, d.environment) > (e.repository, e.environment) ${inRepositories(repositories)}
-        ORDER BY d.repository, d.environment LIMIT 1) next
+        WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
+        ORDER BY d.created_at DESC LIMIT 1) spelled
     )`;
 }

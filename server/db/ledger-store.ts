@@ -4,6 +4,7 @@ import {
   type Decision,
   type DeploymentRecord,
   decide,
+  githubSyncJobs,
   isActive,
   type NewDeployment,
   type Observation,
@@ -11,14 +12,18 @@ import {
   planCreate,
   type Signal,
   type SignalSource,
+  sameName,
   supersedeSignal,
 } from '../ledger/index.ts';
+import { insertOpened, readById, readForCreate, updateDecided } from './conditional-writes.ts';
 import { correlate, findActiveByRun, findByRun, keyFor } from './correlation.ts';
+import { type SqlRunner, timelineEntry } from './deployment-sql.ts';
 import { findActive, findById, findByKey, findInState, lockEnvironment } from './deployments.ts';
 import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { enqueue } from './outbox.ts';
-import { toRow } from './records.ts';
+import { toRow, toUpdate } from './records.ts';
+import { respellRepository } from './repository-names.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -58,13 +63,75 @@ export type DecisionObserver = (signal: Signal, decision: Decision) => void;
 export class LedgerStore {
   private readonly observe: DecisionObserver;
   private readonly githubSync: boolean;
+  private readonly sql: SqlRunner;
 
   constructor(
     private readonly prisma: PrismaClient,
-    options: { observe?: DecisionObserver; githubSync?: boolean } = {},
+    options: { observe?: DecisionObserver; githubSync?: boolean; sql?: SqlRunner } = {},
   ) {
     this.observe = options.observe ?? (() => {});
     this.githubSync = options.githubSync ?? false;
+    this.sql = options.sql ?? { query: (text, params) => prisma.$queryRawUnsafe(text, ...params) };
+  }
+
+  /**
+   * Opens a record or answers a replay in one read and at most one write, when nothing else needs
+   * deciding (no supersede, no respelling, no auto-inactive). Null: take the locked path.
+   */
+  private async createAtOnce(
+    request: NewDeployment & { supersede: boolean },
+    source: SignalSource,
+    at: Date,
+  ): Promise<CreateResult | null> {
+    if (request.repositoryId != null) return null; // a repository id may rename records: locked path
+    const { byKey, active, newest } = await readForCreate(
+      this.sql,
+      request.repository,
+      request.environment,
+      request.key,
+    );
+    const respelled =
+      newest &&
+      (newest.record.repository !== request.repository || newest.record.environment !== request.environment);
+    if (respelled) return null;
+    if (byKey && byKey.record.fingerprint !== null) return this.answerExisting(request, byKey.record);
+    const plan = planCreate(request, byKey?.record ?? null, active?.record ?? null);
+    if (plan.kind === 'environment_busy') return plan;
+    if (plan.kind !== 'create' || plan.supersede) return null;
+    const now = new Date();
+    const decision = openRecord(request, randomUUID(), source, at, now);
+    if (decision.effects.some((effect) => effect.type === 'deactivate_older_successes')) return null;
+    const signal = creationSignal(request, source, at);
+    const jobs = githubSyncJobs(this.githubSync, { before: null, signal, decision });
+    if (!(await insertOpened(this.sql, decision.record, timelineEntry(signal, decision, now), jobs)))
+      return null;
+    this.observe(signal, decision);
+    return { kind: 'created', record: decision.record };
+  }
+
+  /** A signal decided and written in one conditional statement; null: take the locked path. */
+  private async applyAtOnce(id: string, signal: Signal): Promise<SignalResult | null | 'locked'> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const read = await readById(this.sql, id);
+      if (!read) return null;
+      const now = new Date();
+      const decision = decide(read.record, signal, now);
+      if (decision.effects.some((effect) => effect.type === 'deactivate_older_successes')) return 'locked';
+      const jobs = githubSyncJobs(this.githubSync, { before: read.record, signal, decision });
+      try {
+        if (
+          await updateDecided(this.sql, read, decision.record, timelineEntry(signal, decision, now), jobs)
+        ) {
+          this.observe(signal, decision);
+          return { record: decision.record, applied: decision.applied, reason: decision.reason };
+        }
+      } catch (error) {
+        if (isUniqueViolation(error, ACTIVE_INDEX)) return 'locked';
+        throw error;
+      }
+      // Another writer changed the record since it was read: read and decide again.
+    }
+    return 'locked';
   }
 
   async create(
@@ -72,7 +139,17 @@ export class LedgerStore {
     source: SignalSource,
     at: Date,
   ): Promise<CreateResult> {
+    return (await this.createAtOnce(request, source, at)) ?? this.createLocked(request, source, at);
+  }
+
+  private async createLocked(
+    request: NewDeployment & { supersede: boolean },
+    source: SignalSource,
+    at: Date,
+  ): Promise<CreateResult> {
     const { repository, environment, key } = request;
+    // The Action names the repository as GitHub spells it (GITHUB_REPOSITORY): latest spelling wins.
+    await respellRepository(this.prisma, { repository, environment, repositoryId: request.repositoryId });
     const stored = await findByKey(this.prisma, repository, environment, key);
     if (stored && stored.fingerprint !== null) return this.answerExisting(request, stored);
     const observed: Array<[Signal, Decision]> = [];
@@ -111,7 +188,7 @@ export class LedgerStore {
       if (isUniqueViolation(error, KEY_INDEX)) {
         const winner = await findByKey(this.prisma, repository, environment, key);
         // A delivery opened it a moment ago: take it over now.
-        if (winner?.fingerprint === null) return this.create(request, source, at);
+        if (winner?.fingerprint === null) return this.createLocked(request, source, at);
         if (winner) return this.answerExisting(request, winner);
       }
       if (isUniqueViolation(error, ACTIVE_INDEX)) {
@@ -124,6 +201,11 @@ export class LedgerStore {
 
   /** Applies a producer's signal to the record with this id; null when there is no such record. */
   async apply(id: string, signal: Signal): Promise<SignalResult | null> {
+    const atOnce = await this.applyAtOnce(id, signal);
+    return atOnce === 'locked' ? this.applyLocked(id, signal) : atOnce;
+  }
+
+  private async applyLocked(id: string, signal: Signal): Promise<SignalResult | null> {
     const current = await findById(this.prisma, id);
     if (!current) return null;
     const observed: Array<[Signal, Decision]> = [];
@@ -143,6 +225,9 @@ export class LedgerStore {
    * older one arriving late is recorded as already superseded.
    */
   async observeDelivery(observation: Observation): Promise<SignalResult> {
+    // GitHub's own spelling and id: a renamed repository's records take the new name first, so
+    // correlation below finds them under it.
+    await respellRepository(this.prisma, observation);
     const observed: Array<[Signal, Decision]> = [];
     const result = await this.prisma.$transaction(async (tx) => {
       await lockEnvironment(tx, observation.repository, observation.environment);
@@ -150,7 +235,7 @@ export class LedgerStore {
       const signal = { ...observation.signal, githubDeploymentId: observation.githubDeploymentId };
       const found = await correlate(tx, observation);
       if (found) {
-        if (found.environment !== observation.environment)
+        if (!sameName(found.environment, observation.environment))
           await lockEnvironment(tx, found.repository, found.environment);
         const fresh = (await findById(tx, found.id)) ?? found;
         return this.applyInTx(tx, fresh, signal, now, observed);
@@ -167,7 +252,9 @@ export class LedgerStore {
     runId: number,
     runAttempt: number,
     signal: Signal,
+    repositoryId: number | null = null,
   ): Promise<SignalResult[]> {
+    if (repositoryId !== null) await respellRepository(this.prisma, { repository, repositoryId });
     const results: SignalResult[] = [];
     for (const record of await findActiveByRun(this.prisma, repository, runId, runAttempt)) {
       const result = await this.apply(record.id, signal);
@@ -310,6 +397,7 @@ export class LedgerStore {
     const request: NewDeployment = {
       repository: observation.repository,
       environment: observation.environment,
+      repositoryId: observation.repositoryId ?? null,
       key,
       sha: observation.sha,
       ref: observation.ref,
@@ -361,61 +449,20 @@ export class LedgerStore {
     update: boolean,
   ): Promise<SignalResult> {
     let { record } = decision;
-    if (update) await tx.deployment.update({ where: { id: before.id }, data: toRow(record) });
+    if (update) await tx.deployment.update({ where: { id: before.id }, data: toUpdate(record) });
+    const event = timelineEntry(signal, decision, now);
     await tx.deploymentEvent.create({
-      data: {
-        deploymentId: record.id,
-        source: signal.source,
-        state: signal.state,
-        applied: decision.applied,
-        reason: decision.reason ?? signal.reason ?? null,
-        detail: timelineDetail(signal) as Prisma.InputJsonValue,
-        occurredAt: signal.at,
-        receivedAt: now,
-      },
+      data: { deploymentId: record.id, ...event, detail: event.detail as Prisma.InputJsonValue },
     });
     observed.push([signal, decision]);
-    await this.queueGithubSync(tx, before, signal, decision, update);
+    for (const job of githubSyncJobs(this.githubSync, { before: update ? before : null, signal, decision }))
+      await enqueue(tx, { deploymentId: record.id, ...job });
     for (const effect of decision.effects) {
       if (effect.type === 'deactivate_older_successes') {
         record = await this.deactivateOlderSuccesses(tx, record, signal, now, observed);
       }
     }
     return { record, applied: decision.applied, reason: decision.reason };
-  }
-
-  /**
-   * Work towards GitHub goes through the outbox, in the same transaction as the change: a record
-   * without a GitHub deployment gets one, and each state it reaches is posted once. Changes that
-   * came from GitHub itself (webhooks) are not posted back.
-   */
-  private async queueGithubSync(
-    tx: Tx,
-    before: DeploymentRecord,
-    signal: Signal,
-    decision: Decision,
-    update: boolean,
-  ) {
-    // GitHub marks older successes inactive itself when it gets a success (auto_inactive).
-    if (!this.githubSync || signal.source === 'webhook' || signal.reason === 'auto_inactive') return;
-    const { record } = decision;
-    if (!update && record.githubDeploymentId === null) {
-      await enqueue(tx, {
-        deploymentId: record.id,
-        kind: 'github.create_deployment',
-        payload: {},
-        dedupeKey: `create:${record.id}`,
-      });
-    }
-    const changed = decision.applied && (!update || before.state !== record.state);
-    if (changed && record.state !== 'pending') {
-      await enqueue(tx, {
-        deploymentId: record.id,
-        kind: 'github.create_status',
-        payload: { state: record.state },
-        dedupeKey: `status:${record.id}:${record.state}`,
-      });
-    }
   }
 
   /** GitHub's auto-inactive: when a deployment succeeds, earlier successes become inactive. */
@@ -458,13 +505,4 @@ function creationSignal(request: NewDeployment, source: SignalSource, at: Date):
     logUrl: request.logUrl,
     description: request.description,
   };
-}
-
-function timelineDetail(signal: Signal): Record<string, unknown> {
-  const detail: Record<string, unknown> = { ...signal.detail };
-  if (signal.reason) detail.signal_reason = signal.reason;
-  if (signal.environmentUrl) detail.environment_url = signal.environmentUrl;
-  if (signal.logUrl) detail.log_url = signal.logUrl;
-  if (signal.description) detail.description = signal.description;
-  return detail;
 }

@@ -24,6 +24,7 @@ export function openPool(
   return {
     kind,
     prisma,
+    sql: { query: async (text, params) => (await pool.query(text, params)).rows },
     async runInMigrationTransaction(work) {
       const client = await pool.connect();
       try {

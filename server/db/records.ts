@@ -6,6 +6,7 @@ export function toRecord(row: Deployment): DeploymentRecord {
     id: row.id,
     repository: row.repository,
     environment: row.environment,
+    repositoryId: toNumber(row.repositoryId),
     key: row.key,
     sha: row.sha,
     ref: row.ref,
@@ -36,6 +37,7 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
     id: record.id,
     repository: record.repository,
     environment: record.environment,
+    repositoryId: toBigInt(record.repositoryId ?? null),
     key: record.key,
     sha: record.sha,
     ref: record.ref,
@@ -58,6 +60,15 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
     completedAt: record.completedAt,
     updatedAt: record.updatedAt,
   };
+}
+
+/**
+ * What a decision may change on a stored row: everything but its identity. Names are respelled
+ * and repository ids learnt only by repository-names.ts, for every record of a repository at once.
+ */
+export function toUpdate(record: DeploymentRecord): Prisma.DeploymentUncheckedUpdateInput {
+  const { id: _id, repository: _r, environment: _e, repositoryId: _ri, key: _k, ...rest } = toRow(record);
+  return rest;
 }
 
 function toNumber(value: bigint | null): number | null {

@@ -1,5 +1,6 @@
 import { distinctEnvironments } from '../db/distinct.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
+import { foldName } from '../ledger/index.ts';
 
 export interface Scope {
   /** null: every repository (public dashboard, Prometheus). */
@@ -7,7 +8,11 @@ export interface Scope {
   environment?: string | undefined;
 }
 
-/** One row per (repository, environment, bucket), plus a total row per environment (bucket null). */
+/**
+ * One row per (repository, environment, bucket), plus a total row per environment (bucket null).
+ * `repository` and `environment` are the folded names (ledger/names.ts): rows group however the
+ * records spell them.
+ */
 export interface AggregateRow {
   repository: string;
   environment: string;
@@ -25,8 +30,11 @@ export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
   const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
   const parts: Prisma.Sql[] = [];
   if (scope.repositories)
-    parts.push(Prisma.sql`AND ${column('repository')} IN (${Prisma.join(scope.repositories)})`);
-  if (scope.environment) parts.push(Prisma.sql`AND ${column('environment')} = ${scope.environment}`);
+    parts.push(
+      Prisma.sql`AND ${column('repository_key')} IN (${Prisma.join([...new Set(scope.repositories.map(foldName))])})`,
+    );
+  if (scope.environment)
+    parts.push(Prisma.sql`AND ${column('environment_key')} = ${foldName(scope.environment)}`);
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
@@ -49,13 +57,13 @@ export async function aggregateDora(
   const bucketSeconds = window.bucketMs / 1000;
   return prisma.$queryRaw<AggregateRow[]>`
     WITH successes AS (
-      SELECT d.repository, d.environment, d.deployed_at AS at,
+      SELECT d.repository_key AS repository, d.environment_key AS environment, d.deployed_at AS at,
              GREATEST(0, EXTRACT(EPOCH FROM (d.deployed_at - d.commit_at)))::float8 AS lead_seconds
       FROM deployment d
       WHERE d.deployed_at >= ${since} AND d.deployed_at < ${until} ${scopeFilter('d', scope)}
     ),
     failures AS (
-      SELECT d.id, d.repository, d.environment, d.completed_at AS at
+      SELECT d.id, d.repository_key AS repository, d.environment_key AS environment, d.completed_at AS at
       FROM deployment d
       WHERE d.state IN ('failure', 'error') AND d.deployed_at IS NULL
         AND d.completed_at >= ${since} AND d.completed_at < ${until} ${scopeFilter('d', scope)}
@@ -63,17 +71,17 @@ export async function aggregateDora(
     incidents AS (
       SELECT f.repository, f.environment, f.at,
              (SELECT min(s.deployed_at) FROM deployment s
-              WHERE s.repository = f.repository AND s.environment = f.environment AND s.deployed_at > f.at
+              WHERE s.repository_key = f.repository AND s.environment_key = f.environment AND s.deployed_at > f.at
              ) AS restored_at
       FROM failures f
       WHERE NOT EXISTS (
         SELECT 1 FROM deployment p
-        WHERE p.repository = f.repository AND p.environment = f.environment
+        WHERE p.repository_key = f.repository AND p.environment_key = f.environment
           AND p.state IN ('failure', 'error') AND p.deployed_at IS NULL
           AND (p.completed_at < f.at OR (p.completed_at = f.at AND p.id < f.id))
           AND p.completed_at > COALESCE(
             (SELECT max(s.deployed_at) FROM deployment s
-             WHERE s.repository = f.repository AND s.environment = f.environment AND s.deployed_at <= f.at),
+             WHERE s.repository_key = f.repository AND s.environment_key = f.environment AND s.deployed_at <= f.at),
             '-infinity'::timestamptz)
       )
     ),

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/generated/client.ts';
+import { foldName, sameName } from '../ledger/index.ts';
 import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from './aggregate-sql.ts';
 import { type Band, changeFailureBand, frequencyBand, leadTimeBand, recoveryBand } from './bands.ts';
 import { type ReworkRow, reworkCounts } from './rework-sql.ts';
@@ -115,13 +116,16 @@ export async function computeDora(
   if (scope.environment && scope.repositories) {
     for (const repository of scope.repositories) {
       const environment = scope.environment;
-      if (!environments.some((e) => e.repository === repository && e.environment === environment))
+      if (
+        !environments.some((e) => sameName(e.repository, repository) && sameName(e.environment, environment))
+      )
         environments.push({ repository, environment });
     }
   }
   const bucketCount = Math.ceil((window.until.getTime() - window.since.getTime()) / window.bucketMs);
   return environments.map(({ repository, environment }) => {
-    const mine = rows.filter((row) => row.repository === repository && row.environment === environment);
+    const [repositoryKey, environmentKey] = [foldName(repository), foldName(environment)];
+    const mine = rows.filter((row) => row.repository === repositoryKey && row.environment === environmentKey);
     const total = mine.find((row) => row.bucket === null) ?? EMPTY;
     const rework = (bucket: number | null) =>
       reworkRows.find(

@@ -1,5 +1,6 @@
 import { createMiddleware } from 'hono/factory';
 import type { Principal } from '../auth/api-keys.ts';
+import { includesName } from '../ledger/index.ts';
 import { forbidden, unauthorized } from './problem.ts';
 
 /** Something that turns a bearer token into a principal (API keys, GitHub OIDC). */
@@ -33,7 +34,7 @@ export function requireBearer(verifiers: TokenVerifier[]) {
 }
 
 export function assertRepository(principal: Principal, repository: string): void {
-  if (!principal.repositories.includes(repository)) {
+  if (!includesName(principal.repositories, repository)) {
     throw forbidden(`This token is not allowed to act on ${repository}.`);
   }
 }

@@ -1,8 +1,9 @@
 import { Hono } from 'hono';
+import type { Principal } from '../auth/api-keys.ts';
 import { findById, findByKey, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
-import type { DeploymentRecord, NewDeployment } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, type NewDeployment } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
 import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -34,7 +35,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     const principal = c.get('principal');
     assertRepository(principal, body.repository);
     assertRunMatchesToken(principal, key);
-    const result = await store.create(toNewDeployment(body, key), 'action', new Date());
+    const result = await store.create(toNewDeployment(body, key, principal), 'action', new Date());
     noteDeployment(c, 'record' in result ? result.record.id : result.active.id);
     return answerCreate(result, c.req.url);
   });
@@ -118,11 +119,17 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   return app;
 }
 
-function toNewDeployment(body: CreateDeploymentBody, key: string): NewDeployment & { supersede: boolean } {
+function toNewDeployment(
+  body: CreateDeploymentBody,
+  key: string,
+  principal: Principal,
+): NewDeployment & { supersede: boolean } {
   const fromKey = /^(\d+)-(\d+)$/.exec(key);
   return {
     repository: body.repository,
     environment: body.environment,
+    // An OIDC token names its repository's GitHub id; an API key does not.
+    repositoryId: principal.kind === 'oidc' ? (principal.repositoryId ?? null) : null,
     key,
     sha: body.sha.toLowerCase(),
     ref: body.ref ?? null,
@@ -135,7 +142,13 @@ function toNewDeployment(body: CreateDeploymentBody, key: string): NewDeployment
     description: body.description ?? null,
     metricsEndpoint: body.metrics_endpoint ?? null,
     k8s: body.k8s ?? null,
-    fingerprint: fingerprint(body),
+    // Names are compared case-insensitively, so `Acme/Shop` and `acme/shop` are the same request.
+    fingerprint: fingerprint({
+      ...body,
+      repository: foldName(body.repository),
+      environment: foldName(body.environment),
+    }),
+    legacyFingerprint: fingerprint(body),
     commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
   };

@@ -1,5 +1,5 @@
 import type { V1Deployment } from '@kubernetes/client-node';
-import type { DeploymentRecord } from '../ledger/index.ts';
+import { type DeploymentRecord, sameName } from '../ledger/index.ts';
 
 export const ANNOTATION_REPOSITORY = 'deployledger.dev/repository';
 export const ANNOTATION_ENVIRONMENT = 'deployledger.dev/environment';
@@ -104,8 +104,8 @@ export async function correlate(deployment: V1Deployment, lookup: CorrelationLoo
   if (tags.length === 0) return { kind: 'unmatched', why: 'no annotations and no image tag that is a sha' };
   const candidates = (await lookup.activeBySha(tags)).filter(
     (record) =>
-      (!named.repository || record.repository === named.repository) &&
-      (!named.environment || record.environment === named.environment),
+      (!named.repository || sameName(record.repository, named.repository)) &&
+      (!named.environment || sameName(record.environment, named.environment)),
   );
   return pickBySha(objectRef(deployment), candidates);
 }

@@ -5,6 +5,8 @@ import type { Decision, DeploymentRecord, Signal, SignalSource } from './types.t
 export interface NewDeployment {
   repository: string;
   environment: string;
+  /** GitHub's numeric repository id, when the producer knows it (OIDC, webhooks). */
+  repositoryId?: number | null;
   key: string;
   sha: string;
   ref: string | null;
@@ -19,6 +21,11 @@ export interface NewDeployment {
   k8s: { namespace: string; name: string } | null;
   /** Hash of the request body, to tell a replay from a different request with the same key. */
   fingerprint: string | null;
+  /**
+   * The same request's hash as it was computed before names were folded: a record created before
+   * the upgrade, with a mixed-case name, still recognises its replay.
+   */
+  legacyFingerprint?: string | null | undefined;
   /** When the deployed commit was made, if the producer knows. */
   commitAt?: Date | null;
 }
@@ -42,9 +49,10 @@ export function planCreate(
 ): CreatePlan {
   if (byKey) {
     if (byKey.fingerprint === null && request.fingerprint !== null) return { kind: 'adopt', record: byKey };
-    return byKey.fingerprint === request.fingerprint
-      ? { kind: 'replay', record: byKey }
-      : { kind: 'key_reused', record: byKey };
+    const sameRequest =
+      byKey.fingerprint === request.fingerprint ||
+      (request.legacyFingerprint != null && byKey.fingerprint === request.legacyFingerprint);
+    return sameRequest ? { kind: 'replay', record: byKey } : { kind: 'key_reused', record: byKey };
   }
   if (!active || !isActive(request.state)) return { kind: 'create', supersede: null };
   if (request.supersede || isRetryOf(request, active)) return { kind: 'create', supersede: active };
@@ -88,6 +96,7 @@ export function openRecord(
     id,
     repository: request.repository,
     environment: request.environment,
+    repositoryId: request.repositoryId ?? null,
     key: request.key,
     sha: request.sha,
     ref: request.ref,
@@ -133,6 +142,7 @@ export function adoptRecord(record: DeploymentRecord, request: NewDeployment): D
   return {
     ...record,
     fingerprint: request.fingerprint,
+    repositoryId: record.repositoryId ?? request.repositoryId ?? null,
     ref: record.ref ?? request.ref,
     runId: record.runId ?? request.runId,
     runAttempt: record.runAttempt ?? request.runAttempt,

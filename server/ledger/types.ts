@@ -9,8 +9,11 @@ export interface K8sRef {
 /** The one true record of a deployment, as the core sees it (no storage details). */
 export interface DeploymentRecord {
   id: string;
+  /** As GitHub last spelled them; compared case-insensitively (see names.ts). */
   repository: string;
   environment: string;
+  /** GitHub's numeric repository id, when a producer gave it (survives renames and transfers). */
+  repositoryId?: number | null;
   key: string;
   sha: string;
   ref: string | null;
@@ -78,6 +81,8 @@ export interface Decision {
 export interface Observation {
   repository: string;
   environment: string;
+  /** GitHub's numeric id of the repository (`repository.id`), when the payload has it. */
+  repositoryId?: number | null;
   sha: string;
   ref: string | null;
   /** The record id we put in the GitHub deployment's payload, if it is one of ours. */

@@ -1,4 +1,4 @@
-import { findActive, findById } from '../db/deployments.ts';
+import { environmentWhere, findActive, findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
@@ -42,8 +42,7 @@ function isOwn(record: DeploymentRecord, request: ProtectionRequestInput): boole
 async function findOwnRecord(prisma: PrismaClient, request: ProtectionRequestInput) {
   const row = await prisma.deployment.findFirst({
     where: {
-      repository: request.repository,
-      environment: request.environment,
+      ...environmentWhere(request.repository, request.environment),
       OR: [
         { runId: BigInt(request.runId) },
         ...(request.githubDeploymentId !== null
@@ -59,12 +58,16 @@ async function findOwnRecord(prisma: PrismaClient, request: ProtectionRequestInp
 /** The environment's newest failed deployment, unless a deployment created after it succeeded. */
 async function findUnrecoveredFailure(prisma: PrismaClient, repository: string, environment: string) {
   const failed = await prisma.deployment.findFirst({
-    where: { repository, environment, state: { in: ['failure', 'error'] } },
+    where: { ...environmentWhere(repository, environment), state: { in: ['failure', 'error'] } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
   });
   if (!failed) return null;
   const succeededSince = await prisma.deployment.findFirst({
-    where: { repository, environment, deployedAt: { not: null }, createdAt: { gt: failed.createdAt } },
+    where: {
+      ...environmentWhere(repository, environment),
+      deployedAt: { not: null },
+      createdAt: { gt: failed.createdAt },
+    },
     select: { id: true },
   });
   return succeededSince ? null : toRecord(failed);

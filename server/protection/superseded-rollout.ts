@@ -1,6 +1,6 @@
 import { findById } from '../db/deployments.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import type { DeploymentRecord } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName } from '../ledger/index.ts';
 import { type StuckPolicy, stuckAfterMs } from '../repair/stuck.ts';
 import type { ProtectionRequestInput } from './requests.ts';
 
@@ -85,7 +85,7 @@ export async function findSupersededRollout(
 ): Promise<DeploymentRecord | null> {
   const rows = await prisma.$queryRaw<Array<{ id: string }>>`
     SELECT d.id::text AS id FROM deployment d
-    WHERE d.repository = ${request.repository} AND d.environment = ${request.environment}
+    WHERE d.repository_key = ${foldName(request.repository)} AND d.environment_key = ${foldName(request.environment)}
       AND ${supersededByOwnJob(requestValues(request))}
       AND ${rolloutNotSeenToEnd(policy)}
     ORDER BY d.created_at DESC, d.id DESC

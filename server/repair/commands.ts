@@ -1,8 +1,9 @@
 import type { Config } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
 import { LedgerStore } from '../db/ledger-store.ts';
-import { applyMigrations } from '../db/migrate.ts';
+import { applyMigrations, type Migration, readMigrations } from '../db/migrate.ts';
 import { readLegacyRows } from './legacy-rows.ts';
+import { isEmpty } from './plan.ts';
 import { runImport } from './run-import.ts';
 import { runRepair } from './run-repair.ts';
 import { stuckPolicy } from './stuck.ts';
@@ -22,9 +23,22 @@ export function seconds(value: string, flag: string): number {
   return parsed;
 }
 
+/**
+ * Migrations that stop with a message while the ledger holds records only `repair` can fold
+ * (names that differ only in case): repair runs on the schema just before the first of them.
+ */
+const AFTER_REPAIR = ['20261201000100_case_insensitive_identity'];
+
+/** Every migration before the first one that waits for a repair. */
+function migrationsBeforeRepair(all: Migration[]): Migration[] {
+  const first = all.findIndex((migration) => AFTER_REPAIR.includes(migration.name));
+  return first === -1 ? all : all.slice(0, first);
+}
+
 async function withLedger<T>(
   config: Config,
   work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+  migrations: Migration[] = readMigrations(),
 ) {
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
@@ -33,7 +47,7 @@ async function withLedger<T>(
     command: 'deployledger repair/import',
   });
   try {
-    await applyMigrations(db);
+    await applyMigrations(db, migrations);
     return await work(db);
   } finally {
     await db.close();
@@ -47,22 +61,33 @@ export async function repairCommand(config: Config, flags: RepairFlags, print: (
     policy.defaultSeconds = seconds(flags.stuckAfterSeconds, '--stuck-after-seconds');
     policy.byEnvironment = {};
   }
-  await withLedger(config, async (db) => {
-    const store = new LedgerStore(db.prisma);
-    const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
-    const outcome = await runRepair(db.prisma, store, { windowMs, policy, apply: flags.apply === true });
-    const { plan } = outcome;
-    if (plan.merges.length === 0 && plan.resolves.length === 0) {
-      print('Nothing to repair: no duplicate records, no stuck records.');
-      return;
-    }
-    print(renderPlan(plan));
-    print(
-      flags.apply
-        ? `Applied: ${outcome.merged} group(s) merged, ${outcome.resolved} stuck record(s) ended.`
-        : 'Dry run: nothing was changed. Run again with --apply to carry out this plan.',
-    );
-  });
+  const all = readMigrations();
+  await withLedger(
+    config,
+    async (db) => {
+      const store = new LedgerStore(db.prisma, { sql: db.sql });
+      const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
+      const outcome = await runRepair(db.prisma, store, { windowMs, policy, apply: flags.apply === true });
+      const { plan } = outcome;
+      if (isEmpty(plan)) {
+        print('Nothing to repair: no duplicate records, no stuck records.');
+      } else {
+        print(renderPlan(plan));
+        const superseded = outcome.superseded ? `${outcome.superseded} active record(s) superseded, ` : '';
+        print(
+          flags.apply
+            ? `Applied: ${outcome.merged} group(s) merged, ${superseded}${outcome.resolved} stuck record(s) ended.`
+            : 'Dry run: nothing was changed. Run again with --apply to carry out this plan.',
+        );
+      }
+      // With the records folded, the migrations that waited for them can run.
+      if (flags.apply) {
+        const applied = await applyMigrations(db, all);
+        if (applied.length) print(`Migrations applied: ${applied.join(', ')}.`);
+      }
+    },
+    migrationsBeforeRepair(all),
+  );
 }
 
 /** `deployledger import <file>`: a legacy history (CSV or JSON lines) into the ledger. */
@@ -74,7 +99,7 @@ export async function importCommand(
 ) {
   const rows = readLegacyRows(file);
   await withLedger(config, async (db) => {
-    const store = new LedgerStore(db.prisma);
+    const store = new LedgerStore(db.prisma, { sql: db.sql });
     const outcome = await runImport(store, rows, seconds(flags.windowSeconds, '--window-seconds') * 1000);
     print(
       `Read ${outcome.rows} row(s): ${outcome.deployments} deployment(s) after removing duplicates; ` +

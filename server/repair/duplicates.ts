@@ -1,8 +1,14 @@
+import { foldName } from '../ledger/index.ts';
+
 /** What grouping needs to know of a record or a legacy row. */
 export interface Groupable {
   id: string;
   repository: string;
   environment: string;
+  /** GitHub's repository id: records of one id under two names are one repository (a rename). */
+  repositoryId?: number | null;
+  /** The record's key: one key in one environment is one deployment, however the names are spelled. */
+  key?: string;
   sha: string;
   runId: number | null;
   runAttempt: number | null;
@@ -12,7 +18,9 @@ export interface Groupable {
 /**
  * Rows that describe one deployment: same repository, environment and sha created within
  * `windowMs` of each other (chained: each within the window of the previous), or same
- * repository, environment and workflow run attempt. Each group is sorted oldest first, so its
+ * repository, environment and workflow run attempt, or same repository, environment and key.
+ * Names compare case-insensitively, and a repository is also known by its GitHub id (so the
+ * records a rename split are grouped too). Each group is sorted oldest first, so its
  * first member is the survivor (the best-known created_at); ties are broken by id. Groups of one
  * are left out.
  */
@@ -35,25 +43,35 @@ export function groupRows<T extends Groupable>(rows: T[], windowMs: number): T[]
   };
 
   const lastBySha = new Map<string, T>();
-  const firstByRun = new Map<string, T>();
+  const firstOf = new Map<string, T>();
+  const sameAsFirst = (groupKey: string, row: T) => {
+    const first = firstOf.get(groupKey);
+    if (first) union(first.id, row.id);
+    else firstOf.set(groupKey, row);
+  };
   for (const row of sorted) {
-    const scope = `${row.repository}\n${row.environment}`;
-    const shaKey = `${scope}\n${row.sha.toLowerCase()}`;
-    const previous = lastBySha.get(shaKey);
-    if (previous && row.createdAt.getTime() - previous.createdAt.getTime() <= windowMs)
-      union(previous.id, row.id);
-    lastBySha.set(shaKey, row);
-    if (row.runId !== null && row.runAttempt !== null) {
-      const runKey = `${scope}\n${row.runId}-${row.runAttempt}`;
-      const first = firstByRun.get(runKey);
-      if (first) union(first.id, row.id);
-      else firstByRun.set(runKey, row);
+    for (const scope of scopesOf(row)) {
+      const shaKey = `${scope}\n${row.sha.toLowerCase()}`;
+      const previous = lastBySha.get(shaKey);
+      if (previous && row.createdAt.getTime() - previous.createdAt.getTime() <= windowMs)
+        union(previous.id, row.id);
+      lastBySha.set(shaKey, row);
+      if (row.runId !== null && row.runAttempt !== null)
+        sameAsFirst(`${scope}\nrun\n${row.runId}-${row.runAttempt}`, row);
+      if (row.key !== undefined) sameAsFirst(`${scope}\nkey\n${row.key}`, row);
     }
   }
 
   const groups = new Map<string, T[]>();
   for (const row of sorted) groups.set(root(row.id), [...(groups.get(root(row.id)) ?? []), row]);
   return [...groups.values()];
+}
+
+/** The environment by its folded names and, when known, by its repository's GitHub id. */
+function scopesOf(row: Groupable): string[] {
+  const environment = foldName(row.environment);
+  const byName = `name\n${foldName(row.repository)}\n${environment}`;
+  return row.repositoryId == null ? [byName] : [byName, `id\n${row.repositoryId}\n${environment}`];
 }
 
 export function byAge(a: Groupable, b: Groupable): number {

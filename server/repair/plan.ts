@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
-import type { DeploymentRecord } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, isActive } from '../ledger/index.ts';
 import { findDuplicateGroups } from './duplicates.ts';
 import { predictMerge } from './merge.ts';
 import { isStuck, type StuckPolicy } from './stuck.ts';
@@ -18,8 +18,20 @@ export interface ResolveStep {
   record: DeploymentRecord;
 }
 
+/**
+ * Two different deployments active at once in one environment whose names differ only in case
+ * (written before names were compared case-insensitively): the older becomes inactive
+ * (superseded by the newer), as a webhook-seen newer deployment would have done.
+ */
+export interface SupersedeStep {
+  kind: 'supersede';
+  record: DeploymentRecord;
+  by: DeploymentRecord;
+}
+
 export interface RepairPlan {
   merges: MergeStep[];
+  supersedes: SupersedeStep[];
   resolves: ResolveStep[];
 }
 
@@ -42,14 +54,30 @@ export async function planRepair(
   );
   const merged = new Map(merges.map((step) => [step.survivor.id, step.after]));
   const removed = new Set(merges.flatMap((step) => step.duplicates.map((duplicate) => duplicate.id)));
-  const resolves: ResolveStep[] = records
-    .filter((record) => !removed.has(record.id))
-    .map((record) => merged.get(record.id) ?? record)
-    .filter((record) => isStuck(options.policy, record, options.now))
+  const remaining = records.filter((record) => !removed.has(record.id)).map((r) => merged.get(r.id) ?? r);
+  const supersedes = planSupersedes(remaining);
+  const superseded = new Set(supersedes.map((step) => step.record.id));
+  const resolves: ResolveStep[] = remaining
+    .filter((record) => !superseded.has(record.id) && isStuck(options.policy, record, options.now))
     .map((record) => ({ kind: 'resolve', record }));
-  return { merges, resolves };
+  return { merges, supersedes, resolves };
+}
+
+/** Per environment (names folded), every active record but the newest (records oldest first). */
+function planSupersedes(records: DeploymentRecord[]): SupersedeStep[] {
+  const active = new Map<string, DeploymentRecord[]>();
+  for (const record of records.filter((r) => isActive(r.state))) {
+    const scope = `${foldName(record.repository)}\n${foldName(record.environment)}`;
+    active.set(scope, [...(active.get(scope) ?? []), record]);
+  }
+  return [...active.values()].flatMap((group) => {
+    const newest = group.at(-1);
+    return newest
+      ? group.slice(0, -1).map((record) => ({ kind: 'supersede' as const, record, by: newest }))
+      : [];
+  });
 }
 
 export function isEmpty(plan: RepairPlan): boolean {
-  return plan.merges.length === 0 && plan.resolves.length === 0;
+  return plan.merges.length === 0 && plan.supersedes.length === 0 && plan.resolves.length === 0;
 }

@@ -1,6 +1,7 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { toRecord } from '../db/records.ts';
+import { supersedeSignal } from '../ledger/index.ts';
 import { mergeGroup } from './merge.ts';
 import { isEmpty, planRepair, type RepairPlan } from './plan.ts';
 import { isStuck, type StuckPolicy, timedOutSignal } from './stuck.ts';
@@ -14,6 +15,7 @@ export interface RepairOptions {
 export interface RepairOutcome {
   plan: RepairPlan;
   merged: number;
+  superseded: number;
   resolved: number;
 }
 
@@ -28,7 +30,7 @@ export async function runRepair(prisma: PrismaClient, store: LedgerStore, option
     policy: options.policy,
     now: new Date(),
   });
-  const outcome: RepairOutcome = { plan, merged: 0, resolved: 0 };
+  const outcome: RepairOutcome = { plan, merged: 0, superseded: 0, resolved: 0 };
   if (!options.apply || isEmpty(plan)) return outcome;
 
   for (const step of plan.merges) {
@@ -37,6 +39,12 @@ export async function runRepair(prisma: PrismaClient, store: LedgerStore, option
       mergeGroup(ledger, step.survivor.id, duplicateIds),
     );
     if (done) outcome.merged += 1;
+  }
+  for (const { record, by } of plan.supersedes) {
+    const result = await store.withEnvironment(record.repository, record.environment, (ledger) =>
+      ledger.apply(record.id, supersedeSignal('repair', by, new Date())),
+    );
+    if (result?.applied) outcome.superseded += 1;
   }
   for (const { record } of plan.resolves) {
     const result = await store.withEnvironment(record.repository, record.environment, async (ledger) => {

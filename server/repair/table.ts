@@ -21,6 +21,18 @@ export function renderPlan(plan: RepairPlan): string {
       step.after.state,
     ]);
   }
+  for (const step of plan.supersedes) {
+    table.push([
+      'supersede',
+      step.record.repository,
+      step.record.environment,
+      step.record.sha.slice(0, 7),
+      short(step.record.id),
+      `by ${short(step.by.id)}`,
+      step.record.state,
+      'inactive (superseded)',
+    ]);
+  }
   for (const step of plan.resolves) {
     table.push([
       'end stuck',
@@ -34,5 +46,8 @@ export function renderPlan(plan: RepairPlan): string {
     ]);
   }
   const removed = plan.merges.reduce((sum, step) => sum + step.duplicates.length, 0);
-  return `${table.toString()}\n${plan.merges.length} duplicate group(s) (${removed} record(s) merged away), ${plan.resolves.length} stuck record(s) to end.`;
+  const superseded = plan.supersedes.length
+    ? `${plan.supersedes.length} active record(s) superseded (names that differ only in case), `
+    : '';
+  return `${table.toString()}\n${plan.merges.length} duplicate group(s) (${removed} record(s) merged away), ${superseded}${plan.resolves.length} stuck record(s) to end.`;
 }

@@ -95,7 +95,13 @@ async function receiveWorkflowRun(
   const dated = commit ? await store.noteCommitTimeOfRun(commit, commit.at) : [];
   const ending = fromWorkflowRunEvent(event, deliveryId);
   const ended = ending
-    ? await store.endRun(ending.repository, ending.runId, ending.runAttempt, ending.signal)
+    ? await store.endRun(
+        ending.repository,
+        ending.runId,
+        ending.runAttempt,
+        ending.signal,
+        ending.repositoryId,
+      )
     : [];
   const deploymentIds = [...new Set([...dated, ...ended.map((result) => result.record)].map((r) => r.id))];
   if (!ending && deploymentIds.length === 0) return { deploymentIds, ignored: 'run did not fail' };

@@ -122,6 +122,45 @@ describe('concurrent requests on PostgreSQL', () => {
     expect(applied).toEqual([...applied].sort((a, b) => a - b));
   });
 
+  it('200 concurrent creates of one key as Acme/Shop and acme/shop → one record, one 201', async () => {
+    const environment = 'race-spelling';
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        api[i % 2]!.create('"888-1"', {
+          repository: i % 4 < 2 ? 'Acme/Shop' : 'acme/shop',
+          environment: i % 3 === 0 ? 'RACE-Spelling' : environment,
+          sha: SHA,
+          state: 'in_progress',
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(199);
+    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    const rows = await query(db.url, 'SELECT id FROM deployment WHERE environment_key = $1', [environment]);
+    expect(rows).toHaveLength(1);
+  });
+
+  it('100 different keys racing for one environment under two spellings → exactly one active', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        api[i % 2]!.create(`${9000 + i}-1`, {
+          repository: i % 2 === 0 ? 'Acme/Shop' : 'acme/shop',
+          environment: i % 3 === 0 ? 'Race-Two-Spellings' : 'race-two-spellings',
+          sha: SHA,
+          state: 'in_progress',
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(99);
+    const active = await query(
+      db.url,
+      `SELECT id FROM deployment WHERE environment_key = 'race-two-spellings' AND state = 'in_progress'`,
+    );
+    expect(active).toHaveLength(1);
+  });
+
   it('the database itself refuses a second active row and a duplicate key', async () => {
     const { body: record } = await api[0]!.create('9100-1', {
       repository: 'acme/shop',
@@ -139,5 +178,17 @@ describe('concurrent requests on PostgreSQL', () => {
     await expect(insert('9101-1', 'queued')).rejects.toThrow(/deployment_one_active_per_environment/);
     await expect(insert(record.key, 'success')).rejects.toThrow(/deployment_repository_environment_key_key/);
     await expect(insert('9102-1', 'success')).resolves.toBeDefined();
+    // The constraints are on the folded names: another spelling is the same environment.
+    const insertSpelled = (key: string, state: string) =>
+      query(
+        db.url,
+        `INSERT INTO deployment (id, repository, environment, key, sha, state)
+         VALUES (gen_random_uuid(), 'ACME/Shop', 'Race-Constraint', $1, $2, $3)`,
+        [key, SHA, state],
+      );
+    await expect(insertSpelled('9103-1', 'queued')).rejects.toThrow(/deployment_one_active_per_environment/);
+    await expect(insertSpelled(record.key, 'success')).rejects.toThrow(
+      /deployment_repository_environment_key_key/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { delivery, sample } from '../helpers/deliveries.ts';
+import { delivery, sample, setRepository } from '../helpers/deliveries.ts';
 import { watcherCaughtUp } from '../helpers/k8s-watch.ts';
 import { type Cluster, REPOSITORY, startCluster } from './harness.ts';
 import {
@@ -31,7 +31,7 @@ function secondWriter(run: Run, githubId: number, at: Date) {
     updated_at: at.toISOString(),
   });
   Object.assign(deployment.workflow_run, { id: run.runId, run_attempt: run.attempt, head_sha: run.sha });
-  deployment.repository.full_name = REPOSITORY;
+  setRepository(deployment, REPOSITORY);
   const status = sample('deployment_status', (p) => p.deployment_status.state === 'success');
   status.deployment = structuredClone(deployment.deployment);
   status.workflow_run = structuredClone(deployment.workflow_run);
@@ -42,7 +42,7 @@ function secondWriter(run: Run, githubId: number, at: Date) {
     created_at: at.toISOString(),
     updated_at: at.toISOString(),
   });
-  status.repository.full_name = REPOSITORY;
+  setRepository(status, REPOSITORY);
   return [delivery('deployment', deployment), delivery('deployment_status', status)];
 }
 

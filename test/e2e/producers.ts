@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type ActionRun, githubRun, runAction } from '../helpers/action.ts';
-import { delivery, sample } from '../helpers/deliveries.ts';
+import { delivery, sample, setRepository } from '../helpers/deliveries.ts';
 import { rolloutSteps } from '../helpers/k8s-deployments.ts';
 import type { Cluster } from './harness.ts';
 import { REPOSITORY, TOKEN } from './harness.ts';
@@ -133,7 +133,7 @@ export function workflowRunCompleted(run: Run, conclusion: string, at = new Date
     head_sha: run.sha,
     updated_at: at.toISOString(),
   });
-  payload.repository.full_name = REPOSITORY;
+  setRepository(payload, REPOSITORY);
   return delivery('workflow_run', payload);
 }
 

@@ -65,3 +65,20 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
   throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
 }
+
+/**
+ * Moves a sample payload to another repository: its name and, as GitHub would have it for a
+ * different repository, its own numeric id (the samples all share one; the ledger follows a
+ * repository by id across renames). Names that differ only in case are one repository.
+ */
+export function setRepository(payload: Payload, fullName: string): void {
+  payload.repository.full_name = fullName;
+  payload.repository.id = repositoryIdOf(fullName);
+}
+
+/** A stable, made-up GitHub repository id for a repository name (case-insensitive). */
+export function repositoryIdOf(fullName: string): number {
+  let hash = 7;
+  for (const ch of fullName.toLowerCase()) hash = (hash * 31 + ch.charCodeAt(0)) % 2_000_000_000;
+  return hash + 1;
+}

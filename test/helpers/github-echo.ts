@@ -1,4 +1,4 @@
-import { delivery, sample } from './deliveries.ts';
+import { delivery, sample, setRepository } from './deliveries.ts';
 import type { startGithubApi } from './github-api.ts';
 import type { Deliverer } from './redelivery.ts';
 
@@ -25,7 +25,7 @@ export function deploymentDelivery(deployment: Payload) {
     created_at: deployment.created_at,
     updated_at: deployment.created_at,
   });
-  payload.repository.full_name = deployment.repository;
+  setRepository(payload, deployment.repository);
   return delivery('deployment', payload);
 }
 
@@ -44,7 +44,7 @@ export function deploymentStatusDelivery(deployment: Payload, status: Payload) {
     created_at: status.created_at,
     updated_at: status.created_at,
   });
-  payload.repository.full_name = deployment.repository;
+  setRepository(payload, deployment.repository);
   return delivery('deployment_status', payload);
 }
 

@@ -18,7 +18,7 @@ export async function openLedgerDatabase(kind: DatabaseKind) {
   const dataDir = pg ? null : mkdtempSync(path.join(tmpdir(), 'deployledger-unit-'));
   const db = await openDatabase({ databaseUrl: pg?.url, dataDir: dataDir ?? '', poolSize: 4 });
   await applyMigrations(db);
-  const store = new LedgerStore(db.prisma);
+  const store = new LedgerStore(db.prisma, { sql: db.sql });
   return {
     prisma: db.prisma,
     store,

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type formatsPlugin from 'ajv-formats';
 import { sample } from 'openapi-sampler';
+import { setRepository } from './deliveries.ts';
 
 const require = createRequire(import.meta.url);
 // GitHub's own webhook schema (npm @octokit/openapi-webhooks); the examples package has no
@@ -39,7 +40,7 @@ export function protectionRequest(options: ProtectionRequestOptions): Payload {
   payload.event = 'push';
   payload.deployment_callback_url = `${options.apiUrl}/repos/${options.repository}/actions/runs/${options.runId}/deployment_protection_rule`;
   payload.pull_requests = [];
-  payload.repository.full_name = options.repository;
+  setRepository(payload, options.repository);
   payload.repository.name = repo;
   payload.repository.owner.login = owner;
   payload.installation.id = options.installationId;

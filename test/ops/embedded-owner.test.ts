@@ -70,6 +70,17 @@ describe('the embedded data dir has one owner', () => {
     expect(revoke.code, revoke.stderr).toBe(0);
     expect((await apiClient(server.url, second.stdout.trim()).list({})).status).toBe(401);
 
+    // A key in use is trusted for a few seconds without a lookup; revoked, it is refused within them.
+    const third = (await runCli(['keys', 'create', 'acme/shop'], env)).stdout.trim();
+    expect((await apiClient(server.url, third).list({})).status).toBe(200);
+    expect((await runCli(['keys', 'revoke', third], env)).code).toBe(0);
+    const revokedAt = Date.now();
+    while ((await apiClient(server.url, third).list({})).status === 200) {
+      expect(Date.now() - revokedAt).toBeLessThan(8_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await apiClient(server.url, third).list({})).status).toBe(401);
+
     // The server still answers for what it wrote and what the commands wrote through it.
     expect((await api.get(first.body.id)).status).toBe(200);
     expect(await server.stop('SIGTERM')).toBe(0);

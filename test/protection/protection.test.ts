@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEYS, TOKEN } from '../api/api-suite.ts';
 import { apiClient } from '../helpers/api.ts';
-import { delivery, eventually, sample, send } from '../helpers/deliveries.ts';
+import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
 import { githubAppCredentials, startGithubAppApi } from '../helpers/github-app-api.ts';
 import { type App, rolloutSteps } from '../helpers/k8s-deployments.ts';
 import { watcherCaughtUp, watcherEnv } from '../helpers/k8s-watch.ts';
@@ -99,7 +99,7 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
       updated_at: new Date().toISOString(),
     });
     Object.assign(payload.workflow_run, { id: job.runId, run_attempt: 1 });
-    payload.repository.full_name = REPOSITORY;
+    setRepository(payload, REPOSITORY);
     expect((await send(to.url, SECRET, delivery('deployment', payload))).status).toBe(202);
   }
 

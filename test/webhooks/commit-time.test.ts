@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../helpers/api.ts';
-import { delivery, eventually, sample, send } from '../helpers/deliveries.ts';
+import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
@@ -15,7 +15,7 @@ function runDelivery(commitTimestamp: string) {
     'workflow_run',
     (p) => p.action === 'completed' && p.workflow_run.conclusion === 'success',
   );
-  run.repository.full_name = REPOSITORY;
+  setRepository(run, REPOSITORY);
   run.workflow_run.head_commit.timestamp = commitTimestamp;
   return { run, delivery: delivery('workflow_run', run) };
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
-import { delivery, eventually, sample, send } from '../helpers/deliveries.ts';
+import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
 import { startGithubApi } from '../helpers/github-api.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
@@ -87,11 +87,11 @@ describe('the record reflected into GitHub Deployments', () => {
       payload: deployment!.payload,
       created_at: new Date().toISOString(),
     });
-    echoDeployment.repository.full_name = 'acme/synced';
+    setRepository(echoDeployment, 'acme/synced');
     const echoStatus = sample('deployment_status', (p) => p.deployment_status.state === 'success');
     echoStatus.deployment = structuredClone(echoDeployment.deployment);
     echoStatus.deployment_status.created_at = new Date().toISOString();
-    echoStatus.repository.full_name = 'acme/synced';
+    setRepository(echoStatus, 'acme/synced');
 
     expect((await send(server.url, SECRET, delivery('deployment', echoDeployment))).status).toBe(202);
     expect((await send(server.url, SECRET, delivery('deployment_status', echoStatus))).status).toBe(202);

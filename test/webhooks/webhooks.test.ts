@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
-import { delivery, eventually, sample, send } from '../helpers/deliveries.ts';
+import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
@@ -20,7 +20,7 @@ function runDeliveries(repository: string) {
   // The samples come from different recordings; one deployment's deliveries all carry it.
   running.deployment = structuredClone(deployment.deployment);
   success.deployment = structuredClone(deployment.deployment);
-  for (const payload of [deployment, running, success]) payload.repository.full_name = repository;
+  for (const payload of [deployment, running, success]) setRepository(payload, repository);
   return [
     delivery('deployment', deployment),
     delivery('deployment_status', running),
@@ -148,7 +148,7 @@ describe('GitHub webhook deliveries', () => {
       state: 'running',
     });
     expect(created.status).toBe(201);
-    run.repository.full_name = 'acme/hooks-d';
+    setRepository(run, 'acme/hooks-d');
     expect((await send(server.url, SECRET, delivery('workflow_run', run))).status).toBe(202);
     run.workflow_run.conclusion = 'cancelled';
     expect((await send(server.url, SECRET, delivery('workflow_run', run))).status).toBe(202);

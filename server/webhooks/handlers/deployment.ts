@@ -9,7 +9,7 @@ type GithubDeployment = z.infer<typeof deploymentEvent>['deployment'];
 export function observeDeployment(
   event: {
     deployment: GithubDeployment;
-    repository: { full_name: string };
+    repository: { full_name: string; id?: number | undefined };
     workflow_run: { id: number; attempt: number } | null;
   },
   signal: Observation['signal'],
@@ -17,6 +17,7 @@ export function observeDeployment(
   const { deployment } = event;
   return {
     repository: event.repository.full_name,
+    repositoryId: event.repository.id ?? null,
     environment: deployment.environment,
     sha: deployment.sha.toLowerCase(),
     ref: nonEmpty(deployment.ref),

@@ -2,7 +2,8 @@ import { z } from 'zod';
 
 // The parts of GitHub's payloads the ledger reads; everything else is kept only in the store.
 
-const repository = z.object({ full_name: z.string() });
+// `id` is GitHub's numeric repository id: it survives renames and transfers, `full_name` does not.
+const repository = z.object({ full_name: z.string(), id: z.number().int().positive().optional() });
 
 const workflowRun = z
   .object({ id: z.number(), run_attempt: z.number().optional() })

@@ -20,7 +20,13 @@ export function fromWorkflowRunEvent(event: z.infer<typeof workflowRunEvent>, de
     logUrl: run.html_url ?? null,
     detail: { delivery_id: deliveryId, event: 'workflow_run', conclusion: run.conclusion },
   };
-  return { repository: event.repository.full_name, runId: run.id, runAttempt: run.run_attempt ?? 1, signal };
+  return {
+    repository: event.repository.full_name,
+    repositoryId: event.repository.id ?? null,
+    runId: run.id,
+    runAttempt: run.run_attempt ?? 1,
+    signal,
+  };
 }
 
 const isoTime = z.iso.datetime({ offset: true });

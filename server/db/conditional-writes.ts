@@ -1,0 +1,145 @@
+import { ACTIVE_STATES, type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
+import {
+  COLUMN_TYPES,
+  DECIDED_COLUMNS,
+  type DeploymentSqlRow,
+  decidedValues,
+  fromSqlRow,
+  IDENTITY_COLUMNS,
+  identityValues,
+  RECORD_SELECT,
+  type SqlRunner,
+  type TimelineEntry,
+  type VersionedRecord,
+} from './deployment-sql.ts';
+
+// One statement per write, each its own transaction: the decided row, its timeline event and its
+// outbox jobs commit together or not at all. The statement takes the environment's advisory lock
+// first, so it waits for a writer holding it (LedgerStore's locked path) and never writes in the
+// middle of that writer's read-decide-write; the row version catches a writer that read first.
+
+const LOCK = `lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)))`;
+const ACTIVE_LIST = ACTIVE_STATES.map((state) => `'${state}'`).join(', ');
+
+/** The advisory lock name of one (repository, environment), however either is spelled. */
+export function environmentLockName(repository: string, environment: string): string {
+  return `${foldName(repository)}\n${foldName(environment)}`;
+}
+
+export interface CreateReading {
+  byKey: VersionedRecord | null;
+  active: VersionedRecord | null;
+  /** The environment's newest record: does it show the names as this request spells them? */
+  newest: VersionedRecord | null;
+}
+
+/** Everything a create decides on, in one read: the record under its key, the active one, the newest. */
+export async function readForCreate(
+  sql: SqlRunner,
+  repository: string,
+  environment: string,
+  key: string,
+): Promise<CreateReading> {
+  const rows = await sql.query<DeploymentSqlRow & { role: 'key' | 'active' | 'newest' }>(
+    `(SELECT ${RECORD_SELECT}, 'key' AS role FROM deployment
+       WHERE repository_key = $1 AND environment_key = $2 AND key = $3)
+     UNION ALL
+     (SELECT ${RECORD_SELECT}, 'active' AS role FROM deployment
+       WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_LIST}) LIMIT 1)
+     UNION ALL
+     (SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
+       WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`,
+    [foldName(repository), foldName(environment), key],
+  );
+  const pick = (role: string) => {
+    const row = rows.find((candidate) => candidate.role === role);
+    return row ? fromSqlRow(row) : null;
+  };
+  return { byKey: pick('key'), active: pick('active'), newest: pick('newest') };
+}
+
+export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {
+  const [row] = await sql.query<DeploymentSqlRow>(`SELECT ${RECORD_SELECT} FROM deployment WHERE id = $1`, [
+    id,
+  ]);
+  return row ? fromSqlRow(row) : null;
+}
+
+/**
+ * Inserts an opened record with its first event and jobs. False when a unique index refused it
+ * (the key was taken, or another deployment became active): the caller decides again.
+ */
+export async function insertOpened(
+  sql: SqlRunner,
+  record: DeploymentRecord,
+  event: TimelineEntry,
+  jobs: GithubSyncJob[],
+): Promise<boolean> {
+  const columns = [...IDENTITY_COLUMNS, ...DECIDED_COLUMNS];
+  const values = [...identityValues(record), ...decidedValues(record)];
+  const placeholders = columns.map((column, i) => `$${i + 2}::${COLUMN_TYPES[column]}`).join(', ');
+  const rest = values.length + 2;
+  const [row] = await sql.query<{ written: number }>(
+    `WITH ${LOCK},
+     d AS (INSERT INTO deployment (${columns.join(', ')}) SELECT ${placeholders} FROM lock
+           ON CONFLICT DO NOTHING RETURNING id),
+     ${followers('d', rest)}
+     SELECT count(*)::int AS written FROM d`,
+    [environmentLockName(record.repository, record.environment), ...values, ...followerValues(event, jobs)],
+  );
+  return row?.written === 1;
+}
+
+/** Writes a decided record if it is still at `version`; false when another writer got there first. */
+export async function updateDecided(
+  sql: SqlRunner,
+  read: VersionedRecord,
+  record: DeploymentRecord,
+  event: TimelineEntry,
+  jobs: GithubSyncJob[],
+): Promise<boolean> {
+  const values = decidedValues(record);
+  const assignments = DECIDED_COLUMNS.map((column, i) => `${column} = $${i + 4}`).join(', ');
+  const rest = values.length + 4;
+  const [row] = await sql.query<{ written: number }>(
+    `WITH ${LOCK},
+     u AS (UPDATE deployment SET ${assignments} FROM lock
+           WHERE id = $2 AND version = $3 RETURNING id),
+     ${followers('u', rest)}
+     SELECT count(*)::int AS written FROM u`,
+    [
+      environmentLockName(read.record.repository, read.record.environment),
+      read.record.id,
+      read.version,
+      ...values,
+      ...followerValues(event, jobs),
+    ],
+  );
+  return row?.written === 1;
+}
+
+/** The event and outbox inserts that follow the written row (`from` yields its id, or nothing). */
+function followers(from: string, first: number): string {
+  const p = (offset: number) => `$${first + offset}`;
+  return `e AS (INSERT INTO deployment_event
+                  (deployment_id, source, state, applied, reason, detail, occurred_at, received_at)
+                SELECT id, ${p(0)}::text, ${p(1)}::text, ${p(2)}::boolean, ${p(3)}::text, ${p(4)}::jsonb,
+                       ${p(5)}::timestamptz, ${p(6)}::timestamptz FROM ${from}),
+     o AS (INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
+           SELECT ${from}.id, j.kind, j.payload, j.dedupe_key
+           FROM ${from}, jsonb_to_recordset(${p(7)}::jsonb) AS j(kind text, payload jsonb, dedupe_key text)
+           ON CONFLICT (dedupe_key) DO NOTHING)`;
+}
+
+function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] {
+  return [
+    event.source,
+    event.state,
+    event.applied,
+    event.reason,
+    JSON.stringify(event.detail),
+    event.occurredAt,
+    event.receivedAt,
+    JSON.stringify(jobs.map((job) => ({ kind: job.kind, payload: job.payload, dedupe_key: job.dedupeKey }))),
+  ];
+}
