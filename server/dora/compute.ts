@@ -129,7 +129,7 @@ export async function computeDora(
     const total = mine.find((row) => row.bucket === null) ?? EMPTY;
     const rework = (bucket: number | null) =>
       reworkRows.find(
-        (r) => r.repository === repository && r.environment === environment && r.bucket === bucket,
+        (r) => r.repository === repositoryKey && r.environment === environmentKey && r.bucket === bucket,
       );
     const trend: TrendPoint[] = [];
     for (let bucket = 0; bucket < bucketCount; bucket++) {

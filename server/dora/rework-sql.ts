@@ -7,7 +7,10 @@ import { type Scope, scopeFilter } from './aggregate-sql.ts';
  */
 export const REWORK_AFTER_FAILURE_MINUTES = 60;
 
-/** One row per (repository, environment, bucket), plus a total row per environment (bucket null). */
+/**
+ * One row per (repository, environment, bucket), plus a total row per environment (bucket null),
+ * by the folded names (ledger/names.ts), as aggregateDora groups them; shas compare case-blind.
+ */
 export interface ReworkRow {
   repository: string;
   environment: string;
@@ -43,7 +46,7 @@ export async function reworkCounts(
   const afterFailure = Prisma.sql`${`${REWORK_AFTER_FAILURE_MINUTES} minutes`}::interval`;
   return prisma.$queryRaw<ReworkRow[]>`
     WITH deployed AS (
-      SELECT d.repository, d.environment, d.sha, d.deployed_at,
+      SELECT d.repository_key AS repository, d.environment_key AS environment, lower(d.sha) AS sha, d.deployed_at,
              COALESCE(d.started_at, d.created_at) AS began
       FROM deployment d
       WHERE d.deployed_at >= ${since} AND d.deployed_at < ${until} ${scopeFilter('d', scope)}
@@ -51,18 +54,18 @@ export async function reworkCounts(
     classified AS (
       SELECT x.repository, x.environment, x.deployed_at,
              COALESCE((
-               SELECT p.sha FROM deployment p
-               WHERE p.repository = x.repository AND p.environment = x.environment
+               SELECT lower(p.sha) FROM deployment p
+               WHERE p.repository_key = x.repository AND p.environment_key = x.environment
                  AND p.deployed_at < x.deployed_at
                ORDER BY p.deployed_at DESC LIMIT 1
              ) <> x.sha AND EXISTS (
                SELECT 1 FROM deployment e
-               WHERE e.repository = x.repository AND e.environment = x.environment
-                 AND e.sha = x.sha AND e.deployed_at < x.deployed_at
+               WHERE e.repository_key = x.repository AND e.environment_key = x.environment
+                 AND lower(e.sha) = x.sha AND e.deployed_at < x.deployed_at
              ), false) AS redeploy,
              EXISTS (
                SELECT 1 FROM deployment f
-               WHERE f.repository = x.repository AND f.environment = x.environment
+               WHERE f.repository_key = x.repository AND f.environment_key = x.environment
                  AND f.state IN ('failure', 'error') AND f.deployed_at IS NULL
                  AND f.completed_at <= x.began AND f.completed_at > x.began - ${afterFailure}
              ) AS after_failure

@@ -80,6 +80,10 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     await seed('rework', '2026-03-05T12:00:00Z', 'success', undefined, 'fffffff'); // 110 min after: planned
     await seed('rework', '2026-03-06T10:00:00Z', 'failure', undefined, '1111111');
     await seed('rework', '2026-03-06T10:10:00Z', 'success', undefined, 'ddddddd'); // both: counted once
+    // case-rework: one environment spelled three ways; the rollback's sha in capitals.
+    await seed('case-rework', '2026-03-01T10:00:00Z', 'success', undefined, 'abcdef1');
+    await seed('Case-Rework', '2026-03-02T10:00:00Z', 'success', undefined, 'bbbbbbb');
+    await seed('CASE-REWORK', '2026-03-03T10:00:00Z', 'success', undefined, 'ABCDEF1');
     // tz: 23:30 on March 1st in New York is 04:30 on March 2nd in UTC.
     await seed('tz', '2026-03-01T23:30:00-05:00', 'success', '2026-03-01T22:30:00-05:00');
   });
@@ -218,5 +222,7 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     expect(r.trend.map((p) => p.reworkRate)).toEqual([0, 0, 0.5, 1, 0, 1, null]);
     expect(await report('production')).toMatchObject({ rework: 0, reworkRate: 0 });
     expect(await report('outside')).toMatchObject({ rework: 0, reworkRate: null });
+    // Names and shas compare as the ledger compares them (case-insensitively).
+    expect(await report('case-rework')).toMatchObject({ deployments: 3, rework: 1, reworkRedeploys: 1 });
   });
 });
