@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
-# Deployledger server image: Node 24, production dependencies only, runs as the unprivileged
-# `node` user. The server applies pending migrations itself at start.
+# Deployledger server image: Node 26 (the active LTS), production dependencies only, runs as the
+# unprivileged `node` user. The server applies pending migrations itself at start.
 
-FROM node:24-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY prisma ./prisma
@@ -13,7 +13,7 @@ COPY server ./server
 # into build/cli.mjs, which bin/deployledger.js runs.
 RUN npm ci --omit=dev --no-audit --no-fund
 
-FROM node:24-bookworm-slim
+FROM node:26-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     DEPLOYLEDGER_DATA_DIR=/data

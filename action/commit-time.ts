@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import * as z from 'zod/mini';
 
 // The same check the server applies to `commit_at`, so what passes here is never refused there.
@@ -34,23 +33,18 @@ export function parseCommitTime(value: string): string {
 }
 
 /**
- * The deployed commit's time from the workflow's event file, read without any network call:
- * `head_commit` of a push, `workflow_run.head_commit` of a workflow_run. Only when that commit
- * is the one being deployed; undefined otherwise, or when the file is missing or unreadable —
- * lead time is then just not measured for this deployment, which is no reason to fail the step.
+ * The deployed commit's time from the workflow's event payload (@actions/github's
+ * `context.payload`), without any network call: `head_commit` of a push,
+ * `workflow_run.head_commit` of a workflow_run. Only when that commit is the one being deployed;
+ * undefined otherwise, or when the payload has no such commit — change lead time is then just not
+ * measured for this deployment, which is no reason to fail the step.
  */
 export function commitTimeFromEvent(
   eventName: string | undefined,
-  eventPath: string | undefined,
+  event: unknown,
   sha: string,
 ): string | undefined {
-  if (!eventName || !eventPath) return undefined;
-  let event: unknown;
-  try {
-    event = JSON.parse(readFileSync(eventPath, 'utf8'));
-  } catch {
-    return undefined;
-  }
+  if (!eventName) return undefined;
   const found = headCommit(eventName, event);
   if (!found) return undefined;
   const { id, timestamp } = found;

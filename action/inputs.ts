@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { commitTimeFromEvent, parseCommitTime } from './commit-time.ts';
+import type { RunContext } from './run-context.ts';
 import { parseStep, type Step } from './step.ts';
 
 export interface Settings {
@@ -28,17 +29,14 @@ export interface Settings {
   maxAttempts: number;
 }
 
-/** Reads and checks every input (and the run's GITHUB_* variables) once. */
-export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const runId = runNumber(env, 'GITHUB_RUN_ID');
-  const runAttempt = runNumber(env, 'GITHUB_RUN_ATTEMPT');
-  const repository = required(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY');
-  const githubUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
+/** Reads and checks every input once; the run itself comes from @actions/github's context. */
+export function getSettings(run: RunContext): Settings {
+  const { runId, runAttempt, repository } = run;
   const token = optional('token');
   if (token) core.setSecret(token);
   const wait = booleanInput('wait', false);
   const step = parseStep(optional('status') ?? 'start');
-  const deployedSha = sha(optional('sha') ?? required(env.GITHUB_SHA, 'GITHUB_SHA'));
+  const deployedSha = sha(optional('sha') ?? required(run.sha, 'GITHUB_SHA'));
 
   return {
     serverUrl: httpUrl('server-url', core.getInput('server-url', { required: true })),
@@ -51,10 +49,10 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     runId,
     runAttempt,
     sha: deployedSha,
-    commitAt: commitTime(env, step, deployedSha),
-    ref: optional('ref') ?? (env.GITHUB_REF || undefined),
+    commitAt: commitTime(run, step, deployedSha),
+    ref: optional('ref') ?? run.ref,
     environmentUrl: optionalUrl('environment-url'),
-    logUrl: optionalUrl('log-url') ?? `${githubUrl}/${repository}/actions/runs/${runId}`,
+    logUrl: optionalUrl('log-url') ?? `${run.serverUrl}/${repository}/actions/runs/${runId}`,
     description: optional('description'),
     k8s: kubernetesObject(),
     metricsEndpoint: optionalUrl('metrics-endpoint'),
@@ -66,12 +64,12 @@ export function getSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   };
 }
 
-/** The `commit-time` input, else (when opening the record) the commit's time in the event file. */
-function commitTime(env: NodeJS.ProcessEnv, step: Step, deployedSha: string): string | undefined {
+/** The `commit-time` input, else (when opening the record) the commit's time in the event's payload. */
+function commitTime(run: RunContext, step: Step, deployedSha: string): string | undefined {
   const given = optional('commit-time');
   if (given !== undefined) return parseCommitTime(given);
   if (step.kind !== 'start') return undefined;
-  return commitTimeFromEvent(env.GITHUB_EVENT_NAME, env.GITHUB_EVENT_PATH, deployedSha);
+  return commitTimeFromEvent(run.eventName, run.payload, deployedSha);
 }
 
 function optional(name: string): string | undefined {
@@ -83,12 +81,6 @@ function required(value: string | undefined, variable: string): string {
     throw new Error(`${variable} is not set: this Action reads it from the GitHub Actions runner.`);
   }
   return value;
-}
-
-function runNumber(env: NodeJS.ProcessEnv, variable: string): number {
-  const value = required(env[variable], variable);
-  if (!/^[1-9]\d*$/.test(value)) throw new Error(`${variable} is "${value}", not a positive whole number.`);
-  return Number(value);
 }
 
 function booleanInput(name: string, fallback: boolean): boolean {

@@ -4,14 +4,18 @@ import { getSettings } from './inputs.ts';
 import type { DeploymentRecord } from './records.ts';
 import { finishDeployment, type Report, startDeployment } from './report.ts';
 import { DEFAULT_RETRY_POLICY } from './retry.ts';
+import { type RunContext, readRunContext } from './run-context.ts';
 import { writeSummary } from './summary.ts';
 import { obtainToken } from './token.ts';
 import { succeeded, waitForTerminal } from './wait.ts';
 
-/** The Action: record the deployment (or its final status), publish outputs, optionally wait. */
-export async function run(): Promise<void> {
+/**
+ * The Action: record the deployment (or its final status), publish outputs, optionally wait.
+ * `context` defaults to the runner's (@actions/github); tests in-process pass their own.
+ */
+export async function run(context?: RunContext): Promise<void> {
   try {
-    const settings = getSettings();
+    const settings = getSettings(context ?? (await readRunContext()));
     const token = await obtainToken(settings.token, settings.oidcAudience);
     const client = createHttpClient({
       serverUrl: settings.serverUrl,

@@ -26,7 +26,7 @@ export interface AggregateRow {
   restore_median: number | null;
 }
 
-function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
+export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
   const column = (name: string) => Prisma.raw(`${alias}."${name}"`);
   const parts: Prisma.Sql[] = [];
   if (scope.repositories)

@@ -1,7 +1,8 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import { foldName, sameName } from '../ledger/index.ts';
 import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from './aggregate-sql.ts';
-import { type Band, changeFailureBand, frequencyBand, leadTimeBand, restoreBand } from './bands.ts';
+import { type Band, changeFailureBand, frequencyBand, leadTimeBand, recoveryBand } from './bands.ts';
+import { type ReworkRow, reworkCounts } from './rework-sql.ts';
 import { type DoraWindow, windowDays } from './window.ts';
 
 export interface DoraFigures {
@@ -16,8 +17,14 @@ export interface DoraFigures {
   changeFailureBand: Band | null;
   incidents: number;
   restored: number;
+  /** Failed deployment recovery time (median). */
   timeToRestoreSeconds: number | null;
   restoreBand: Band | null;
+  /** Deployment rework rate: rework / deployments; no band (the 2024 report publishes none). */
+  rework: number;
+  reworkRedeploys: number;
+  reworkAfterFailure: number;
+  reworkRate: number | null;
 }
 
 export interface TrendPoint {
@@ -28,6 +35,7 @@ export interface TrendPoint {
   changeFailureRate: number | null;
   leadTimeSeconds: number | null;
   timeToRestoreSeconds: number | null;
+  reworkRate: number | null;
 }
 
 export interface DoraReport extends DoraFigures {
@@ -48,8 +56,18 @@ const EMPTY: Omit<AggregateRow, 'repository' | 'environment' | 'bucket'> = {
   restore_median: null,
 };
 
-/** The four figures of one window, from its aggregate row. */
-export function figuresOf(row: typeof EMPTY, days: number): DoraFigures {
+const NO_REWORK: Omit<ReworkRow, 'repository' | 'environment' | 'bucket'> = {
+  rework: 0,
+  redeploys: 0,
+  after_failure: 0,
+};
+
+/** The five figures of one window, from its aggregate and rework rows. */
+export function figuresOf(
+  row: typeof EMPTY,
+  days: number,
+  rework: typeof NO_REWORK = NO_REWORK,
+): DoraFigures {
   const finished = row.deployments + row.failures;
   const rate = finished > 0 ? row.failures / finished : null;
   const perDay = days > 0 ? row.deployments / days : 0;
@@ -66,7 +84,17 @@ export function figuresOf(row: typeof EMPTY, days: number): DoraFigures {
     incidents: row.incidents,
     restored: row.restored,
     timeToRestoreSeconds: row.restore_median,
-    restoreBand: restoreBand(row.restore_median),
+    restoreBand: recoveryBand(row.restore_median),
+    ...reworkFigures(rework, row.deployments),
+  };
+}
+
+function reworkFigures(rework: typeof NO_REWORK, deployments: number) {
+  return {
+    rework: rework.rework,
+    reworkRedeploys: rework.redeploys,
+    reworkAfterFailure: rework.after_failure,
+    reworkRate: deployments > 0 ? rework.rework / deployments : null,
   };
 }
 
@@ -79,9 +107,10 @@ export async function computeDora(
   scope: Scope,
   window: DoraWindow,
 ): Promise<DoraReport[]> {
-  const [rows, environments] = await Promise.all([
+  const [rows, environments, reworkRows] = await Promise.all([
     aggregateDora(prisma, scope, window),
     knownEnvironments(prisma, scope),
+    reworkCounts(prisma, scope, window),
   ]);
   // An environment asked for by name is reported even before its first deployment.
   if (scope.environment && scope.repositories) {
@@ -98,6 +127,10 @@ export async function computeDora(
     const [repositoryKey, environmentKey] = [foldName(repository), foldName(environment)];
     const mine = rows.filter((row) => row.repository === repositoryKey && row.environment === environmentKey);
     const total = mine.find((row) => row.bucket === null) ?? EMPTY;
+    const rework = (bucket: number | null) =>
+      reworkRows.find(
+        (r) => r.repository === repositoryKey && r.environment === environmentKey && r.bucket === bucket,
+      );
     const trend: TrendPoint[] = [];
     for (let bucket = 0; bucket < bucketCount; bucket++) {
       const start = new Date(window.since.getTime() + bucket * window.bucketMs);
@@ -112,6 +145,7 @@ export async function computeDora(
         changeFailureRate: finished > 0 ? row.failures / finished : null,
         leadTimeSeconds: row.lead_median,
         timeToRestoreSeconds: row.restore_median,
+        reworkRate: reworkFigures(rework(bucket) ?? NO_REWORK, row.deployments).reworkRate,
       });
     }
     return {
@@ -119,7 +153,7 @@ export async function computeDora(
       environment,
       since: window.since,
       until: window.until,
-      ...figuresOf(total, windowDays(window)),
+      ...figuresOf(total, windowDays(window), rework(null)),
       trend,
     };
   });

@@ -5,7 +5,7 @@ import { bucketFor } from './window.ts';
 
 const LABELS = ['repository', 'environment'] as const;
 const DAY_MS = 24 * 3600 * 1000;
-// One scrape reads four gauges; they share one computation.
+// One scrape reads five gauges; they share one computation.
 const REUSE_MS = 5000;
 
 /**
@@ -51,22 +51,27 @@ export function registerDoraMetrics(registry: Registry, prisma: PrismaClient, wi
 
   gauge(
     'deployledger_dora_deployments_per_day',
-    'Successful deployments per day',
+    'Deployment frequency: successful deployments per day',
     (r) => r.deploymentsPerDay,
   );
   gauge(
-    'deployledger_dora_lead_time_seconds',
-    'Median lead time for changes, commit to deployed_at',
+    'deployledger_dora_change_lead_time_seconds',
+    'Change lead time: median from commit to deployed_at',
     (r) => r.leadTimeSeconds,
   );
   gauge(
-    'deployledger_dora_change_failure_ratio',
-    'Failed deployments over finished deployments',
+    'deployledger_dora_change_fail_ratio',
+    'Change fail rate: failed deployments over finished deployments',
     (r) => r.changeFailureRate,
   );
   gauge(
-    'deployledger_dora_time_to_restore_seconds',
-    'Median time from a failed deployment to the next success',
+    'deployledger_dora_failed_deployment_recovery_time_seconds',
+    'Failed deployment recovery time: median from a failed deployment to the next success',
     (r) => r.timeToRestoreSeconds,
+  );
+  gauge(
+    'deployledger_dora_deployment_rework_ratio',
+    'Deployment rework rate: unplanned (rollback or fix) deployments over successful deployments',
+    (r) => r.reworkRate,
   );
 }

@@ -1,6 +1,17 @@
+import { BANDS_REPORT_YEAR, type Band } from './bands.ts';
 import type { DoraReport } from './compute.ts';
+import { REWORK_AFTER_FAILURE_MINUTES } from './rework-sql.ts';
 
-/** A report as GET /v1/dora shows it: snake_case, ISO times, durations in seconds. */
+/** A band with the year of the report it comes from beside it (both null without data). */
+function banded(band: Band | null) {
+  return { band, band_year: band === null ? null : BANDS_REPORT_YEAR };
+}
+
+/**
+ * A report as GET /v1/dora shows it: snake_case, ISO times, durations in seconds, under DORA's
+ * current names (change lead time, change fail rate, failed deployment recovery time, deployment
+ * rework rate).
+ */
 export function presentDora(report: DoraReport) {
   return {
     repository: report.repository,
@@ -10,34 +21,43 @@ export function presentDora(report: DoraReport) {
     deployment_frequency: {
       deployments: report.deployments,
       per_day: report.deploymentsPerDay,
-      band: report.frequencyBand,
+      ...banded(report.frequencyBand),
     },
-    lead_time_for_changes: {
+    change_lead_time: {
       median_seconds: report.leadTimeSeconds,
       samples: report.leadTimeSamples,
-      band: report.leadTimeBand,
+      ...banded(report.leadTimeBand),
     },
-    change_failure_rate: {
+    change_fail_rate: {
       rate: report.changeFailureRate,
       failed: report.failures,
       finished: report.deployments + report.failures,
-      band: report.changeFailureBand,
+      ...banded(report.changeFailureBand),
     },
-    time_to_restore: {
+    failed_deployment_recovery_time: {
       median_seconds: report.timeToRestoreSeconds,
-      incidents: report.incidents,
-      restored: report.restored,
-      unrestored: report.incidents - report.restored,
-      band: report.restoreBand,
+      failures: report.incidents,
+      recovered: report.restored,
+      unrecovered: report.incidents - report.restored,
+      ...banded(report.restoreBand),
+    },
+    deployment_rework_rate: {
+      rate: report.reworkRate,
+      rework: report.rework,
+      deployments: report.deployments,
+      redeploys: report.reworkRedeploys,
+      after_failure: report.reworkAfterFailure,
+      after_failure_minutes: REWORK_AFTER_FAILURE_MINUTES,
     },
     trend: report.trend.map((point) => ({
       start: point.start.toISOString(),
       end: point.end.toISOString(),
       deployments: point.deployments,
       failures: point.failures,
-      change_failure_rate: point.changeFailureRate,
-      lead_time_median_seconds: point.leadTimeSeconds,
-      time_to_restore_median_seconds: point.timeToRestoreSeconds,
+      change_fail_rate: point.changeFailureRate,
+      change_lead_time_median_seconds: point.leadTimeSeconds,
+      failed_deployment_recovery_median_seconds: point.timeToRestoreSeconds,
+      deployment_rework_rate: point.reworkRate,
     })),
   };
 }

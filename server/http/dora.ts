@@ -1,20 +1,14 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDora } from '../dora/compute.ts';
 import { presentDora } from '../dora/present.ts';
-import { resolveWindow, windowQuerySchema } from '../dora/window.ts';
+import { resolveWindow } from '../dora/window.ts';
 import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
+import { doraQuerySchema } from './dora-schemas.ts';
 import { badRequest } from './problem.ts';
-import { repositorySchema } from './schemas.ts';
 import { check } from './validate.ts';
 
-const doraQuerySchema = windowQuerySchema.extend({
-  repository: repositorySchema.optional(),
-  environment: z.string().min(1).max(255).optional(),
-});
-
-/** GET /v1/dora: the four DORA figures per (repository, environment) the token may read. */
+/** GET /v1/dora: the five DORA figures per (repository, environment) the token may read. */
 export function doraRoutes({ prisma, verifiers }: { prisma: PrismaClient; verifiers: TokenVerifier[] }) {
   const app = new Hono<AuthEnv>();
   app.use('*', requireBearer(verifiers));

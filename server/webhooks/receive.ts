@@ -1,3 +1,4 @@
+import { createEventHandler, type EmitterWebhookEvent } from '@octokit/webhooks';
 import type { z } from 'zod';
 import type { StoredDelivery } from '../db/deliveries.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
@@ -31,40 +32,65 @@ export interface ProtectionReceiver {
   apiUrl: string;
 }
 
-/** Turns one stored delivery into signals for the core. */
+/**
+ * Turns one stored delivery into signals for the core, dispatched by @octokit/webhooks' event
+ * handler to typed handlers (`EmitterWebhookEvent<'deployment'>`…). Each handler still checks
+ * the parts it reads with zod: the payload comes back from our store, and the Octokit types are
+ * a compile-time promise only. Runs after the delivery was stored and acknowledged (route.ts).
+ */
 export async function receive(
   store: LedgerStore,
   delivery: StoredDelivery,
   protection?: ProtectionReceiver,
 ): Promise<ReceiveOutcome> {
-  switch (delivery.event) {
-    case 'deployment': {
-      const observation = fromDeploymentEvent(check(deploymentEvent, delivery.payload), delivery.deliveryId);
-      return { deploymentIds: [(await store.observeDelivery(observation)).record.id] };
-    }
-    case 'deployment_status': {
-      const observation = fromDeploymentStatusEvent(
-        check(deploymentStatusEvent, delivery.payload),
-        delivery.deliveryId,
-      );
-      if (!observation) return { deploymentIds: [], ignored: 'unknown deployment state' };
-      return { deploymentIds: [(await store.observeDelivery(observation)).record.id] };
-    }
-    case 'workflow_run':
-      return receiveWorkflowRun(store, check(workflowRunEvent, delivery.payload), delivery.deliveryId);
-    case 'deployment_protection_rule': {
-      if (!protection) return { deploymentIds: [], ignored: 'protection rules are not enabled' };
+  let outcome: ReceiveOutcome = { deploymentIds: [], ignored: `event ${delivery.event} is not used` };
+  const events = createEventHandler({});
+  events.on('deployment', async (event: EmitterWebhookEvent<'deployment'>) => {
+    const observation = fromDeploymentEvent(check(deploymentEvent, event.payload), event.id);
+    outcome = { deploymentIds: [(await store.observeDelivery(observation)).record.id] };
+  });
+  events.on('deployment_status', async (event: EmitterWebhookEvent<'deployment_status'>) => {
+    const observation = fromDeploymentStatusEvent(check(deploymentStatusEvent, event.payload), event.id);
+    outcome = observation
+      ? { deploymentIds: [(await store.observeDelivery(observation)).record.id] }
+      : { deploymentIds: [], ignored: 'unknown deployment state' };
+  });
+  events.on('workflow_run', async (event: EmitterWebhookEvent<'workflow_run'>) => {
+    outcome = await receiveWorkflowRun(store, check(workflowRunEvent, event.payload), event.id);
+  });
+  events.on(
+    'deployment_protection_rule',
+    async (event: EmitterWebhookEvent<'deployment_protection_rule'>) => {
+      if (!protection) {
+        outcome = { deploymentIds: [], ignored: 'protection rules are not enabled' };
+        return;
+      }
       const request = fromDeploymentProtectionRuleEvent(
-        check(deploymentProtectionRuleEvent, delivery.payload),
-        delivery.deliveryId,
+        check(deploymentProtectionRuleEvent, event.payload),
+        event.id,
         protection.apiUrl,
       );
-      if (!request) return { deploymentIds: [], ignored: `action ${delivery.action} is not used` };
-      return protection.gate.request(request);
-    }
-    default:
-      return { deploymentIds: [], ignored: `event ${delivery.event} is not used` };
+      outcome = request
+        ? await protection.gate.request(request)
+        : { deploymentIds: [], ignored: `action ${delivery.action} is not used` };
+    },
+  );
+  const payload =
+    delivery.payload && typeof delivery.payload === 'object' && !Array.isArray(delivery.payload)
+      ? delivery.payload
+      : {};
+  try {
+    await events.receive({
+      id: delivery.deliveryId,
+      name: delivery.event,
+      payload,
+    } as EmitterWebhookEvent);
+  } catch (error) {
+    // The event handler wraps a handler's error in an AggregateError; the worker decides on the
+    // error itself (a Problem: never retried; anything else: retried with backoff).
+    throw error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
   }
+  return outcome;
 }
 
 /** Any delivery of a run may date its commit (lead time); a failed run also ends its deployments. */

@@ -202,12 +202,18 @@ describe('dashboard in a real browser', () => {
     const frequency = await figure('deployment-frequency');
     expect(frequency.value).toBeCloseTo(expected.perDay, 6);
     expect(frequency.band).toBe('medium');
-    expect(await figure('lead-time')).toEqual({ value: expected.leadTimeSeconds, band: 'high' });
-    expect(await figure('change-failure-rate')).toEqual({ value: expected.changeFailureRate, band: 'high' });
-    expect(await figure('time-to-restore')).toEqual({ value: expected.timeToRestoreSeconds, band: 'high' });
-    expect(await section.locator('[data-figure="lead-time"] .value').textContent()).toBe('2h');
-    expect(await section.locator('[data-figure="change-failure-rate"] .value').textContent()).toBe('25.0%');
-    expect(await section.locator('figure.trend svg').count()).toBe(4);
+    expect(await figure('change-lead-time')).toEqual({ value: expected.leadTimeSeconds, band: 'elite' });
+    expect(await figure('change-fail-rate')).toEqual({ value: expected.changeFailureRate, band: 'high' });
+    expect(await figure('recovery-time')).toEqual({ value: expected.timeToRestoreSeconds, band: 'high' });
+    expect(await section.locator('[data-figure="change-lead-time"] .value').textContent()).toBe('2h');
+    expect(await section.locator('[data-figure="change-fail-rate"] .value').textContent()).toBe('25.0%');
+    // The report year beside every band; rework has no published band.
+    expect(await section.locator('.band-year').allTextContents()).toEqual(Array(4).fill('DORA 2024'));
+    expect(await section.locator('[data-figure="rework-rate"] .value').getAttribute('data-raw')).toBe('0');
+    expect(await section.locator('[data-figure="rework-rate"] .band-note').textContent()).toBe(
+      'no band published',
+    );
+    expect(await section.locator('figure.trend svg').count()).toBe(5);
     await screenshot(page, 'dora');
     await page.close();
   });

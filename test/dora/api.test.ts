@@ -1,4 +1,7 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../server/http/openapi.ts';
 import { apiClient } from '../helpers/api.ts';
 import { expectedFigures, type SeededDeployment, seedShopHistory } from '../helpers/dora-history.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
@@ -48,20 +51,39 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
     expect(production).toMatchObject({
       repository: 'acme/shop',
       environment: 'production',
-      deployment_frequency: { deployments: 3 },
-      lead_time_for_changes: { median_seconds: expected.leadTimeSeconds, samples: 3, band: 'high' },
-      change_failure_rate: { rate: expected.changeFailureRate, failed: 1, finished: 4, band: 'high' },
-      time_to_restore: {
-        median_seconds: expected.timeToRestoreSeconds,
-        incidents: 1,
-        restored: 1,
-        unrestored: 0,
-        band: 'high',
+      deployment_frequency: { deployments: 3, band_year: 2024 },
+      change_lead_time: {
+        median_seconds: expected.leadTimeSeconds,
+        samples: 3,
+        band: 'elite',
+        band_year: 2024,
       },
+      change_fail_rate: {
+        rate: expected.changeFailureRate,
+        failed: 1,
+        finished: 4,
+        band: 'high',
+        band_year: 2024,
+      },
+      failed_deployment_recovery_time: {
+        median_seconds: expected.timeToRestoreSeconds,
+        failures: 1,
+        recovered: 1,
+        unrecovered: 0,
+        band: 'high',
+        band_year: 2024,
+      },
+      // Each seeded deployment deploys a new sha, long after any failure: no rework.
+      deployment_rework_rate: { rate: 0, rework: 0, deployments: 3, after_failure_minutes: 60 },
     });
     expect(production.deployment_frequency.per_day).toBeCloseTo(expected.perDay, 9);
     expect(production.deployment_frequency.band).toBe('high'); // 3 in 7 days
     expect(production.trend).toHaveLength(7);
+    // The answer is what GET /openapi.json says it is.
+    const ajv = new Ajv2020({ strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(openApiDocument().components.schemas.DoraReport);
+    expect(validate(response.body), JSON.stringify(validate.errors)).toBe(true);
     expect(production.trend.reduce((sum: number, p: { deployments: number }) => sum + p.deployments, 0)).toBe(
       3,
     );
@@ -95,12 +117,15 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
       );
     const expected = expectedFigures(seeded, 'production', new Date(now.getTime() - 30 * DAY), now);
     expect(gauge('deployledger_dora_deployments_per_day')).toBeCloseTo(expected.perDay, 4);
-    expect(gauge('deployledger_dora_lead_time_seconds')).toBe(expected.leadTimeSeconds);
-    expect(gauge('deployledger_dora_change_failure_ratio')).toBe(expected.changeFailureRate);
-    expect(gauge('deployledger_dora_time_to_restore_seconds')).toBe(expected.timeToRestoreSeconds);
-    // qa's failure is not restored yet: no restore gauge rather than a made-up value.
+    expect(gauge('deployledger_dora_change_lead_time_seconds')).toBe(expected.leadTimeSeconds);
+    expect(gauge('deployledger_dora_change_fail_ratio')).toBe(expected.changeFailureRate);
+    expect(gauge('deployledger_dora_failed_deployment_recovery_time_seconds')).toBe(
+      expected.timeToRestoreSeconds,
+    );
+    expect(gauge('deployledger_dora_deployment_rework_ratio')).toBe(0);
+    // qa's failure is not recovered yet: no recovery gauge rather than a made-up value.
     expect(text).not.toMatch(
-      /deployledger_dora_time_to_restore_seconds\{repository="acme\/shop",environment="qa"\}/,
+      /deployledger_dora_failed_deployment_recovery_time_seconds\{repository="acme\/shop",environment="qa"\}/,
     );
   });
 });

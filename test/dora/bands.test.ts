@@ -1,14 +1,25 @@
 import { describe, expect, it } from 'vitest';
-import { changeFailureBand, frequencyBand, leadTimeBand, restoreBand } from '../../server/dora/bands.ts';
+import {
+  BANDS_REPORT_YEAR,
+  changeFailureBand,
+  frequencyBand,
+  leadTimeBand,
+  recoveryBand,
+} from '../../server/dora/bands.ts';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
-describe('DORA performance bands', () => {
-  it('deployment frequency: daily is elite, weekly high, monthly medium, rarer low, none no band', () => {
+// The 2024 Accelerate State of DevOps Report's clusters, gaps closed towards the better band.
+describe('DORA performance bands (2024 report)', () => {
+  it('names the report year', () => {
+    expect(BANDS_REPORT_YEAR).toBe(2024);
+  });
+
+  it('deployment frequency: more than daily elite, weekly high, monthly medium, rarer low, none no band', () => {
     expect(frequencyBand(3, 90)).toBe('elite');
-    expect(frequencyBand(1, 30)).toBe('elite');
-    expect(frequencyBand(0.99, 29)).toBe('high');
+    expect(frequencyBand(1.01, 31)).toBe('elite');
+    expect(frequencyBand(1, 30)).toBe('high');
     expect(frequencyBand(1 / 7, 4)).toBe('high');
     expect(frequencyBand(1 / 8, 3)).toBe('medium');
     expect(frequencyBand(1 / 30, 1)).toBe('medium');
@@ -16,33 +27,36 @@ describe('DORA performance bands', () => {
     expect(frequencyBand(0, 0)).toBeNull();
   });
 
-  it('lead time: under an hour elite, up to a week high, up to six months medium, beyond low', () => {
-    expect(leadTimeBand(HOUR - 1)).toBe('elite');
-    expect(leadTimeBand(HOUR)).toBe('high');
+  it('change lead time: under a day elite, up to a week high, up to a month medium, beyond low', () => {
+    expect(leadTimeBand(HOUR)).toBe('elite');
+    expect(leadTimeBand(DAY - 1)).toBe('elite');
+    expect(leadTimeBand(DAY)).toBe('high');
     expect(leadTimeBand(7 * DAY)).toBe('high');
     expect(leadTimeBand(7 * DAY + 1)).toBe('medium');
-    expect(leadTimeBand(182 * DAY)).toBe('medium');
-    expect(leadTimeBand(183 * DAY)).toBe('low');
+    expect(leadTimeBand(30 * DAY)).toBe('medium');
+    expect(leadTimeBand(30 * DAY + 1)).toBe('low');
     expect(leadTimeBand(null)).toBeNull();
   });
 
-  it('change failure rate: 15 % elite, 30 % high, 45 % medium, more low', () => {
+  it('change fail rate: the nearest of elite 5 %, medium 10 %, high 20 %, low 40 %', () => {
     expect(changeFailureBand(0)).toBe('elite');
-    expect(changeFailureBand(0.15)).toBe('elite');
+    expect(changeFailureBand(0.075)).toBe('elite');
+    expect(changeFailureBand(0.08)).toBe('medium');
+    expect(changeFailureBand(0.15)).toBe('medium');
     expect(changeFailureBand(0.16)).toBe('high');
     expect(changeFailureBand(0.3)).toBe('high');
-    expect(changeFailureBand(0.45)).toBe('medium');
-    expect(changeFailureBand(0.46)).toBe('low');
+    expect(changeFailureBand(0.31)).toBe('low');
+    expect(changeFailureBand(1)).toBe('low');
     expect(changeFailureBand(null)).toBeNull();
   });
 
-  it('time to restore: under an hour elite, under a day high, up to a week medium, beyond low', () => {
-    expect(restoreBand(59 * 60)).toBe('elite');
-    expect(restoreBand(HOUR)).toBe('high');
-    expect(restoreBand(DAY - 1)).toBe('high');
-    expect(restoreBand(DAY)).toBe('medium');
-    expect(restoreBand(7 * DAY)).toBe('medium');
-    expect(restoreBand(7 * DAY + 1)).toBe('low');
-    expect(restoreBand(null)).toBeNull();
+  it('failed deployment recovery time: under an hour elite, under a day high, under a week medium, beyond low', () => {
+    expect(recoveryBand(59 * 60)).toBe('elite');
+    expect(recoveryBand(HOUR)).toBe('high');
+    expect(recoveryBand(DAY - 1)).toBe('high');
+    expect(recoveryBand(DAY)).toBe('medium');
+    expect(recoveryBand(7 * DAY - 1)).toBe('medium');
+    expect(recoveryBand(7 * DAY)).toBe('low');
+    expect(recoveryBand(null)).toBeNull();
   });
 });

@@ -34,6 +34,7 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
       at: string,
       outcome: 'success' | 'failure' | 'error',
       commitAt?: string,
+      sha?: string,
     ) =>
       deployThrough(db.store, {
         environment,
@@ -41,6 +42,7 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
         at,
         outcome,
         ...(commitAt ? { commitAt } : {}),
+        ...(sha ? { sha } : {}),
       });
     // production: 3 successes, a run of 2 failures restored 2h30m after the first.
     await seed('production', '2026-03-01T10:30:00Z', 'success', '2026-03-01T09:00:00Z');
@@ -67,6 +69,21 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     // edges: successes exactly at since (counted) and exactly at until (not counted).
     await seed('edges', '2026-03-01T00:00:00.000Z', 'success');
     await seed('edges', '2026-03-08T00:00:00.000Z', 'success');
+    // rework: each deployment starts 10 minutes before it ends.
+    await seed('rework', '2026-03-01T10:00:00Z', 'success', undefined, 'aaaaaaa');
+    await seed('rework', '2026-03-02T10:00:00Z', 'success', undefined, 'bbbbbbb');
+    await seed('rework', '2026-03-03T10:00:00Z', 'success', undefined, 'aaaaaaa'); // rollback to a
+    await seed('rework', '2026-03-03T12:00:00Z', 'success', undefined, 'aaaaaaa'); // a again: no rework
+    await seed('rework', '2026-03-04T10:00:00Z', 'failure', undefined, 'ccccccc');
+    await seed('rework', '2026-03-04T10:30:00Z', 'success', undefined, 'ddddddd'); // 20 min after it: fix
+    await seed('rework', '2026-03-05T10:00:00Z', 'failure', undefined, 'eeeeeee');
+    await seed('rework', '2026-03-05T12:00:00Z', 'success', undefined, 'fffffff'); // 110 min after: planned
+    await seed('rework', '2026-03-06T10:00:00Z', 'failure', undefined, '1111111');
+    await seed('rework', '2026-03-06T10:10:00Z', 'success', undefined, 'ddddddd'); // both: counted once
+    // case-rework: one environment spelled three ways; the rollback's sha in capitals.
+    await seed('case-rework', '2026-03-01T10:00:00Z', 'success', undefined, 'abcdef1');
+    await seed('Case-Rework', '2026-03-02T10:00:00Z', 'success', undefined, 'bbbbbbb');
+    await seed('CASE-REWORK', '2026-03-03T10:00:00Z', 'success', undefined, 'ABCDEF1');
     // tz: 23:30 on March 1st in New York is 04:30 on March 2nd in UTC.
     await seed('tz', '2026-03-01T23:30:00-05:00', 'success', '2026-03-01T22:30:00-05:00');
   });
@@ -80,10 +97,10 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
       deployments: 3,
       frequencyBand: 'high', // 3 / 7 days ≈ 0.43 a day: between weekly and daily
       failures: 2,
-      changeFailureBand: 'medium', // 2 of 5 = 40 %
+      changeFailureBand: 'low', // 2 of 5 = 40 %: low's published rate
       leadTimeSamples: 3,
       leadTimeSeconds: 10_200, // median of 1h30, 2h50, 25h
-      leadTimeBand: 'high',
+      leadTimeBand: 'elite', // under a day
       incidents: 1,
       restored: 1,
       timeToRestoreSeconds: 2.5 * HOUR, // first failure 11:20 → success 13:50
@@ -165,7 +182,7 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     expect(await report('edges')).toMatchObject({ deployments: 1 });
     expect(await report('edges', window('2026-03-08T00:00:00Z', '2026-03-09T00:00:00Z'))).toMatchObject({
       deployments: 1,
-      frequencyBand: 'elite',
+      frequencyBand: 'high', // once a day; elite is more than once
     });
     expect(await report('boundary')).toMatchObject({
       deployments: 1,
@@ -191,5 +208,21 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     // Buckets start at `since`: a window starting at midnight in New York puts it on March 1st.
     const newYork = await report('tz', window('2026-03-01T00:00:00-05:00', '2026-03-08T00:00:00-05:00'));
     expect(newYork.trend.map((p) => p.deployments)).toEqual([1, 0, 0, 0, 0, 0, 0]);
+  });
+
+  it('counts deployment rework: a rollback to an earlier sha, a deployment soon after a failure', async () => {
+    const r = await report('rework');
+    expect(r).toMatchObject({
+      deployments: 7,
+      rework: 3,
+      reworkRedeploys: 2, // a over b; d over f
+      reworkAfterFailure: 2, // 20 and 10 minutes after a failure; not 110
+    });
+    expect(r.reworkRate).toBeCloseTo(3 / 7, 10);
+    expect(r.trend.map((p) => p.reworkRate)).toEqual([0, 0, 0.5, 1, 0, 1, null]);
+    expect(await report('production')).toMatchObject({ rework: 0, reworkRate: 0 });
+    expect(await report('outside')).toMatchObject({ rework: 0, reworkRate: null });
+    // Names and shas compare as the ledger compares them (case-insensitively).
+    expect(await report('case-rework')).toMatchObject({ deployments: 3, rework: 1, reworkRedeploys: 1 });
   });
 });

@@ -79,7 +79,7 @@ export async function runAction({ inputs, env = {} }: ActionCall): Promise<Actio
 }
 
 /** GITHUB_OUTPUT holds `name<<DELIMITER`, the value, then the delimiter. */
-function parseOutputFile(text: string): Record<string, string> {
+export function parseOutputFile(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
   const pattern = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
   for (const match of text.matchAll(pattern)) {
@@ -89,7 +89,7 @@ function parseOutputFile(text: string): Record<string, string> {
 }
 
 /** The `default:` of each input in action.yml, which the runner passes when the workflow omits it. */
-function actionDefaults(): Record<string, string> {
+export function actionDefaults(): Record<string, string> {
   const yaml = readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
   const inputsBlock = /^inputs:\n([\s\S]*?)^\S/m.exec(yaml)?.[1] ?? '';
   const defaults: Record<string, string> = {};

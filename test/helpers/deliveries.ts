@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { sign } from '@octokit/webhooks-methods';
+import { Webhooks } from '@octokit/webhooks';
 
 const require = createRequire(import.meta.url);
 // biome-ignore lint/suspicious/noExplicitAny: tests edit sample payloads freely
@@ -41,7 +41,7 @@ export async function send(
       'user-agent': 'GitHub-Hookshot/test',
       'x-github-event': d.event,
       'x-github-delivery': d.id,
-      ...(secret ? { 'x-hub-signature-256': await sign(secret, d.body) } : {}),
+      ...(secret ? { 'x-hub-signature-256': await new Webhooks({ secret }).sign(d.body) } : {}),
       ...headers,
     },
     body: d.body,

@@ -44,6 +44,8 @@ export async function deployThrough(
     at: string;
     outcome: Extract<State, 'success' | 'failure' | 'error'>;
     commitAt?: string;
+    /** Default: a sha of its own. */
+    sha?: string;
   },
 ) {
   counter += 1;
@@ -52,7 +54,7 @@ export async function deployThrough(
       repository: options.repository ?? 'acme/dora',
       environment: options.environment,
       key: `unit-${counter}`,
-      sha: counter.toString(16).padStart(7, '0'),
+      sha: options.sha ?? counter.toString(16).padStart(7, '0'),
       ref: 'main',
       state: 'in_progress',
       runId: null,

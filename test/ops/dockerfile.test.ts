@@ -26,11 +26,11 @@ function instructions(): Array<{ op: string; args: string; stage: number }> {
 // No Docker engine runs here: the build stage's COPY and RUN steps are carried out in a fresh
 // folder, then the final stage's CMD is started and its HEALTHCHECK run, as the image would.
 describe('Dockerfile', () => {
-  it('is multi-stage, Node 24, non-root, with a HEALTHCHECK', () => {
+  it('is multi-stage, Node 26 (the active LTS), non-root, with a HEALTHCHECK', () => {
     const steps = instructions();
     const from = steps.filter((s) => s.op === 'FROM').map((s) => s.args);
     expect(from.length).toBeGreaterThanOrEqual(2);
-    expect(from.every((image) => image.startsWith('node:24'))).toBe(true);
+    expect(from.every((image) => image.startsWith('node:26-'))).toBe(true);
     expect(steps.find((s) => s.op === 'USER')?.args).toBe('node');
     expect(steps.some((s) => s.op === 'HEALTHCHECK')).toBe(true);
   });

@@ -111,7 +111,7 @@ describe('workflow_run deliveries give a run’s records their commit time', () 
     expect(dora.body.environments[0]).toMatchObject({
       environment: 'production',
       deployment_frequency: { deployments: 1 },
-      lead_time_for_changes: { median_seconds: 90 * 60, samples: 1, band: 'high' },
+      change_lead_time: { median_seconds: 90 * 60, samples: 1, band: 'elite', band_year: 2024 },
     });
   });
 });

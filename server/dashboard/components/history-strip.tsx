@@ -3,20 +3,28 @@ import type { StripMark } from '../queries.ts';
 const WIDTH = 900;
 const HEIGHT = 24;
 
-/** The last `days` days of an environment: one mark per deployment at its time, coloured by outcome. */
+/**
+ * The last `days` days of an environment: one mark per deployment at its time, coloured by outcome,
+ * each a link to its deployment. A group of named links, not `role="img"`: an image may not hold
+ * focusable content (WCAG 4.1.2, axe `nested-interactive`).
+ */
 export function HistoryStrip({ marks, since, until }: { marks: StripMark[]; since: Date; until: Date }) {
   const span = until.getTime() - since.getTime();
   return (
+    // biome-ignore lint/a11y/useSemanticElements: an <svg> cannot be a <fieldset>; the group names its links as one set
     <svg
       class="strip"
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       preserveAspectRatio="none"
-      role="img"
+      role="group"
       aria-label={`${marks.length} deployments in the last 90 days`}
     >
       <rect x="0" y="0" width={WIDTH} height={HEIGHT} class="strip-bg" />
       {marks.map((mark) => (
-        <a href={`/dashboard/deployments/${mark.id}`}>
+        <a
+          href={`/dashboard/deployments/${mark.id}`}
+          aria-label={`${mark.state === 'in_progress' ? 'in progress' : mark.state}, ${mark.createdAt.toISOString()}`}
+        >
           <rect
             x={Math.min(WIDTH - 3, ((mark.createdAt.getTime() - since.getTime()) / span) * WIDTH)}
             y="2"

@@ -1,4 +1,5 @@
 import type { DoraReport } from '../../dora/compute.ts';
+import { REWORK_AFTER_FAILURE_MINUTES } from '../../dora/rework-sql.ts';
 import { RepositorySelect } from '../components/repository-select.tsx';
 import { BandBadge } from '../components/state-badge.tsx';
 import { TrendChart } from '../components/trend-chart.tsx';
@@ -14,6 +15,8 @@ function Figure(props: {
   /** The unformatted figure (seconds, ratio or per day), for scripts and tests. */
   raw: number | null;
   band: string | null;
+  /** Shown instead of "no data" when the figure has no bands at all. */
+  bandNote?: string;
   note: string;
   children: unknown;
 }) {
@@ -24,7 +27,8 @@ function Figure(props: {
         {props.value}
       </p>
       <p>
-        <BandBadge band={props.band} /> <span class="note">{props.note}</span>
+        {props.bandNote ? <span class="band-note">{props.bandNote}</span> : <BandBadge band={props.band} />}{' '}
+        <span class="note">{props.note}</span>
       </p>
       {props.children}
     </article>
@@ -64,8 +68,8 @@ export function DoraReportSection({ report }: { report: DoraReport }) {
           />
         </Figure>
         <Figure
-          id="lead-time"
-          title="Lead time for changes"
+          id="change-lead-time"
+          title="Change lead time"
           value={duration(report.leadTimeSeconds)}
           raw={report.leadTimeSeconds}
           band={report.leadTimeBand}
@@ -75,37 +79,53 @@ export function DoraReportSection({ report }: { report: DoraReport }) {
             label="Lead time"
             kind="line"
             values={report.trend.map((p) => p.leadTimeSeconds)}
-            caption={`median lead time ${per}`}
+            caption={`median change lead time ${per}`}
           />
         </Figure>
         <Figure
-          id="change-failure-rate"
-          title="Change failure rate"
+          id="change-fail-rate"
+          title="Change fail rate"
           value={percent(report.changeFailureRate)}
           raw={report.changeFailureRate}
           band={report.changeFailureBand}
           note={`${report.failures} failed of ${report.deployments + report.failures} finished`}
         >
           <TrendChart
-            label="Change failure rate"
+            label="Change fail rate"
             kind="line"
             values={report.trend.map((p) => p.changeFailureRate)}
-            caption={`failure rate ${per}`}
+            caption={`change fail rate ${per}`}
           />
         </Figure>
         <Figure
-          id="time-to-restore"
-          title="Time to restore"
+          id="recovery-time"
+          title="Failed deployment recovery time"
           value={duration(report.timeToRestoreSeconds)}
           raw={report.timeToRestoreSeconds}
           band={report.restoreBand}
-          note={`median of ${report.restored} restored; ${report.incidents - report.restored} not yet restored`}
+          note={`median of ${report.restored} recovered; ${report.incidents - report.restored} not yet recovered`}
         >
           <TrendChart
-            label="Time to restore"
+            label="Failed deployment recovery time"
             kind="line"
             values={report.trend.map((p) => p.timeToRestoreSeconds)}
-            caption={`median time to restore ${per}`}
+            caption={`median recovery time ${per}`}
+          />
+        </Figure>
+        <Figure
+          id="rework-rate"
+          title="Deployment rework rate"
+          value={percent(report.reworkRate)}
+          raw={report.reworkRate}
+          band={null}
+          bandNote="no band published"
+          note={`${report.rework} of ${report.deployments} successful deployments were rework: ${report.reworkRedeploys} redeployed an earlier sha, ${report.reworkAfterFailure} started within ${REWORK_AFTER_FAILURE_MINUTES} min after a failure`}
+        >
+          <TrendChart
+            label="Deployment rework rate"
+            kind="line"
+            values={report.trend.map((p) => p.reworkRate)}
+            caption={`rework rate ${per}`}
           />
         </Figure>
       </div>
