@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubRun, runAction } from '../helpers/action.ts';
-import { type Ledger, startLedger } from '../helpers/ledger.ts';
+import { apiClient } from '../helpers/api.ts';
+import { ACTION_TOKEN, type Ledger, startLedger } from '../helpers/ledger.ts';
 import { type OidcIssuer, startOidcIssuer, type TokenVariant } from '../helpers/oidc.ts';
+
+const STOREFRONT_TOKEN = 'test-key-acme-storefront-0123456789';
 
 describe('the Action authenticates with a GitHub Actions OIDC token', () => {
   let issuer: OidcIssuer;
@@ -23,6 +26,7 @@ describe('the Action authenticates with a GitHub Actions OIDC token', () => {
     issuer = await startOidcIssuer();
     // The issuer's JWKS comes from its default place, `<issuer>/.well-known/jwks`.
     ledger = await startLedger({
+      DEPLOYLEDGER_API_KEYS: `acme/shop=${ACTION_TOKEN},acme/storefront=${STOREFRONT_TOKEN}`,
       DEPLOYLEDGER_OIDC_AUDIENCE: 'deployledger',
       DEPLOYLEDGER_OIDC_ISSUER: issuer.issuer,
     });
@@ -118,5 +122,39 @@ describe('the Action authenticates with a GitHub Actions OIDC token', () => {
 
     expect(run.exitCode).toBe(1);
     expect(run.error).toContain('permissions: id-token: write');
+  });
+
+  it('a repository renamed on GitHub (same repository_id in the token) keeps its history under the new name', async () => {
+    const before = job();
+    const first = await runAction({ ...before, inputs: { ...before.inputs, environment: 'oidc-rename' } });
+    expect(first.exitCode, first.log).toBe(0);
+    await runAction({
+      ...before,
+      inputs: { ...before.inputs, environment: 'oidc-rename', status: 'success' },
+    });
+
+    // The same repository, renamed: GITHUB_REPOSITORY and the token's `repository` say
+    // acme/storefront, its `repository_id` is unchanged.
+    runId += 1;
+    const renamed = {
+      inputs: { 'server-url': ledger.server.url, environment: 'oidc-rename' },
+      env: {
+        ...githubRun(runId),
+        GITHUB_REPOSITORY: 'acme/storefront',
+        ...issuer.jobEnv(runId, 1, 'renamed'),
+      },
+    };
+    const second = await runAction(renamed);
+    expect(second.exitCode, second.log).toBe(0);
+
+    const storefront = apiClient(ledger.server.url, STOREFRONT_TOKEN);
+    const old = await storefront.get(first.outputs['deployment-id'] as string);
+    expect(old.status).toBe(200);
+    expect(old.body).toMatchObject({ repository: 'acme/storefront', state: 'success' });
+    const history = await storefront.list({ repository: 'acme/storefront', environment: 'oidc-rename' });
+    expect(history.body.deployments.map((d: { id: string }) => d.id)).toEqual([
+      second.outputs['deployment-id'],
+      first.outputs['deployment-id'],
+    ]);
   });
 });

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 /** How the token endpoint misbehaves, to see the server refuse it. */
-export type TokenVariant = 'valid' | 'forged' | 'expired' | 'other-repository';
+export type TokenVariant = 'valid' | 'forged' | 'expired' | 'other-repository' | 'renamed';
+
+/** GitHub's numeric id of acme/shop, which keeps it when the repository is renamed to acme/storefront. */
+export const SHOP_REPOSITORY_ID = '4242';
 
 export interface OidcIssuer {
   /** The issuer (`iss`); its JWKS is at `<issuer>/.well-known/jwks`, as GitHub's is. */
@@ -40,9 +43,11 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
     const variant = (url.searchParams.get('variant') ?? 'valid') as TokenVariant;
     const now = Math.floor(Date.now() / 1000);
     const issuedAt = variant === 'expired' ? now - 3600 : now;
-    const repository = variant === 'other-repository' ? 'acme/other' : 'acme/shop';
+    const repository =
+      variant === 'other-repository' ? 'acme/other' : variant === 'renamed' ? 'acme/storefront' : 'acme/shop';
     const token = await new SignJWT({
       repository,
+      repository_id: variant === 'other-repository' ? '9999' : SHOP_REPOSITORY_ID,
       repository_owner: repository.split('/')[0],
       run_id: url.searchParams.get('run_id'),
       run_attempt: url.searchParams.get('run_attempt'),
