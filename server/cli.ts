@@ -6,7 +6,7 @@ import { loadConfig } from './config.ts';
 import { type Database, openDatabase } from './db/connect.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { repositorySchema } from './http/schemas.ts';
-import { createLogger } from './log.ts';
+import { createLogger, flushLogs } from './log.ts';
 import { importCommand, type RepairFlags, repairCommand } from './repair/commands.ts';
 import { startServer } from './serve.ts';
 import { exitOnSignals } from './shutdown.ts';
@@ -23,6 +23,7 @@ program
     exitOnSignals({
       stop,
       graceMs: config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS,
+      beforeExit: () => flushLogs(),
       log: ({ signal, phase, error }) =>
         phase === 'stop failed'
           ? logger.error({ signal, err: error }, 'shutdown failed')
