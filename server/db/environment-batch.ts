@@ -9,7 +9,7 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import { timelineDetail } from './deployment-sql.ts';
+import { timelineEntry } from './deployment-sql.ts';
 import { autoInactive } from './ledger-store.ts';
 
 /** A timeline row decided in memory, written with its batch. */
@@ -98,16 +98,7 @@ export class EnvironmentBatch implements BatchLedger {
     let { record } = decision;
     this.track(record);
     if (!this.openedIds.has(record.id)) this.changed.add(record.id);
-    this.events.push({
-      deploymentId: record.id,
-      source: signal.source,
-      state: signal.state,
-      applied: decision.applied,
-      reason: decision.reason ?? signal.reason ?? null,
-      detail: timelineDetail(signal),
-      occurredAt: signal.at,
-      receivedAt: this.now,
-    });
+    this.events.push({ deploymentId: record.id, ...timelineEntry(signal, decision, this.now) });
     for (const effect of decision.effects) {
       if (effect.type === 'deactivate_older_successes')
         record = this.deactivateOlderSuccesses(record, signal);
