@@ -5,7 +5,7 @@ import { type Config, githubAuth } from './config.ts';
 import { dashboardDeps } from './dashboard/index.ts';
 import { LiveHub } from './dashboard/live.ts';
 import { openDatabase } from './db/connect.ts';
-import { LedgerStore } from './db/ledger-store.ts';
+import { type DecisionObserver, LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
@@ -58,29 +58,26 @@ export async function startServer(config: Config, logger: Logger) {
   let kickOutbox = () => {};
   let kickProtection = () => {};
   let kickSampler = () => {};
-  const store = new LedgerStore(db.prisma, {
-    sql: db.sql,
-    githubSync: auth !== null,
-    observe: (signal, decision) => {
-      metrics.recordDecision(signal, decision);
-      kickOutbox();
-      live.publish(decision.record);
-      if (isTerminal(decision.record.state)) kickProtection();
-      if (decision.record.metricsEndpoint && decision.effects.length > 0) kickSampler();
-      logger.info(
-        {
-          deployment_id: decision.record.id,
-          source: signal.source,
-          signal_state: signal.state,
-          state: decision.record.state,
-          applied: decision.applied,
-          reason: decision.reason ?? signal.reason ?? null,
-          delivery_id: signal.detail?.delivery_id ?? null,
-        },
-        'signal decided',
-      );
-    },
-  });
+  const observe: DecisionObserver = (signal, decision) => {
+    metrics.recordDecision(signal, decision);
+    kickOutbox();
+    live.publish(decision.record);
+    if (isTerminal(decision.record.state)) kickProtection();
+    if (decision.record.metricsEndpoint && decision.effects.length > 0) kickSampler();
+    logger.info(
+      {
+        deployment_id: decision.record.id,
+        source: signal.source,
+        signal_state: signal.state,
+        state: decision.record.state,
+        applied: decision.applied,
+        reason: decision.reason ?? signal.reason ?? null,
+        delivery_id: signal.detail?.delivery_id ?? null,
+      },
+      'signal decided',
+    );
+  };
+  const store = new LedgerStore(db.prisma, { sql: db.sql, githubSync: auth !== null, observe });
   const protection = setUpProtection(config, protectionRules, {
     prisma: db.prisma,
     store,
@@ -89,7 +86,9 @@ export async function startServer(config: Config, logger: Logger) {
   });
   const deliveries = startDeliveryWorker({
     prisma: db.prisma,
+    sql: db.sql,
     store,
+    observe,
     logger,
     protection: protection.receiver,
   });
