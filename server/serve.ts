@@ -5,6 +5,7 @@ import { type Config, githubAuth } from './config.ts';
 import { dashboardDeps } from './dashboard/index.ts';
 import { LiveHub } from './dashboard/live.ts';
 import { openDatabase } from './db/connect.ts';
+import { DeliveryInbox } from './db/delivery-inbox.ts';
 import { type DecisionObserver, LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
@@ -145,6 +146,7 @@ export async function startServer(config: Config, logger: Logger) {
     metricsToken: config.DEPLOYLEDGER_METRICS_TOKEN,
     webhooks: {
       verifier: new SignatureVerifier(config.GITHUB_WEBHOOK_SECRET),
+      inbox: new DeliveryInbox(db.sql),
       onStored: () => deliveries.kick(),
     },
   });

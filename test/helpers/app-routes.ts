@@ -16,7 +16,7 @@ export function answeredRoutes(): string[] {
     metrics: { registry: {} } as never,
     logger: quiet,
     bodyLimit: 65_536,
-    webhooks: { verifier: unused, onStored() {} },
+    webhooks: { verifier: unused, inbox: unused, onStored() {} },
     dashboard: {
       prisma: unused,
       apiKeys: unused,

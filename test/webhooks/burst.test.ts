@@ -150,4 +150,27 @@ describe('a burst of stored deliveries, folded in batches', () => {
       deliveries.length - 1,
     );
   });
+
+  it('acknowledges a concurrent burst, each redelivery racing its first copy: one 202 per delivery, each applied once', async () => {
+    const server = servers[1] as RunningServer;
+    const copies = Array.from({ length: 30 }, (_, i) =>
+      githubDeployment(`acme/burst-${i % 3}`, `race-${i % 5}`, 5000 + i, i).created(),
+    );
+    const answers = await Promise.all(
+      copies.flatMap((d) => [send(server.url, SECRET, d), send(server.url, SECRET, d)]),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses.filter((status) => status === 202)).toHaveLength(copies.length);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(copies.length);
+    const applied = await eventually(async () => {
+      const rows = await query<{ delivery: string; n: string }>(
+        batched.url,
+        `SELECT detail->>'delivery_id' AS delivery, count(*) AS n FROM deployment_event
+         WHERE detail->>'delivery_id' = ANY($1::text[]) GROUP BY 1`,
+        [copies.map((d) => d.id)],
+      );
+      return rows.length === copies.length ? rows : undefined;
+    });
+    expect(applied.every((row) => row.n === '1')).toBe(true);
+  });
 });
