@@ -69,7 +69,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   });
 
   app.openapi(getDeployment, async (c) => {
-    const record = await readable(c.req.param('id'), c.get('principal').repositories);
+    const record = await readable(c.req.valid('param').id, c.get('principal').repositories);
     noteDeployment(c, record.id);
     const events = await prisma.deploymentEvent.findMany({
       where: { deploymentId: record.id },
@@ -97,10 +97,12 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     return record;
   });
   const byKey = recordThenBody(async (c) => {
-    const [owner, repo, environment = '', key = ''] = ['owner', 'repo', 'environment', 'key'].map((name) =>
-      c.req.param(name),
-    );
-    const repository = `${owner}/${repo}`;
+    const param = (name: string) => c.req.param(name) ?? '';
+    const [repository, environment, key] = [
+      `${param('owner')}/${param('repo')}`,
+      param('environment'),
+      param('key'),
+    ];
     assertRepository(c.get('principal'), repository);
     assertRunMatchesToken(c.get('principal'), key);
     const record = await findByKey(prisma, repository, environment, key);

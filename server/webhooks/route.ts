@@ -20,6 +20,23 @@ export interface WebhookRouteDeps {
   onStored: () => void;
 }
 
+// The body is read raw (the signature covers its bytes), so the route declares no body schema.
+const receiveGithubWebhook = createRoute({
+  method: 'post',
+  path: '/github',
+  operationId: 'receiveGithubWebhook',
+  tags: ['webhooks'],
+  summary: 'GitHub webhook deliveries (deployment, deployment_status, workflow_run, ping)',
+  security: [],
+  responses: {
+    202: { description: 'Stored; processed from the store' },
+    200: { description: 'A redelivery already stored, or ping' },
+    400: problem('Missing GitHub headers or malformed JSON'),
+    401: problem('Bad X-Hub-Signature-256'),
+    503: problem('Not stored: redeliver'),
+  },
+});
+
 /**
  * `POST /webhooks/github`: verify the signature on the raw body, store the delivery, acknowledge.
  * Processing happens afterwards from the store (server/jobs/delivery-worker.ts), so a slow or
@@ -93,23 +110,6 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
   );
   return app;
 }
-
-// The body is read raw (the signature covers its bytes), so the route declares no body schema.
-const receiveGithubWebhook = createRoute({
-  method: 'post',
-  path: '/github',
-  operationId: 'receiveGithubWebhook',
-  tags: ['webhooks'],
-  summary: 'GitHub webhook deliveries (deployment, deployment_status, workflow_run, ping)',
-  security: [],
-  responses: {
-    202: { description: 'Stored; processed from the store' },
-    200: { description: 'A redelivery already stored, or ping' },
-    400: problem('Missing GitHub headers or malformed JSON'),
-    401: problem('Bad X-Hub-Signature-256'),
-    503: problem('Not stored: redeliver'),
-  },
-});
 
 /** Every GitHub delivery is a JSON object; anything else is refused before it is stored. */
 function parseObject(raw: string): Record<string, unknown> {
