@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { malformedUrl } from '../http/openapi.ts';
 
 // The dashboard's routes as the OpenAPI document lists them: server-rendered HTML behind a session
 // cookie (`deployledger_session`, set by POST /dashboard/sign-in), not an API to program against,
@@ -13,10 +14,6 @@ const redirect = (description: string) => ({
   description,
   headers: { Location: { description: 'Where to go', schema: { type: 'string' as const } } },
 });
-/** wellFormedUrl() answers every route so (a NUL byte, a lone surrogate, bad percent-encoding). */
-const malformed = {
-  400: { description: 'A path segment or query parameter holds text that cannot be stored' },
-};
 const signInFirst = { 401: { description: 'Not signed in (fragments and live updates)' } };
 const parameter = (
   where: 'path' | 'query',
@@ -50,7 +47,7 @@ const page = <P extends string>(
     responses: {
       200: html('The page'),
       302: redirect('Not signed in: to the sign-in page'),
-      ...malformed,
+      ...malformedUrl,
       ...(notFound ? { 404: html(notFound) } : {}),
     },
   });
@@ -70,7 +67,7 @@ export const getRoot = createRoute({
   summary: 'Redirects to the dashboard',
   tags,
   security: [],
-  responses: { 302: redirect('To /dashboard'), ...malformed },
+  responses: { 302: redirect('To /dashboard'), ...malformedUrl },
 });
 
 export const getEnvironments = page('/', 'getDashboardEnvironments', 'Environments: what runs where', [
@@ -85,7 +82,7 @@ export const getSignIn = createRoute({
   tags,
   security: [],
   parameters: [query('next', 'A /dashboard path to go to after signing in')],
-  responses: { 200: html('The form'), 302: redirect('Public dashboard: no sign-in'), ...malformed },
+  responses: { 200: html('The form'), 302: redirect('Public dashboard: no sign-in'), ...malformedUrl },
 });
 
 export const postSignIn = createRoute({
