@@ -4,6 +4,26 @@ import type { Metrics } from '../metrics.ts';
 
 export type RecoveryStatus = 'off' | 'starting' | 'ok' | 'failing' | 'rate_limited';
 
+/** One hook's part of the report: when its log was last read and what went wrong. */
+export interface HookReport {
+  hook: string;
+  status: RecoveryStatus;
+  running?: boolean;
+  last_run_at?: string | null;
+  last_success_at?: string | null;
+  error_kind: string | null;
+  error: string | null;
+  retry_at?: string | null;
+  read_up_to?: { delivery_id: number; delivered_at: string } | null;
+  recovered_total?: number;
+  last_recovered_at?: string | null;
+}
+
+/** What /readyz shows under `github_recovery`, and the dashboard's status line. */
+export type RecoveryReport =
+  | { status: 'off'; reason: string }
+  | { status: RecoveryStatus; interval_seconds: number; hooks: HookReport[] };
+
 /**
  * What /readyz shows under `github_recovery` and /metrics counts. Every replica reads the hooks'
  * state from the database each interval, so any replica shows the last run, whichever ran it.
@@ -50,23 +70,23 @@ export function recoveryStatus(metrics: Metrics, options: { intervalSeconds: num
   let states: HookRecoveryState[] = [];
   const problems = new Map<string, { kind: string; message: string }>();
 
-  metrics.components.set('github_recovery', () => {
+  const report = (): RecoveryReport => {
     if (options.offReason) return { status: 'off', reason: options.offReason };
-    const hooks: Array<Record<string, unknown>> = states.map((state) =>
-      present(state, problems.get(state.hook)),
-    );
+    const hooks: HookReport[] = states.map((state) => present(state, problems.get(state.hook)));
     for (const [hook, problem] of problems) {
       if (!states.some((state) => state.hook === hook))
         hooks.push({ hook, status: 'failing', error_kind: problem.kind, error: problem.message });
     }
     return {
-      status: overall(hooks.map((hook) => hook.status as RecoveryStatus)),
+      status: overall(hooks.map((hook) => hook.status)),
       interval_seconds: options.intervalSeconds,
       hooks,
     };
-  });
+  };
+  metrics.components.set('github_recovery', report);
 
   return {
+    report,
     recovered(hook: string, event: string, deliveredAt: Date) {
       recovered.inc({ hook, event });
       lag.observe(Math.max(0, (Date.now() - deliveredAt.getTime()) / 1000));
@@ -93,7 +113,7 @@ export function recoveryStatus(metrics: Metrics, options: { intervalSeconds: num
 
 export type RecoveryReporter = ReturnType<typeof recoveryStatus>;
 
-function present(state: HookRecoveryState, problem?: { kind: string; message: string }) {
+function present(state: HookRecoveryState, problem?: { kind: string; message: string }): HookReport {
   const status: RecoveryStatus = problem
     ? 'failing'
     : state.errorKind === 'rate_limited'

@@ -133,6 +133,10 @@ export async function startGithubApi() {
     limitNext(count: number, failure: Failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },
+    /** Forgets the forced answers not given yet: GitHub answers normally again. */
+    clearFailures() {
+      failures.length = 0;
+    },
     /** A repository webhook (`/repos/{owner}/{repo}/hooks/{hookId}`) with its delivery log. */
     addRepoHook(repository: string, hookId: number, secret: string) {
       const hook = createHook({ secret, hookId });
