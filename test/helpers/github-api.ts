@@ -168,6 +168,28 @@ export async function startGithubApi() {
         ...fields,
       });
     },
+    /**
+     * A deployment GitHub itself creates, as for a job with `environment:`: it carries the job's
+     * workflow run (`workflow_run` in its deliveries), and no payload of ours.
+     */
+    addDeployment(
+      repository: string,
+      fields: { sha: string; environment: string; workflowRun?: { id: number; run_attempt: number } },
+    ) {
+      const { workflowRun, ...rest } = fields;
+      const deployment = {
+        id: nextId++,
+        ref: 'main',
+        payload: {},
+        description: null,
+        created_at: new Date().toISOString(),
+        repository,
+        ...rest,
+        ...(workflowRun ? { workflow_run: workflowRun } : {}),
+      };
+      deployments.push(deployment);
+      return deployment;
+    },
     /** A status someone else (not our server) created on a deployment the stand-in holds. */
     addStatus(deploymentId: number, fields: Record<string, unknown>) {
       const created = {
