@@ -1,6 +1,5 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
 import type { HookRecoveryState } from '../db/hook-recovery.ts';
-import type { Metrics } from '../metrics.ts';
+import { type Metrics, metricsOn } from '../metrics.ts';
 
 export type RecoveryStatus = 'off' | 'starting' | 'ok' | 'failing' | 'rate_limited';
 
@@ -29,43 +28,35 @@ export type RecoveryReport =
  * state from the database each interval, so any replica shows the last run, whichever ran it.
  */
 export function recoveryStatus(metrics: Metrics, options: { intervalSeconds: number; offReason?: string }) {
-  const { registry } = metrics;
-  const recovered = new Counter({
-    name: 'deployledger_github_deliveries_recovered_total',
-    help: 'Deliveries recovered from a GitHub hook delivery log (never stored before), by hook and event',
-    labelNames: ['hook', 'event'] as const,
-    registers: [registry],
-  });
-  const lag = new Histogram({
-    name: 'deployledger_github_delivery_recovery_lag_seconds',
-    help: 'Time from GitHub delivering (and failing) a delivery to its recovery into the ledger',
-    buckets: [1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86_400, 3 * 86_400],
-    registers: [registry],
-  });
-  const runs = new Counter({
-    name: 'deployledger_github_recovery_runs_total',
-    help: 'Delivery log reads by this replica, by hook and outcome (ok or the error kind)',
-    labelNames: ['hook', 'outcome'] as const,
-    registers: [registry],
-  });
-  const up = new Gauge({
-    name: 'deployledger_github_recovery_up',
-    help: '1 when the last read of the hook delivery log (by any replica) succeeded',
-    labelNames: ['hook'] as const,
-    registers: [registry],
-  });
-  const lastSuccess = new Gauge({
-    name: 'deployledger_github_recovery_last_success_timestamp_seconds',
-    help: 'When the hook delivery log was last read completely (by any replica)',
-    labelNames: ['hook'] as const,
-    registers: [registry],
-  });
-  const behind = new Gauge({
-    name: 'deployledger_github_recovery_position_age_seconds',
-    help: 'Age of the newest delivery the recovery has read up to (how far the log has been checked)',
-    labelNames: ['hook'] as const,
-    registers: [registry],
-  });
+  const metric = metricsOn(metrics.registry);
+  const recovered = metric.counter(
+    'deployledger_github_deliveries_recovered_total',
+    'Deliveries recovered from a GitHub hook delivery log (never stored before), by hook and event',
+    ['hook', 'event'],
+  );
+  const lag = metric.histogram(
+    'deployledger_github_delivery_recovery_lag_seconds',
+    'Time from GitHub delivering (and failing) a delivery to its recovery into the ledger',
+    [1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86_400, 3 * 86_400],
+  );
+  const runs = metric.counter(
+    'deployledger_github_recovery_runs_total',
+    'Delivery log reads by this replica, by hook and outcome (ok or the error kind)',
+    ['hook', 'outcome'],
+  );
+  const hookGauge = (name: string, help: string) => metric.gauge(name, help, ['hook']);
+  const up = hookGauge(
+    'deployledger_github_recovery_up',
+    '1 when the last read of the hook delivery log (by any replica) succeeded',
+  );
+  const lastSuccess = hookGauge(
+    'deployledger_github_recovery_last_success_timestamp_seconds',
+    'When the hook delivery log was last read completely (by any replica)',
+  );
+  const behind = hookGauge(
+    'deployledger_github_recovery_position_age_seconds',
+    'Age of the newest delivery the recovery has read up to (how far the log has been checked)',
+  );
 
   let states: HookRecoveryState[] = [];
   const problems = new Map<string, { kind: string; message: string }>();
