@@ -132,7 +132,7 @@ describe('the dashboard shows when delivery recovery last ran and why it fails',
     const ok = await startPage(server);
     expect(ok.line.status).toBe('ok');
     expect(ok.line.text).toMatch(
-      /Missed GitHub deliveries: recovered from GitHub's delivery log, every 1s\. acme\/shop hook 11: last read \d+s ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\./,
+      /Missed GitHub deliveries: recovered from GitHub's delivery log; the log is read at start and every 1 s\. acme\/shop hook 11: last read \d+s ago \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)\./,
     );
     expect(await wcagViolations(ok.page)).toEqual([]);
     await ok.page.context().close();

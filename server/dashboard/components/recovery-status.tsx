@@ -31,7 +31,7 @@ export function RecoveryStatusLine({ report, viewer }: { report: RecoveryReport;
     <section class="recovery" data-status={report.status} aria-label="Missed GitHub deliveries">
       <p>
         <strong>Missed GitHub deliveries:</strong>{' '}
-        {`${SUMMARY[report.status]}, every ${report.interval_seconds}s.`}
+        {`${SUMMARY[report.status]}; the log is read at start and every ${report.interval_seconds} s.`}
       </p>
       {report.hooks.length > 0 && (
         <ul>
