@@ -139,7 +139,7 @@ export async function startServer(config: Config, logger: Logger) {
     prisma: db.prisma,
     store,
     verifiers: [apiKeys, ...oidcVerifiers(config)],
-    dashboard: dashboardDeps(config, { prisma: db.prisma, apiKeys, live, logger }),
+    dashboard: dashboardDeps(config, { prisma: db.prisma, apiKeys, live, logger, recovery: recovery.report }),
     metrics,
     logger,
     bodyLimit: config.DEPLOYLEDGER_BODY_LIMIT,
@@ -167,7 +167,7 @@ export async function startServer(config: Config, logger: Logger) {
     live.close();
     await bounded(new Promise<void>((resolve) => server.close(() => resolve())), stepMs);
     await bounded(requests.idle(), stepMs);
-    await bounded(recovery?.stop(), stepMs);
+    await bounded(recovery.job?.stop(), stepMs);
     await bounded(
       Promise.all([
         deliveries.stop(),
@@ -183,7 +183,10 @@ export async function startServer(config: Config, logger: Logger) {
   return { server, stop };
 }
 
-/** Delivery recovery from the App's hook (with App credentials) and DEPLOYLEDGER_GITHUB_HOOKS. */
+/**
+ * Delivery recovery from the App's hook (with App credentials) and DEPLOYLEDGER_GITHUB_HOOKS;
+ * its report (/readyz, the dashboard) says why when it is off.
+ */
 function startRecoveryIfConfigured(
   config: Config,
   deps: Omit<Parameters<typeof startDeliveryRecovery>[0], 'hooks' | 'status'> & { metrics: Metrics },
@@ -203,6 +206,6 @@ function startRecoveryIfConfigured(
     intervalSeconds: seconds,
     ...(offReason ? { offReason } : {}),
   });
-  if (offReason) return null;
-  return startDeliveryRecovery({ ...deps, hooks, status }, seconds * 1000);
+  const job = offReason ? null : startDeliveryRecovery({ ...deps, hooks, status }, seconds * 1000);
+  return { job, report: status.report };
 }
