@@ -13,14 +13,14 @@ export type { K8sWatcher } from './watcher.ts';
 const RESYNC_MS = 10 * 60_000;
 
 /** Starts the watcher when a cluster is configured (and not switched off); null otherwise. */
-export function startK8sWatcherIfConfigured(
+export async function startK8sWatcherIfConfigured(
   config: Config,
   deps: { prisma: PrismaClient; store: LedgerStore; metrics: Metrics; logger: Logger },
-): K8sWatcher | null {
+): Promise<K8sWatcher | null> {
   const cluster =
     config.DEPLOYLEDGER_K8S_WATCH === 'off'
       ? null
-      : discoverCluster({
+      : await discoverCluster({
           explicitPath: config.DEPLOYLEDGER_KUBECONFIG,
           kubeconfigEnv: config.KUBECONFIG,
           serviceHost: process.env.KUBERNETES_SERVICE_HOST,
@@ -30,7 +30,7 @@ export function startK8sWatcherIfConfigured(
     deps.metrics.components.set('kubernetes', () => ({ status: 'off' }));
     return null;
   }
-  const watcher = startK8sWatcher({
+  const watcher = await startK8sWatcher({
     cluster,
     namespaces: config.DEPLOYLEDGER_K8S_NAMESPACES,
     idleTimeoutMs: config.DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
@@ -27,7 +27,12 @@ export interface DiscoveredCluster {
  * configured: the watcher stays off. `~/.kube/config` alone does not switch it on, so a
  * developer's `npm start` never starts watching whatever cluster their kubectl points at.
  */
-export function discoverCluster(settings: KubeConfigSettings): DiscoveredCluster | null {
+export async function discoverCluster(settings: KubeConfigSettings): Promise<DiscoveredCluster | null> {
+  const inCluster =
+    Boolean(settings.serviceHost) && existsSync(settings.serviceAccountTokenPath ?? SERVICE_ACCOUNT_TOKEN);
+  if (!settings.explicitPath && !settings.kubeconfigEnv && !inCluster) return null;
+  // Loaded only when a cluster is configured: the client library alone adds ~80 MiB RSS.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kubeConfig = new KubeConfig();
   let source: string;
   if (settings.explicitPath) {
@@ -42,7 +47,7 @@ export function discoverCluster(settings: KubeConfigSettings): DiscoveredCluster
       kubeConfig.mergeConfig(next, true);
     }
     source = `KUBECONFIG ${settings.kubeconfigEnv}`;
-  } else if (settings.serviceHost && existsSync(settings.serviceAccountTokenPath ?? SERVICE_ACCOUNT_TOKEN)) {
+  } else if (inCluster) {
     kubeConfig.loadFromCluster();
     source = 'in-cluster service account';
   } else {

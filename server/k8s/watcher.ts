@@ -1,4 +1,4 @@
-import { AppsV1Api, type V1Deployment, Watch } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { findByKey } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
@@ -35,8 +35,10 @@ export interface K8sWatcher {
  * ledger. Several replicas may watch at once: the store decides every signal under the
  * environment's lock, so a step reported twice is recorded once as applied.
  */
-export function startK8sWatcher(options: WatcherOptions): K8sWatcher {
+export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatcher> {
   const { cluster, prisma, store, logger } = options;
+  // Already loaded by discoverCluster; imported here too so nothing loads it before a cluster is found.
+  const { AppsV1Api, Watch } = await import('@kubernetes/client-node');
   const api = cluster.kubeConfig.makeApiClient(AppsV1Api);
   const watch = new Watch(cluster.kubeConfig);
   const lookup: CorrelationLookup = {

@@ -22,35 +22,35 @@ function kubeconfigFile(name: string, server: string, currentContext: string | n
   return file;
 }
 
-describe('discoverCluster (the way kubectl finds a cluster)', () => {
+describe('discoverCluster (the way kubectl finds a cluster)', async () => {
   const a = kubeconfigFile('a', 'https://a.example:6443');
   const b = kubeconfigFile('b', 'https://b.example:6443');
 
-  it('is off when nothing is configured', () => {
-    expect(discoverCluster({})).toBeNull();
+  it('is off when nothing is configured', async () => {
+    expect(await discoverCluster({})).toBeNull();
     // A service host without a mounted service account token is not a pod we can use.
     expect(
-      discoverCluster({ serviceHost: '10.0.0.1', serviceAccountTokenPath: path.join(dir, 'none') }),
+      await discoverCluster({ serviceHost: '10.0.0.1', serviceAccountTokenPath: path.join(dir, 'none') }),
     ).toBeNull();
   });
 
-  it('prefers the explicit file, then KUBECONFIG', () => {
-    expect(discoverCluster({ explicitPath: b, kubeconfigEnv: a })?.server).toBe('https://b.example:6443');
-    expect(discoverCluster({ kubeconfigEnv: a })).toMatchObject({
+  it('prefers the explicit file, then KUBECONFIG', async () => {
+    expect((await discoverCluster({ explicitPath: b, kubeconfigEnv: a }))?.server).toBe('https://b.example:6443');
+    expect(await discoverCluster({ kubeconfigEnv: a })).toMatchObject({
       server: 'https://a.example:6443',
       source: `KUBECONFIG ${a}`,
     });
   });
 
-  it('merges a KUBECONFIG list, the first file choosing the context', () => {
-    const merged = discoverCluster({ kubeconfigEnv: [a, b].join(path.delimiter) });
+  it('merges a KUBECONFIG list, the first file choosing the context', async () => {
+    const merged = await discoverCluster({ kubeconfigEnv: [a, b].join(path.delimiter) });
     expect(merged?.server).toBe('https://a.example:6443');
     expect(merged?.kubeConfig.getContexts().map((context) => context.name)).toEqual(['a', 'b']);
   });
 
-  it('stops the start with a clear error when the configuration names no cluster', () => {
+  it('stops the start with a clear error when the configuration names no cluster', async () => {
     const noContext = kubeconfigFile('no-context', 'https://c.example:6443', null);
-    expect(() => discoverCluster({ explicitPath: noContext })).toThrow(/no current context/);
-    expect(() => discoverCluster({ explicitPath: path.join(dir, 'missing') })).toThrow(/ENOENT/);
+    await expect(discoverCluster({ explicitPath: noContext })).rejects.toThrow(/no current context/);
+    await expect(discoverCluster({ explicitPath: path.join(dir, 'missing') })).rejects.toThrow(/ENOENT/);
   });
 });

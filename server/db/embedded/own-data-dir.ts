@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { tryLockDataDir } from './owner-lock.ts';
@@ -77,14 +79,36 @@ async function initialise(pgdata: string) {
   rmSync(partial, { recursive: true, force: true });
   // A pgdata without PG_VERSION is what an older version's interrupted first start left.
   if (existsSync(pgdata)) renameSync(pgdata, `${pgdata}.incomplete-${Date.now()}`);
-  const fresh = await openPglite(partial);
-  await fresh.close();
+  await initdbInChildProcess(partial);
   renameSync(partial, pgdata);
 }
 
+/**
+ * PGlite's initdb runs in a process of its own: the WASM memory it grows (about 450 MiB) is
+ * never given back to the system while the process that ran it lives, so a server that made its
+ * own data dir carried it for its whole life.
+ */
+async function initdbInChildProcess(dir: string) {
+  const pglite = import.meta.resolve('@electric-sql/pglite');
+  const script = `const { PGlite } = await import(${JSON.stringify(pglite)});
+const db = await PGlite.create(process.argv[1]);
+await db.close();`;
+  try {
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, dir]);
+  } catch (error) {
+    const reason = (error as { stderr?: string }).stderr?.trim() || String(error);
+    throw new Error(`the embedded database could not be created in ${dir} (${reason})`);
+  }
+}
+
+// PostgreSQL's default shared_buffers (128 MB) lives in PGlite's WASM memory, which only grows:
+// once a large history has passed through the cache it is all resident. 32 MB keeps the hot
+// pages (indexes of active records, the inbox) and leaves the rest to the OS page cache.
+const START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
+
 async function openPglite(pgdata: string): Promise<PGlite> {
   try {
-    return await PGlite.create(pgdata);
+    return await PGlite.create(pgdata, { startParams: START_PARAMS });
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(
