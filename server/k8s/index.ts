@@ -1,7 +1,7 @@
 // The Kubernetes producer: watches Deployments and reports rollouts to the ledger.
 
 import type { Config } from '../config.ts';
-import type { PrismaClient } from '../db/generated/client.ts';
+import type { SqlRunner } from '../db/deployment-sql.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
@@ -15,7 +15,7 @@ const RESYNC_MS = 10 * 60_000;
 /** Starts the watcher when a cluster is configured (and not switched off); null otherwise. */
 export function startK8sWatcherIfConfigured(
   config: Config,
-  deps: { prisma: PrismaClient; store: LedgerStore; metrics: Metrics; logger: Logger },
+  deps: { sql: SqlRunner; store: LedgerStore; metrics: Metrics; logger: Logger },
 ): K8sWatcher | null {
   const cluster =
     config.DEPLOYLEDGER_K8S_WATCH === 'off'
@@ -35,7 +35,7 @@ export function startK8sWatcherIfConfigured(
     namespaces: config.DEPLOYLEDGER_K8S_NAMESPACES,
     idleTimeoutMs: config.DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS,
     resyncMs: RESYNC_MS,
-    prisma: deps.prisma,
+    sql: deps.sql,
     store: deps.store,
     registry: deps.metrics.registry,
     logger: deps.logger,

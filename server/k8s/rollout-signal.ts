@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Signal, State } from '../ledger/index.ts';
-import { objectRef, revisionOf } from './correlation.ts';
+import { objectRef } from './correlation.ts';
 import { completedAt, failedAt, type RolloutStatus, rolloutStatus } from './rollout-status.ts';
 
 /** One observed step of one rollout, and the signal that reports it. */
@@ -13,6 +13,12 @@ export interface RolloutObservation {
    */
   key: string;
   signal: Signal;
+}
+
+export const ANNOTATION_REVISION = 'deployment.kubernetes.io/revision';
+
+export function revisionOf(deployment: V1Deployment): string | null {
+  return deployment.metadata?.annotations?.[ANNOTATION_REVISION] ?? null;
 }
 
 const STATE_BY_OUTCOME: Record<RolloutStatus['outcome'], State> = {

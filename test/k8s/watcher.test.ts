@@ -245,6 +245,58 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
     expect(JSON.parse(warning ?? '{}').candidate_deployment_ids.sort()).toEqual([...ids].sort());
   });
 
+  it('records a burst of rollouts across environments at once, each with its effects once', async () => {
+    const rollouts = [];
+    for (let i = 0; i < 12; i++) {
+      const environment = `burst-${i}`;
+      const older = await api.create(`burst-old-${i}`, {
+        repository: 'acme/shop',
+        environment,
+        sha: newSha(),
+        state: 'success',
+      });
+      const sha = newSha();
+      const key = `burst-${i}`;
+      const created = await api.create(key, {
+        repository: 'acme/shop',
+        environment,
+        sha,
+        state: 'in_progress',
+      });
+      // Half link themselves by annotations, half by the image tag alone.
+      const app: App = { namespace: 'burst', name: `app-${i}` };
+      if (i % 2 === 0) {
+        app.annotations = {
+          'deployledger.dev/repository': 'acme/shop',
+          'deployledger.dev/environment': environment,
+          'deployledger.dev/key': key,
+        };
+      }
+      const steps = rolloutSteps(app, {
+        image: `ghcr.io/acme/shop:${sha}`,
+        previousImage: `ghcr.io/acme/shop:${newSha()}`,
+        revision: 3,
+        startedAt: new Date(Date.UTC(2026, 10, 28, 9, i, 0)),
+      });
+      rollouts.push({ id: created.body.id as string, olderId: older.body.id as string, steps });
+    }
+    // Every status update of every rollout at once, as a busy cluster sends them.
+    for (const { steps } of rollouts) {
+      for (const object of [steps.previous, steps.specUpdated, steps.firstNewPod, steps.complete])
+        apiserver.apply(object);
+    }
+    for (const { id, olderId, steps } of rollouts) {
+      const done = await untilState(id, 'success');
+      expect(done.deployed_at).toBe(new Date(steps.completedAt).toISOString());
+      expect(appliedSuccesses(done)).toHaveLength(1);
+      const older = await readRecord(olderId);
+      expect(older.state).toBe('inactive');
+      expect(
+        older.events.filter((event: { reason: string }) => event.reason === 'auto_inactive'),
+      ).toHaveLength(1);
+    }
+  });
+
   it('reports its health in /readyz and /metrics', async () => {
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(200);
