@@ -1,4 +1,5 @@
-// The Kubernetes producer: watches Deployments and reports rollouts to the ledger.
+// The Kubernetes producer: watches workloads (Deployments, StatefulSets, DaemonSets, Argo
+// Rollouts) and reports their rollouts to the ledger.
 
 import type { Config } from '../config.ts';
 import type { SqlRunner } from '../db/deployment-sql.ts';
@@ -7,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { discoverCluster } from './kubeconfig.ts';
 import { type K8sWatcher, startK8sWatcher } from './watcher.ts';
+import { WORKLOADS } from './workload-kinds.ts';
 
 export type { K8sWatcher } from './watcher.ts';
 
@@ -32,6 +34,7 @@ export function startK8sWatcherIfConfigured(
   }
   const watcher = startK8sWatcher({
     cluster,
+    kinds: config.DEPLOYLEDGER_K8S_KINDS.map((kind) => WORKLOADS[kind]),
     namespaces: config.DEPLOYLEDGER_K8S_NAMESPACES,
     idleTimeoutMs: config.DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS,
     resyncMs: RESYNC_MS,

@@ -9,12 +9,19 @@ import {
   objectRef,
   type WorkloadObject,
 } from './correlation.ts';
-import type { RolloutObservation } from './rollout-signal.ts';
+import { observeRollout, type RolloutObservation } from './rollout-signal.ts';
 import type { WatchMetrics } from './watch-metrics.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
+
+/** An object as the watch saw it, with its kind. */
+export interface Observed {
+  kind: WorkloadKind;
+  object: WorkloadObject;
+}
 
 interface Report {
   key: string;
-  object: WorkloadObject;
+  seen: Observed;
   observation: RolloutObservation;
   by: 'annotations' | 'image';
   item: BatchedSignal;
@@ -27,19 +34,18 @@ interface Report {
  * the keys that failed, to be retried.
  */
 export function createRolloutReporter(deps: {
-  observe: (object: WorkloadObject) => RolloutObservation;
   lookup: CandidateLookup;
   store: LedgerStore;
   metrics: WatchMetrics;
   logger: Logger;
 }) {
-  const { observe, lookup, store, metrics, logger } = deps;
+  const { lookup, store, metrics, logger } = deps;
   // What was last logged about an object that is not reported, so each situation is logged once.
   const loggedUnreported = new Map<string, string>();
 
   function skipUnmatched(
     key: string,
-    object: WorkloadObject,
+    seen: Observed,
     observation: RolloutObservation,
     correlation: Correlation,
   ) {
@@ -50,31 +56,31 @@ export function createRolloutReporter(deps: {
     const situation = `${observation.key}:${correlation.kind === 'ambiguous' ? correlation.candidates.join(',') : ''}`;
     if (loggedUnreported.get(key) === situation) return;
     loggedUnreported.set(key, situation);
-    const ref = objectRef(object);
+    const object = { kind: seen.kind.kind, ...objectRef(seen.object) };
     if (correlation.kind === 'ambiguous') {
       logger.warn(
-        { ...ref, step, candidate_deployment_ids: correlation.candidates },
-        'kubernetes deployment matches several active records by image: not recorded',
+        { ...object, step, candidate_deployment_ids: correlation.candidates },
+        'kubernetes workload matches several active records by image: not recorded',
       );
     } else {
-      logger.debug({ ...ref, step, why: correlation.why }, 'kubernetes deployment not linked to a record');
+      logger.debug({ ...object, step, why: correlation.why }, 'kubernetes workload not linked to a record');
     }
   }
 
   /** The matched steps that are news for their record. */
-  async function select(batch: Map<string, WorkloadObject>): Promise<Report[]> {
+  async function select(batch: Map<string, Observed>): Promise<Report[]> {
     const entries = [...batch];
     const { correlations, candidates } = await correlateAll(
-      entries.map(([, object]) => object),
+      entries.map(([, seen]) => seen.object),
       lookup,
     );
     const reports: Report[] = [];
     const lastReported = new Map(candidates.lastObservation);
-    for (const [i, [key, object]] of entries.entries()) {
-      const observation = observe(object);
+    for (const [i, [key, seen]] of entries.entries()) {
+      const observation = observeRollout(seen.kind, seen.object);
       const correlation = correlations[i] as Correlation;
       if (correlation.kind !== 'matched') {
-        skipUnmatched(key, object, observation, correlation);
+        skipUnmatched(key, seen, observation, correlation);
         continue;
       }
       loggedUnreported.delete(key);
@@ -91,7 +97,7 @@ export function createRolloutReporter(deps: {
         lastReported.set(record.id, observation.key);
         reports.push({
           key,
-          object,
+          seen,
           observation,
           by: correlation.by,
           item: { record, signal: observation.signal },
@@ -122,7 +128,7 @@ export function createRolloutReporter(deps: {
   }
 
   return {
-    async report(batch: Map<string, WorkloadObject>): Promise<Map<string, unknown>> {
+    async report(batch: Map<string, Observed>): Promise<Map<string, unknown>> {
       const failures = new Map<string, unknown>();
       const reports = await select(batch);
       if (reports.length === 0) return failures;
@@ -135,7 +141,8 @@ export function createRolloutReporter(deps: {
         logger.info(
           {
             deployment_id: report.item.record.id,
-            ...objectRef(report.object),
+            kind: report.seen.kind.kind,
+            ...objectRef(report.seen.object),
             revision: report.observation.signal.k8s?.revision ?? null,
             step,
             matched_by: report.by,

@@ -1,19 +1,21 @@
-import { AppsV1Api, type V1Deployment, Watch } from '@kubernetes/client-node';
+import { CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { SqlRunner } from '../db/deployment-sql.ts';
 import { findK8sCandidates } from '../db/k8s-correlation.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
-import { objectRef } from './correlation.ts';
+import { objectRef, type WorkloadObject } from './correlation.ts';
 import type { DiscoveredCluster } from './kubeconfig.ts';
 import { LatestPerKey } from './latest-per-key.ts';
 import { ResilientListWatch } from './list-watch.ts';
-import { createRolloutReporter } from './rollout-reporter.ts';
-import { observeRollout } from './rollout-signal.ts';
+import { createRolloutReporter, type Observed } from './rollout-reporter.ts';
 import { createWatchMetrics } from './watch-metrics.ts';
+import { type WorkloadKind, workloadPath } from './workload-kinds.ts';
 
 export interface WatcherOptions {
   cluster: DiscoveredCluster;
+  /** The kinds of workload to watch. */
+  kinds: WorkloadKind[];
   /** Namespaces to watch; empty: all. */
   namespaces: string[];
   idleTimeoutMs: number;
@@ -29,47 +31,57 @@ export interface K8sWatcher {
   stop(): Promise<void>;
 }
 
+interface ObjectList {
+  items?: WorkloadObject[];
+  metadata?: { resourceVersion?: string };
+}
+
 /**
- * Watches apps/v1 Deployments and reports each rollout step of a correlated record to the
- * ledger. Objects are reported in batches (everything observed while the previous batch was being
- * written, the newest state per object). Several replicas may watch at once: the store decides
- * every signal under the environment's lock, so a step reported twice is recorded once as applied.
+ * Watches workloads (Deployments, StatefulSets, DaemonSets, Argo Rollouts where the CRD is
+ * installed) and reports each rollout step of a correlated record to the ledger. Objects are
+ * reported in batches (everything observed while the previous batch was being written, the
+ * newest state per object). Several replicas may watch at once: the store decides every signal
+ * under the environment's lock, so a step reported twice is recorded once as applied.
  */
 export function startK8sWatcher(options: WatcherOptions): K8sWatcher {
   const { cluster, sql, store, logger } = options;
-  const api = cluster.kubeConfig.makeApiClient(AppsV1Api);
+  const api = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
   const watch = new Watch(cluster.kubeConfig);
-  const queue = new LatestPerKey<V1Deployment>(
+  const queue = new LatestPerKey<Observed>(
     (batch) => reporter.report(batch),
     (key, error, retryInMs) =>
       logger.warn({ object: key, err: error, retry_in_ms: retryInMs }, 'kubernetes rollout not recorded yet'),
   );
   const scopes = options.namespaces.length > 0 ? options.namespaces : [''];
-  const streams = scopes.map(
-    (scope) =>
-      new ResilientListWatch({
-        scope,
-        path: scope
-          ? `/apis/apps/v1/namespaces/${encodeURIComponent(scope)}/deployments`
-          : '/apis/apps/v1/deployments',
-        list: async () => {
-          const list = scope
-            ? await api.listNamespacedDeployment({ namespace: scope })
-            : await api.listDeploymentForAllNamespaces();
-          return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-        },
-        watch,
-        onObject(deployment, event) {
-          const { namespace, name } = objectRef(deployment);
-          if (event === 'deleted') reporter.forget(`${namespace}/${name}`);
-          else queue.push(`${namespace}/${name}`, deployment);
-        },
-        onEvent: (type) => metrics.event(scope, type),
-        onWatchEnd: (end) => metrics.watchEnded(scope, end),
-        idleTimeoutMs: options.idleTimeoutMs,
-        resyncMs: options.resyncMs,
-        logger,
-      }),
+  const streams = options.kinds.flatMap((kind) =>
+    scopes.map(
+      (scope) =>
+        new ResilientListWatch({
+          kind: kind.kind,
+          optional: kind.optional,
+          scope,
+          path: workloadPath(kind, scope),
+          list: async () => {
+            const resource = { group: kind.group, version: kind.version, plural: kind.plural };
+            const list: ObjectList = scope
+              ? await api.listNamespacedCustomObject({ ...resource, namespace: scope })
+              : await api.listClusterCustomObject(resource);
+            return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+          },
+          watch,
+          onObject(object, event) {
+            const { namespace, name } = objectRef(object);
+            const key = `${kind.kind}/${namespace}/${name}`;
+            if (event === 'deleted') reporter.forget(key);
+            else queue.push(key, { kind, object });
+          },
+          onEvent: (type) => metrics.event(kind.kind, scope, type),
+          onWatchEnd: (end) => metrics.watchEnded(kind.kind, scope, end),
+          idleTimeoutMs: options.idleTimeoutMs,
+          resyncMs: options.resyncMs,
+          logger,
+        }),
+    ),
   );
   const metrics = createWatchMetrics(
     options.registry,
@@ -77,7 +89,6 @@ export function startK8sWatcher(options: WatcherOptions): K8sWatcher {
     () => queue.pending,
   );
   const reporter = createRolloutReporter({
-    observe: (object) => observeRollout(object as V1Deployment),
     lookup: (keys, shas) => findK8sCandidates(sql, keys, shas),
     store,
     metrics,
@@ -89,6 +100,7 @@ export function startK8sWatcher(options: WatcherOptions): K8sWatcher {
     {
       source: cluster.source,
       server: cluster.server,
+      kinds: options.kinds.map((kind) => kind.kind),
       namespaces: options.namespaces.length ? options.namespaces : '*',
     },
     'kubernetes watcher started',
@@ -98,10 +110,12 @@ export function startK8sWatcher(options: WatcherOptions): K8sWatcher {
     health() {
       const states = streams.map((stream) => stream.health());
       return {
-        status: states.every((s) => s.status === 'watching') ? 'ok' : 'degraded',
+        // A kind this cluster does not serve (no CRD) is not a fault.
+        status: states.every((s) => s.status === 'watching' || s.status === 'absent') ? 'ok' : 'degraded',
         source: cluster.source,
         pending: queue.pending,
         streams: states.map((s) => ({
+          kind: s.kind,
           scope: s.scope,
           status: s.status,
           resource_version: s.resourceVersion,
