@@ -1,6 +1,6 @@
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
+import { getRoot } from '../dashboard/operations.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
@@ -12,7 +12,7 @@ import type { TokenVerifier } from './auth.ts';
 import { deploymentRoutes } from './deployments.ts';
 import { doraRoutes } from './dora.ts';
 import { healthRoutes } from './health.ts';
-import { openApiRoutes } from './openapi.ts';
+import { openApiApp, serveOpenApiDocument } from './openapi.ts';
 import { databaseUnavailable, Problem, problemResponse } from './problem.ts';
 import { requestLog } from './request-log.ts';
 import { wellFormedUrl } from './well-formed-url.ts';
@@ -30,9 +30,9 @@ export interface AppDeps {
   dashboard?: DashboardDeps;
 }
 
-/** The HTTP surface: one sub-app per resource, one error boundary. */
+/** The HTTP surface: one sub-app per resource, one error boundary, one document of them all. */
 export function buildApp(deps: AppDeps) {
-  const app = new Hono();
+  const app = openApiApp();
 
   app.use('*', requestLog(deps.logger, deps.metrics));
   app.use('*', wellFormedUrl());
@@ -50,17 +50,17 @@ export function buildApp(deps: AppDeps) {
   }
 
   app.route('/', healthRoutes(deps.prisma, deps.metrics, deps.metricsToken));
-  app.route('/', openApiRoutes());
   app.route('/v1/deployments', deploymentRoutes(deps));
   app.route('/v1/dora', doraRoutes(deps));
   if (deps.dashboard) {
     app.route('/dashboard', dashboardRoutes(deps.dashboard));
-    app.get('/', (c) => c.redirect('/dashboard'));
+    app.openapi(getRoot, (c) => c.redirect('/dashboard'));
   }
   app.route(
     '/webhooks',
     webhookRoutes({ ...deps, ...deps.webhooks, bodyLimit: Math.max(deps.bodyLimit, 1024 * 1024) }),
   );
+  serveOpenApiDocument(app);
 
   app.notFound((c) =>
     problemResponse(c, new Problem(404, 'Not found', `No route for ${c.req.method} ${c.req.path}.`)),
