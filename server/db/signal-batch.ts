@@ -69,15 +69,21 @@ export async function applySignalBatch(
       read.map((record) => foldName(record.repository)),
       read.map((record) => foldName(record.environment)),
     );
-    const fresh = rows.map((row) => fromSqlRow(row).record);
+    const fresh = new Map<string, DeploymentRecord>();
+    const byEnvironment = new Map<string, DeploymentRecord[]>();
+    for (const row of rows) {
+      const { record } = fromSqlRow(row);
+      fresh.set(record.id, record);
+      const name = lockName(record);
+      byEnvironment.set(name, [...(byEnvironment.get(name) ?? []), record]);
+    }
     const jobs: Array<GithubSyncJob & { deploymentId: string }> = [];
     const batches = new Map<string, EnvironmentBatch>();
     const now = new Date();
     const batchOf = (name: string) => {
       let batch = batches.get(name);
       if (!batch) {
-        const stored = fresh.filter((record) => lockName(record) === name);
-        batch = new EnvironmentBatch(stored, [], now, (before, signal, decision) => {
+        batch = new EnvironmentBatch(byEnvironment.get(name) ?? [], [], now, (before, signal, decision) => {
           observed.push([signal, decision]);
           for (const job of githubSyncJobs(githubSync, { before, signal, decision }))
             jobs.push({ ...job, deploymentId: decision.record.id });
@@ -87,7 +93,7 @@ export async function applySignalBatch(
       return batch;
     };
     const outcomes = items.map(({ record, signal }): BatchOutcome => {
-      const current = fresh.find((candidate) => candidate.id === record.id);
+      const current = fresh.get(record.id);
       if (!current) return 'gone';
       if (lockName(current) !== lockName(record)) return 'moved';
       return batchOf(lockName(current)).apply(record.id, signal);

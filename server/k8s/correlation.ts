@@ -1,6 +1,6 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { K8sCandidates, NamedKey } from '../db/k8s-correlation.ts';
-import { type DeploymentRecord, sameName } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, sameName } from '../ledger/index.ts';
 
 export const ANNOTATION_REPOSITORY = 'deployledger.dev/repository';
 export const ANNOTATION_ENVIRONMENT = 'deployledger.dev/environment';
@@ -93,20 +93,36 @@ function namesObject(record: DeploymentRecord, ref: ObjectRef): boolean {
   return record.k8s?.namespace === ref.namespace && record.k8s.name === ref.name;
 }
 
+/** The candidates of a batch, indexed once: by named key, and the active ones by sha. */
+interface CandidateIndex {
+  named: Map<string, DeploymentRecord>;
+  activeBySha: Map<string, DeploymentRecord[]>;
+}
+
+const namedKey = (repository: string, environment: string, key: string) =>
+  `${foldName(repository)}\n${foldName(environment)}\n${key}`;
+
+function indexCandidates(candidates: K8sCandidates): CandidateIndex {
+  const named = new Map<string, DeploymentRecord>();
+  for (const record of candidates.named)
+    named.set(namedKey(record.repository, record.environment, record.key), record);
+  const activeBySha = new Map<string, DeploymentRecord[]>();
+  for (const record of candidates.active) {
+    const sha = record.sha.toLowerCase();
+    activeBySha.set(sha, [...(activeBySha.get(sha) ?? []), record]);
+  }
+  return { named, activeBySha };
+}
+
 /**
  * The record an object stands for, among the candidates read for its batch: named by its three
  * annotations, else by image tag = sha. Partial annotations (repository and/or environment)
  * narrow the image match.
  */
-export function correlate(object: WorkloadObject, candidates: K8sCandidates): Correlation {
+function correlate(object: WorkloadObject, candidates: CandidateIndex): Correlation {
   const named = annotatedKey(object);
   if (named) {
-    const record = candidates.named.find(
-      (candidate) =>
-        candidate.key === named.key &&
-        sameName(candidate.repository, named.repository) &&
-        sameName(candidate.environment, named.environment),
-    );
+    const record = candidates.named.get(namedKey(named.repository, named.environment, named.key));
     return record
       ? { kind: 'matched', record, by: 'annotations' }
       : { kind: 'unmatched', why: 'no record has the annotated repository, environment and key' };
@@ -114,9 +130,8 @@ export function correlate(object: WorkloadObject, candidates: K8sCandidates): Co
   const tags = imageShaTags(object);
   if (tags.length === 0) return { kind: 'unmatched', why: 'no annotations and no image tag that is a sha' };
   const { repository, environment } = deployledgerAnnotations(object);
-  const found = candidates.active.filter(
+  const found = [...new Set(tags.flatMap((tag) => candidates.activeBySha.get(tag) ?? []))].filter(
     (record) =>
-      tags.includes(record.sha.toLowerCase()) &&
       (!repository || sameName(record.repository, repository)) &&
       (!environment || sameName(record.environment, environment)),
   );
@@ -136,5 +151,6 @@ export async function correlateAll(
     else for (const tag of imageShaTags(object)) shas.add(tag);
   }
   const candidates = await lookup(keys, [...shas]);
-  return { correlations: objects.map((object) => correlate(object, candidates)), candidates };
+  const index = indexCandidates(candidates);
+  return { correlations: objects.map((object) => correlate(object, index)), candidates };
 }
