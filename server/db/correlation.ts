@@ -4,26 +4,46 @@ import type { Tx } from './deployments.ts';
 import { findById, findByKey } from './deployments.ts';
 import { toRecord } from './records.ts';
 
+/** Where correlation looks: the database, or records a batch holds in memory. */
+export interface CorrelationLookup {
+  byId(id: string): Promise<DeploymentRecord | null>;
+  /** The record of the observation's (repository, environment) under this key. */
+  byKey(key: string): Promise<DeploymentRecord | null>;
+  /** A record of the observation's repository with this GitHub deployment id. */
+  byGithubId(githubDeploymentId: number): Promise<DeploymentRecord | null>;
+}
+
 /** The contract's correlation for GitHub deliveries: marker, then run, then GitHub's id. */
 export async function correlate(db: Tx, observation: Observation): Promise<DeploymentRecord | null> {
   const { repository, environment } = observation;
+  return correlateWith(
+    {
+      byId: (id) => findById(db, id),
+      byKey: (key) => findByKey(db, repository, environment, key),
+      byGithubId: async (githubDeploymentId) => {
+        const row = await db.deployment.findFirst({
+          where: { ...repositoryWhere(repository), githubDeploymentId: BigInt(githubDeploymentId) },
+        });
+        return row ? toRecord(row) : null;
+      },
+    },
+    observation,
+  );
+}
+
+export async function correlateWith(
+  lookup: CorrelationLookup,
+  observation: Observation,
+): Promise<DeploymentRecord | null> {
   if (observation.marker && /^[0-9a-f-]{36}$/i.test(observation.marker)) {
-    const marked = await findById(db, observation.marker);
+    const marked = await lookup.byId(observation.marker);
     if (marked && isSameRepository(marked, observation)) return marked;
   }
   if (observation.runId !== null && observation.runAttempt !== null) {
-    const byRun = await findByKey(
-      db,
-      repository,
-      environment,
-      runKey(observation.runId, observation.runAttempt),
-    );
+    const byRun = await lookup.byKey(runKey(observation.runId, observation.runAttempt));
     if (byRun) return byRun;
   }
-  const byGithubId = await db.deployment.findFirst({
-    where: { ...repositoryWhere(repository), githubDeploymentId: BigInt(observation.githubDeploymentId) },
-  });
-  return byGithubId ? toRecord(byGithubId) : null;
+  return lookup.byGithubId(observation.githubDeploymentId);
 }
 
 /** GitHub's repository id decides when both sides know it (a rename keeps it); else the name. */

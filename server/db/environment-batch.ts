@@ -30,9 +30,18 @@ export interface BatchLedger {
   hasKey(key: string): boolean;
   /** The environment's active record, if any. */
   active(): DeploymentRecord | null;
-  apply(id: string, signal: Signal): void;
-  /** Opens a record in `request.state`; `signal` is its first timeline event. */
-  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): DeploymentRecord;
+  apply(id: string, signal: Signal): DeploymentRecord;
+  /**
+   * Opens a record in `request.state`; `signal` is its first timeline event. `opened.at` times the
+   * opening when it is not the signal's own time; `opened.id` when the id was chosen before.
+   */
+  open(
+    request: NewDeployment,
+    source: SignalSource,
+    signal: Signal,
+    createdAt: Date,
+    opened?: { id?: string; at?: Date },
+  ): DeploymentRecord;
 }
 
 /**
@@ -50,6 +59,8 @@ export class EnvironmentBatch implements BatchLedger {
   /** Stored records this batch changed. */
   readonly changed = new Set<string>();
   readonly events: EventRow[] = [];
+  /** Every decision, in order, for the store's observer once the batch is written. */
+  readonly decisions: Array<[Signal, Decision]> = [];
   private readonly keys: Set<string>;
   private readonly successes = new Set<string>();
   private activeId: string | null = null;
@@ -58,7 +69,7 @@ export class EnvironmentBatch implements BatchLedger {
     stored: DeploymentRecord[],
     storedKeys: Iterable<string>,
     private readonly now: Date = new Date(),
-    /** Told of every decision, with the record before it (null for one opened): outbox jobs, logs. */
+    /** Told of every decision with the record before it (null for one opened): outbox jobs. */
     private readonly onDecided: (
       before: DeploymentRecord | null,
       signal: Signal,
@@ -77,16 +88,30 @@ export class EnvironmentBatch implements BatchLedger {
     return this.activeId === null ? null : (this.records.get(this.activeId) ?? null);
   }
 
-  /** Decides a signal for a record of the batch: the record after it (and its effects), and whether it applied. */
-  apply(id: string, signal: Signal): { record: DeploymentRecord; applied: boolean; reason: string | null } {
+  apply(id: string, signal: Signal): DeploymentRecord {
+    return this.applyDecided(id, signal).record;
+  }
+
+  /** As apply, with whether the signal applied (and why not), as LedgerStore.apply answers. */
+  applyDecided(
+    id: string,
+    signal: Signal,
+  ): { record: DeploymentRecord; applied: boolean; reason: string | null } {
     const record = this.records.get(id);
     if (!record) throw new Error(`record ${id} is not part of this batch`);
     const decision = decide(record, signal, this.now);
     return { record: this.persist(signal, decision), applied: decision.applied, reason: decision.reason };
   }
 
-  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): DeploymentRecord {
-    const decision = openRecord(request, randomUUID(), source, signal.at, this.now);
+  open(
+    request: NewDeployment,
+    source: SignalSource,
+    signal: Signal,
+    createdAt: Date,
+    opened: { id?: string; at?: Date } = {},
+  ): DeploymentRecord {
+    const id = opened.id ?? randomUUID();
+    const decision = openRecord(request, id, source, opened.at ?? signal.at, this.now);
     decision.record.createdAt = createdAt;
     this.opened.push(decision.record.id);
     this.openedIds.add(decision.record.id);
@@ -108,6 +133,7 @@ export class EnvironmentBatch implements BatchLedger {
     this.track(record);
     if (!this.openedIds.has(record.id)) this.changed.add(record.id);
     this.events.push({ deploymentId: record.id, ...timelineEntry(signal, decision, this.now) });
+    this.decisions.push([signal, decision]);
     for (const effect of decision.effects) {
       if (effect.type === 'deactivate_older_successes')
         record = this.deactivateOlderSuccesses(record, signal);

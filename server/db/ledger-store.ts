@@ -11,6 +11,7 @@ import {
   type Observation,
   openRecord,
   planCreate,
+  planDeliveryOpening,
   type Signal,
   type SignalSource,
   sameName,
@@ -396,52 +397,18 @@ export class LedgerStore {
     now: Date,
     observed: Array<[Signal, Decision]>,
   ): Promise<SignalResult> {
-    const id = randomUUID();
-    const key = keyFor(observation);
-    let state = signal.state;
-    let openingSignal: Signal = { ...signal, reason: 'created' };
-    const active = isActive(state)
+    const opened = { id: randomUUID(), key: keyFor(observation) };
+    const active = isActive(signal.state)
       ? await findActive(tx, observation.repository, observation.environment)
       : null;
-    if (active && observation.createdAt >= active.createdAt) {
-      await this.applyInTx(
-        tx,
-        active,
-        supersedeSignal('webhook', { id, key }, observation.createdAt),
-        now,
-        observed,
-      );
-    } else if (active) {
-      state = 'inactive';
-      openingSignal = { ...supersedeSignal('webhook', active, observation.createdAt), reason: 'superseded' };
-    }
-    const request: NewDeployment = {
-      repository: observation.repository,
-      environment: observation.environment,
-      repositoryId: observation.repositoryId ?? null,
-      key,
-      sha: observation.sha,
-      ref: observation.ref,
-      state,
-      runId: observation.runId,
-      runAttempt: observation.runAttempt,
-      githubDeploymentId: observation.githubDeploymentId,
-      environmentUrl: signal.environmentUrl ?? null,
-      logUrl: signal.logUrl ?? null,
-      description: signal.description ?? null,
-      metricsEndpoint: null,
-      k8s: null,
-      fingerprint: null,
-    };
-    const decision = openRecord(request, id, 'webhook', signal.at, now);
+    const plan = planDeliveryOpening(observation, signal, opened, active);
+    if (active && plan.supersedeActive) await this.applyInTx(tx, active, plan.supersedeActive, now, observed);
+    const decision = openRecord(plan.request, opened.id, 'webhook', signal.at, now);
     decision.record.createdAt = observation.createdAt;
     await tx.deployment.create({ data: toRow(decision.record) });
-    const opened = await this.persist(tx, decision.record, openingSignal, decision, now, observed, false);
-    if (state === 'inactive' && signal.state !== 'inactive') {
-      // Keep what the delivery said on the timeline, even though the record opened superseded.
-      return this.applyInTx(tx, opened.record, signal, now, observed);
-    }
-    return opened;
+    const result = await this.persist(tx, decision.record, plan.opening, decision, now, observed, false);
+    // Keep what the delivery said on the timeline, even though the record opened superseded.
+    return plan.then ? this.applyInTx(tx, result.record, plan.then, now, observed) : result;
   }
 
   private answerExisting(request: NewDeployment, stored: DeploymentRecord): CreateResult {

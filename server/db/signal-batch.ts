@@ -96,7 +96,7 @@ export async function applySignalBatch(
       const current = fresh.get(record.id);
       if (!current) return 'gone';
       if (lockName(current) !== lockName(record)) return 'moved';
-      return batchOf(lockName(current)).apply(record.id, signal);
+      return batchOf(lockName(current)).applyDecided(record.id, signal);
     });
     await writeBatch(tx, merged([...batches.values()]));
     if (jobs.length) await enqueueMany(tx, jobs);

@@ -11,6 +11,7 @@ export {
   supersedeSignal,
 } from './create.ts';
 export { decide } from './decide.ts';
+export { type DeliveryOpening, planDeliveryOpening } from './delivery-open.ts';
 export { type GithubSyncJob, githubSyncJobs } from './github-sync.ts';
 export { foldName, includesName, sameName } from './names.ts';
 export * from './states.ts';
