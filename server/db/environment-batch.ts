@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  autoInactive,
   type Decision,
   type DeploymentRecord,
   decide,
@@ -10,7 +11,6 @@ import {
   type SignalSource,
 } from '../ledger/index.ts';
 import { timelineEntry } from './deployment-sql.ts';
-import { autoInactive } from './ledger-store.ts';
 
 /** A timeline row decided in memory, written with its batch. */
 export interface EventRow {
@@ -69,6 +69,12 @@ export class EnvironmentBatch implements BatchLedger {
     stored: DeploymentRecord[],
     storedKeys: Iterable<string>,
     private readonly now: Date = new Date(),
+    /** Told of every decision with the record before it (null for one opened): outbox jobs. */
+    private readonly onDecided: (
+      before: DeploymentRecord | null,
+      signal: Signal,
+      decision: Decision,
+    ) => void = () => {},
   ) {
     this.keys = new Set(storedKeys);
     for (const record of stored) this.track(record);
@@ -83,9 +89,18 @@ export class EnvironmentBatch implements BatchLedger {
   }
 
   apply(id: string, signal: Signal): DeploymentRecord {
+    return this.applyDecided(id, signal).record;
+  }
+
+  /** As apply, with whether the signal applied (and why not), as LedgerStore.apply answers. */
+  applyDecided(
+    id: string,
+    signal: Signal,
+  ): { record: DeploymentRecord; applied: boolean; reason: string | null } {
     const record = this.records.get(id);
     if (!record) throw new Error(`record ${id} is not part of this batch`);
-    return this.decideAndPersist(record, signal);
+    const decision = decide(record, signal, this.now);
+    return { record: this.persist(signal, decision), applied: decision.applied, reason: decision.reason };
   }
 
   open(
@@ -114,6 +129,7 @@ export class EnvironmentBatch implements BatchLedger {
 
   private persist(signal: Signal, decision: Decision): DeploymentRecord {
     let { record } = decision;
+    this.onDecided(this.records.get(record.id) ?? null, signal, decision);
     this.track(record);
     if (!this.openedIds.has(record.id)) this.changed.add(record.id);
     this.events.push({ deploymentId: record.id, ...timelineEntry(signal, decision, this.now) });

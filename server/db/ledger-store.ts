@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   adoptRecord,
+  autoInactive,
   type Decision,
   type DeploymentRecord,
   decide,
@@ -25,6 +26,7 @@ import type { Prisma, PrismaClient } from './generated/client.ts';
 import { enqueue } from './outbox.ts';
 import { toRow, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
+import { applySignalBatch, type BatchedSignal } from './signal-batch.ts';
 
 type Tx = Prisma.TransactionClient;
 
@@ -205,6 +207,24 @@ export class LedgerStore {
   async apply(id: string, signal: Signal): Promise<SignalResult | null> {
     const atOnce = await this.applyAtOnce(id, signal);
     return atOnce === 'locked' ? this.applyLocked(id, signal) : atOnce;
+  }
+
+  /**
+   * Applies many signals (for records of any environments) in one transaction of a few
+   * statements (signal-batch.ts); in order, null for a record that is gone. A failure writes none.
+   */
+  async applyMany(items: BatchedSignal[]): Promise<Array<SignalResult | null>> {
+    if (items.length === 0) return [];
+    const { outcomes, observed } = await applySignalBatch(this.prisma, items, this.githubSync);
+    for (const [signal, decision] of observed) this.observe(signal, decision);
+    const results: Array<SignalResult | null> = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const { record, signal } = items[i] as BatchedSignal;
+      // Renamed since the producer read it: under the lock of its current names.
+      if (outcome === 'moved') results.push(await this.apply(record.id, signal));
+      else results.push(outcome === 'gone' ? null : outcome);
+    }
+    return results;
   }
 
   private async applyLocked(id: string, signal: Signal): Promise<SignalResult | null> {
@@ -451,16 +471,6 @@ export class LedgerStore {
       await this.applyInTx(tx, older, autoInactive(record, signal.at), now, observed);
     return record;
   }
-}
-
-export function autoInactive(by: DeploymentRecord, at: Date): Signal {
-  return {
-    source: 'ledger',
-    state: 'inactive',
-    at,
-    reason: 'auto_inactive',
-    detail: { superseded_by: by.id },
-  };
 }
 
 function creationSignal(request: NewDeployment, source: SignalSource, at: Date): Signal {

@@ -81,6 +81,17 @@ export function supersedeSignal(source: SignalSource, by: { id: string; key: str
   };
 }
 
+/** GitHub's auto-inactive: a success makes the environment's earlier successes inactive. */
+export function autoInactive(by: { id: string }, at: Date): Signal {
+  return {
+    source: 'ledger',
+    state: 'inactive',
+    at,
+    reason: 'auto_inactive',
+    detail: { superseded_by: by.id },
+  };
+}
+
 /**
  * A new record in its first state. It starts as `pending` and the requested state is applied
  * as its first signal, so timestamps follow the same rules as every later signal.

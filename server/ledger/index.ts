@@ -3,6 +3,7 @@
 
 export {
   adoptRecord,
+  autoInactive,
   type CreatePlan,
   type NewDeployment,
   openRecord,
