@@ -22,7 +22,7 @@ function kubeconfigFile(name: string, server: string, currentContext: string | n
   return file;
 }
 
-describe('discoverCluster (the way kubectl finds a cluster)', async () => {
+describe('discoverCluster (the way kubectl finds a cluster)', () => {
   const a = kubeconfigFile('a', 'https://a.example:6443');
   const b = kubeconfigFile('b', 'https://b.example:6443');
 
@@ -35,7 +35,9 @@ describe('discoverCluster (the way kubectl finds a cluster)', async () => {
   });
 
   it('prefers the explicit file, then KUBECONFIG', async () => {
-    expect((await discoverCluster({ explicitPath: b, kubeconfigEnv: a }))?.server).toBe('https://b.example:6443');
+    expect((await discoverCluster({ explicitPath: b, kubeconfigEnv: a }))?.server).toBe(
+      'https://b.example:6443',
+    );
     expect(await discoverCluster({ kubeconfigEnv: a })).toMatchObject({
       server: 'https://a.example:6443',
       source: `KUBECONFIG ${a}`,

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
@@ -75,8 +75,14 @@ export async function ownDataDir(
  * during the first start leaves either no database or a whole one, never half an initdb.
  */
 async function initialise(pgdata: string) {
-  const partial = `${pgdata}.partial`;
-  rmSync(partial, { recursive: true, force: true });
+  // Each start initialises into a folder of its own: an initdb child left running by a killed
+  // server (it exits once it notices) never writes into this start's folder.
+  const partial = `${pgdata}.partial-${process.pid}`;
+  const parent = path.dirname(pgdata);
+  for (const name of readdirSync(parent)) {
+    if (name.startsWith(`${PGDATA}.partial`))
+      rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
   // A pgdata without PG_VERSION is what an older version's interrupted first start left.
   if (existsSync(pgdata)) renameSync(pgdata, `${pgdata}.incomplete-${Date.now()}`);
   await initdbInChildProcess(partial);
@@ -90,9 +96,12 @@ async function initialise(pgdata: string) {
  */
 async function initdbInChildProcess(dir: string) {
   const pglite = import.meta.resolve('@electric-sql/pglite');
-  const script = `const { PGlite } = await import(${JSON.stringify(pglite)});
+  // The child ends when its stdin closes: when this process ends, even by SIGKILL.
+  const script = `process.stdin.on('close', () => process.exit(1)).resume();
+const { PGlite } = await import(${JSON.stringify(pglite)});
 const db = await PGlite.create(process.argv[1]);
-await db.close();`;
+await db.close();
+process.exit(0);`;
   try {
     await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script, dir]);
   } catch (error) {
