@@ -151,6 +151,9 @@ export async function startServer(config: Config, logger: Logger) {
     },
   });
 
+  // Before listening: loading the Kubernetes client takes a moment, and /readyz must report the
+  // watcher from the first request on.
+  const watcher = await startK8sWatcherIfConfigured(config, { sql: db.sql, store, metrics, logger });
   const requests = trackInFlight(app.fetch);
   const server = await new Promise<ServerType>((resolve) => {
     const s = serve({ fetch: requests.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
@@ -158,7 +161,6 @@ export async function startServer(config: Config, logger: Logger) {
       resolve(s);
     });
   });
-  const watcher = await startK8sWatcherIfConfigured(config, { sql: db.sql, store, metrics, logger });
 
   // Each step is bounded so one that hangs cannot keep the rest (and the database) from closing.
   const stepMs = Math.max(1000, config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS / 3);
