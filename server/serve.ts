@@ -17,6 +17,7 @@ import { trackInFlight } from './http/in-flight.ts';
 import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { startProtectionWorker } from './jobs/protection-worker.ts';
 import { createReconciler } from './jobs/reconciler.ts';
 import { recoveryStatus } from './jobs/recovery-status.ts';
 import { startSweeper } from './jobs/sweeper.ts';
@@ -104,7 +105,10 @@ export async function startServer(config: Config, logger: Logger) {
       })
     : null;
   if (outbox) kickOutbox = () => outbox.kick();
-  const protectionWorker = protection.start();
+  const protectionWorker = startProtectionWorker(
+    { gate: protection.receiver.gate, logger },
+    config.DEPLOYLEDGER_PROTECTION_INTERVAL_MS,
+  );
   kickProtection = () => protectionWorker.kick();
   const sweeper =
     config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS > 0

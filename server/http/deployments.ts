@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal, TokenVerifier } from '../auth/api-keys.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { findById, findByKey, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
 import { type DeploymentRecord, foldName, type NewDeployment } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
-import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { check } from '../schema-check.ts';
+import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
 import { fingerprint, parseIdempotencyKey } from './idempotency-key.ts';
 import { presentDeployment, presentEvent } from './present.ts';
 import { notFound, Problem } from './problem.ts';
@@ -17,7 +18,7 @@ import {
   listQuerySchema,
   statusSchema,
 } from './schemas.ts';
-import { check, readJson } from './validate.ts';
+import { readJson } from './validate.ts';
 
 export interface DeploymentRoutesDeps {
   prisma: PrismaClient;

@@ -1,12 +1,13 @@
 import { Hono } from 'hono';
+import type { TokenVerifier } from '../auth/api-keys.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDora } from '../dora/compute.ts';
 import { presentDora } from '../dora/present.ts';
 import { resolveWindow } from '../dora/window.ts';
-import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
+import { check } from '../schema-check.ts';
+import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
 import { doraQuerySchema } from './dora-schemas.ts';
 import { badRequest } from './problem.ts';
-import { check } from './validate.ts';
 
 /** GET /v1/dora: the five DORA figures per (repository, environment) the token may read. */
 export function doraRoutes({ prisma, verifiers }: { prisma: PrismaClient; verifiers: TokenVerifier[] }) {

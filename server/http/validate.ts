@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { badRequest } from './problem.ts';
-import { type FieldIssue, findIllFormed } from './well-formed.ts';
+import { badRequest } from '../errors.ts';
+import { check } from '../schema-check.ts';
+import { findIllFormed } from '../well-formed.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -28,19 +29,4 @@ export async function readJson<S extends z.ZodType>(c: Context, schema: S): Prom
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
   }
   return check(schema, body, findIllFormed(body));
-}
-
-/** Checks a value against a schema; `extra` issues found beforehand are reported with the schema's. */
-export function check<S extends z.ZodType>(schema: S, value: unknown, extra: FieldIssue[] = []): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success && extra.length === 0) return parsed.data;
-  const errors = [
-    ...extra,
-    ...(parsed.success ? [] : parsed.error.issues).map((issue) => ({
-      field: issue.path.length ? issue.path.join('.') : '(body)',
-      message: issue.message,
-    })),
-  ];
-  const fields = [...new Set(errors.map((error) => error.field))];
-  throw badRequest(`Invalid fields: ${fields.join(', ')}.`, { errors });
 }

@@ -2,7 +2,7 @@ import { backoff } from '../backoff.ts';
 import { claimDeliveries, failDelivery, finishDelivery } from '../db/deliveries.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { Problem } from '../http/problem.ts';
+import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
 import { Poller } from './poller.ts';
@@ -28,7 +28,7 @@ export function startDeliveryWorker(
           for (const id of outcome.deploymentIds) log.info({ deployment_id: id }, 'delivery applied');
           if (outcome.ignored) log.info({ ignored: outcome.ignored }, 'delivery ignored');
         } catch (error) {
-          if (error instanceof Problem) {
+          if (error instanceof DomainError && error.refusal !== 'unavailable') {
             // A payload we cannot read will not get better on retry: keep it, with the reason.
             await finishDelivery(prisma, delivery.deliveryId);
             await failDelivery(prisma, delivery.deliveryId, error.detail, 0);

@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
 import type { StuckPolicy } from '../repair/stuck.ts';
-import type { ProtectionRequestInput } from './requests.ts';
+import type { ProtectionRequestInput } from './request-types.ts';
 import { findSupersededRollout } from './superseded-rollout.ts';
 
 /** What the gate needs to know about the requesting job's environment, read from the ledger. */

@@ -2,8 +2,8 @@ import { createEventHandler, type EmitterWebhookEvent } from '@octokit/webhooks'
 import type { z } from 'zod';
 import type { StoredDelivery } from '../db/deliveries.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { check } from '../http/validate.ts';
 import type { ProtectionGate } from '../protection/gate.ts';
+import { check } from '../schema-check.ts';
 import { fromDeploymentEvent } from './handlers/deployment.ts';
 import {
   deploymentProtectionRuleEvent,
@@ -87,7 +87,7 @@ export async function receive(
     } as EmitterWebhookEvent);
   } catch (error) {
     // The event handler wraps a handler's error in an AggregateError; the worker decides on the
-    // error itself (a Problem: never retried; anything else: retried with backoff).
+    // error itself (a DomainError: never retried; anything else: retried with backoff).
     throw error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
   }
   return outcome;

@@ -3,10 +3,17 @@ import { bodyLimit } from 'hono/body-limit';
 import { storeDelivery, storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { badRequest, databaseUnavailable, Problem, unauthorized } from '../http/problem.ts';
-import { findIllFormed, replaceIllFormed } from '../http/well-formed.ts';
+import {
+  badRequest,
+  DomainError,
+  databaseUnavailable,
+  tooLarge,
+  unauthorized,
+  unavailable,
+} from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { findIllFormed, replaceIllFormed } from '../well-formed.ts';
 import type { SignatureVerifier } from './verify.ts';
 
 export interface WebhookRouteDeps {
@@ -31,13 +38,12 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
     bodyLimit({
       maxSize: deps.bodyLimit,
       onError: () => {
-        throw new Problem(413, 'Body too large', `The delivery is larger than ${deps.bodyLimit} bytes.`);
+        throw tooLarge(`The delivery is larger than ${deps.bodyLimit} bytes.`);
       },
     }),
     async (c) => {
       if (!deps.verifier.configured) {
-        throw new Problem(
-          503,
+        throw unavailable(
           'Webhooks not configured',
           'Set GITHUB_WEBHOOK_SECRET to receive GitHub deliveries.',
         );
@@ -53,7 +59,11 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       if (!event || !deliveryId)
         throw badRequest('X-GitHub-Event and X-GitHub-Delivery headers are required.');
       if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
-        throw new Problem(415, 'Unsupported media type', 'Set the webhook content type to application/json.');
+        throw new DomainError(
+          'unsupported_media_type',
+          'Unsupported media type',
+          'Set the webhook content type to application/json.',
+        );
       }
       const payload = parseObject(raw);
       if (event === 'ping') return c.json({ status: 'pong', zen: payload.zen ?? null });
@@ -115,6 +125,6 @@ async function store(
   } catch (error) {
     log.error({ err: error }, 'delivery could not be stored');
     if (isDatabaseUnavailable(error)) throw databaseUnavailable();
-    throw new Problem(503, 'Delivery not stored', 'The delivery could not be stored; redeliver it later.');
+    throw unavailable('Delivery not stored', 'The delivery could not be stored; redeliver it later.');
   }
 }
