@@ -1,7 +1,7 @@
 import { type ServerType, serve } from '@hono/node-server';
 import { ApiKeyVerifier } from './auth/api-keys.ts';
 import { oidcVerifiers } from './auth/oidc.ts';
-import { type Config, githubAuth } from './config.ts';
+import { type Config, githubAuth, stuckPolicy } from './config.ts';
 import { dashboardDeps } from './dashboard/index.ts';
 import { LiveHub } from './dashboard/live.ts';
 import { openDatabase } from './db/connect.ts';
@@ -26,7 +26,6 @@ import { isTerminal } from './ledger/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { loadProtectionConfig, setUpProtection } from './protection/index.ts';
-import { stuckPolicy } from './repair/stuck.ts';
 import { startCollector } from './sampling/collector.ts';
 import { samplingLimits, samplingPlan } from './sampling/settings.ts';
 import { bounded } from './shutdown.ts';
@@ -62,12 +61,13 @@ export async function startServer(config: Config, logger: Logger) {
   const store = new LedgerStore(db.prisma, {
     sql: db.sql,
     githubSync: auth !== null,
-    observe: (signal, decision) => {
+    onDecision: (signal, decision) => {
       metrics.recordDecision(signal, decision);
       kickOutbox();
       live.publish(decision.record);
       if (isTerminal(decision.record.state)) kickProtection();
-      if (decision.record.metricsEndpoint && decision.effects.length > 0) kickSampler();
+      if (decision.record.metricsEndpoint && decision.effects.some((e) => e.type === 'state_changed'))
+        kickSampler();
       logger.info(
         {
           deployment_id: decision.record.id,

@@ -12,6 +12,7 @@ import {
   type TimelineEntry,
   type VersionedRecord,
 } from './deployment-sql.ts';
+import { environmentLockName } from './environment-lock.ts';
 
 // One statement per write, each its own transaction: the decided row, its timeline event and its
 // outbox jobs commit together or not at all. The statement takes the environment's advisory lock
@@ -20,11 +21,6 @@ import {
 
 const LOCK = `lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)))`;
 const ACTIVE_LIST = ACTIVE_STATES.map((state) => `'${state}'`).join(', ');
-
-/** The advisory lock name of one (repository, environment), however either is spelled. */
-export function environmentLockName(repository: string, environment: string): string {
-  return `${foldName(repository)}\n${foldName(environment)}`;
-}
 
 export interface CreateReading {
   byKey: VersionedRecord | null;

@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { findById, findByKey, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
-import { type DeploymentRecord, foldName, type NewDeployment } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, type NewDeployment, parseRunKey, runKey } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
 import { check } from '../schema-check.ts';
 import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
@@ -125,7 +125,7 @@ function toNewDeployment(
   key: string,
   principal: Principal,
 ): NewDeployment & { supersede: boolean } {
-  const fromKey = /^(\d+)-(\d+)$/.exec(key);
+  const fromKey = parseRunKey(key);
   return {
     repository: body.repository,
     environment: body.environment,
@@ -135,8 +135,8 @@ function toNewDeployment(
     sha: body.sha.toLowerCase(),
     ref: body.ref ?? null,
     state: body.state ?? 'pending',
-    runId: body.run_id ?? (fromKey ? Number(fromKey[1]) : null),
-    runAttempt: body.run_attempt ?? (fromKey ? Number(fromKey[2]) : null),
+    runId: body.run_id ?? fromKey?.runId ?? null,
+    runAttempt: body.run_attempt ?? fromKey?.runAttempt ?? null,
     githubDeploymentId: null,
     environmentUrl: body.environment_url ?? null,
     logUrl: body.log_url ?? null,
@@ -157,7 +157,7 @@ function toNewDeployment(
 
 function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number }, key: string): void {
   if (principal.runId === undefined) return;
-  const expected = `${principal.runId}-${principal.runAttempt ?? 1}`;
+  const expected = runKey(principal.runId, principal.runAttempt ?? 1);
   if (key !== expected) {
     throw new Problem(
       403,

@@ -2,8 +2,8 @@ import type { Prisma, PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
+import { ACTIVE_STATES, isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
-import { ACTIVE, isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../repair/stuck.ts';
 import { Poller } from './poller.ts';
 import type { ReconcileAnswer, Reconciler } from './reconciler.ts';
 
@@ -45,7 +45,7 @@ export async function sweepOnce({
 }: SweeperDeps): Promise<boolean> {
   const now = new Date();
   const rows = await prisma.deployment.findMany({
-    where: { state: { in: ACTIVE }, OR: pastDeadline(policy, now) },
+    where: { state: { in: [...ACTIVE_STATES] }, OR: pastDeadline(policy, now) },
     orderBy: { createdAt: 'asc' },
     take: BATCH,
   });
@@ -61,7 +61,7 @@ export async function sweepOnce({
       );
       continue;
     }
-    const swept = await store.withEnvironment(candidate.repository, candidate.environment, async (ledger) => {
+    const swept = await store.inEnvironment(candidate.repository, candidate.environment, async (ledger) => {
       const fresh = await ledger.tx.deployment.findUnique({ where: { id: candidate.id } });
       if (!fresh || !isStuck(policy, toRecord(fresh), new Date())) return null;
       return ledger.apply(candidate.id, endingSignal(policy, toRecord(fresh), answer));

@@ -2,7 +2,7 @@ import { AppsV1Api, type V1Deployment, Watch } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { findByKey } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { findActiveBySha, lastK8sObservation } from '../db/k8s-correlation.ts';
+import { findActiveBySha, lastK8sObservation } from '../db/k8s-lookups.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { isTerminal } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';

@@ -1,6 +1,7 @@
 import { decide } from './decide.ts';
+import { githubSyncJobs } from './github-sync.ts';
 import { isActive, type State } from './states.ts';
-import type { Decision, DeploymentRecord, Signal, SignalSource } from './types.ts';
+import type { Decision, DeploymentRecord, Effect, Signal, SignalSource } from './types.ts';
 
 export interface NewDeployment {
   repository: string;
@@ -28,6 +29,11 @@ export interface NewDeployment {
   legacyFingerprint?: string | null | undefined;
   /** When the deployed commit was made, if the producer knows. */
   commitAt?: Date | null;
+  /**
+   * When the record counts as created, when not now: a late delivery's GitHub time, a legacy
+   * row's created_at.
+   */
+  createdAt?: Date | null;
 }
 
 export type CreatePlan =
@@ -111,26 +117,37 @@ export function openRecord(
     metricsEndpoint: request.metricsEndpoint,
     fingerprint: request.fingerprint,
     commitAt: request.commitAt ?? null,
-    createdAt: now,
+    createdAt: request.createdAt ?? now,
     startedAt: null,
     deployedAt: null,
     completedAt: null,
     updatedAt: now,
   };
-  const decision = decide(
-    base,
-    {
-      source,
-      state: request.state,
-      at,
-      environmentUrl: request.environmentUrl,
-      logUrl: request.logUrl,
-      description: request.description,
-    },
-    now,
-  );
+  const signal = openingSignal(request, source, at);
+  const decision = decide(base, signal, now);
   // Creating a pending record is not a duplicate of anything: the first signal always applies.
-  return { ...decision, applied: true, reason: null };
+  const opened = { record: decision.record, applied: true };
+  const effects: Effect[] = [
+    ...decision.effects.filter((effect) => effect.type !== 'github_sync'),
+    ...githubSyncJobs({ before: null, signal, decision: opened }).map((job) => ({
+      type: 'github_sync' as const,
+      job,
+    })),
+  ];
+  return { ...opened, reason: null, effects };
+}
+
+/** The first event on a new record's timeline: the request's state, as a signal. */
+export function openingSignal(request: NewDeployment, source: SignalSource, at: Date): Signal {
+  return {
+    source,
+    state: request.state,
+    at,
+    reason: 'created',
+    environmentUrl: request.environmentUrl,
+    logUrl: request.logUrl,
+    description: request.description,
+  };
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { Config } from '../config.ts';
-import { githubAuth } from '../config.ts';
+import { githubAuth, stuckPolicy } from '../config.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { createProtectionReviewer } from '../github/protection.ts';
 import type { Logger } from '../log.ts';
-import { stuckPolicy } from '../repair/stuck.ts';
 import { Comments } from './comments.ts';
 import type { ProtectionConfig } from './config.ts';
 import { ProtectionGate } from './gate.ts';

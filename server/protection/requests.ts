@@ -1,5 +1,5 @@
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import type { StuckPolicy } from '../repair/stuck.ts';
+import type { StuckPolicy } from '../ledger/index.ts';
 import type { HeldRequest, ProtectionRequestInput, Verdict } from './request-types.ts';
 import { rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollout.ts';
 

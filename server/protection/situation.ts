@@ -1,8 +1,7 @@
 import { environmentWhere, findActive, findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
-import type { DeploymentRecord } from '../ledger/index.ts';
-import type { StuckPolicy } from '../repair/stuck.ts';
+import type { DeploymentRecord, StuckPolicy } from '../ledger/index.ts';
 import type { ProtectionRequestInput } from './request-types.ts';
 import { findSupersededRollout } from './superseded-rollout.ts';
 

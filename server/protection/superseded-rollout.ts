@@ -1,7 +1,6 @@
 import { findById } from '../db/deployments.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import { type DeploymentRecord, foldName } from '../ledger/index.ts';
-import { type StuckPolicy, stuckAfterMs } from '../repair/stuck.ts';
+import { type DeploymentRecord, foldName, type StuckPolicy, stuckAfterMs } from '../ledger/index.ts';
 import type { ProtectionRequestInput } from './request-types.ts';
 
 /**

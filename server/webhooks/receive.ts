@@ -46,13 +46,13 @@ export async function receive(
   let outcome: ReceiveOutcome = { deploymentIds: [], ignored: `event ${delivery.event} is not used` };
   const events = createEventHandler({});
   events.on('deployment', async (event: EmitterWebhookEvent<'deployment'>) => {
-    const observation = fromDeploymentEvent(check(deploymentEvent, event.payload), event.id);
-    outcome = { deploymentIds: [(await store.observeDelivery(observation)).record.id] };
+    const delivered = fromDeploymentEvent(check(deploymentEvent, event.payload), event.id);
+    outcome = { deploymentIds: [(await store.applyDelivery(delivered)).record.id] };
   });
   events.on('deployment_status', async (event: EmitterWebhookEvent<'deployment_status'>) => {
-    const observation = fromDeploymentStatusEvent(check(deploymentStatusEvent, event.payload), event.id);
-    outcome = observation
-      ? { deploymentIds: [(await store.observeDelivery(observation)).record.id] }
+    const delivered = fromDeploymentStatusEvent(check(deploymentStatusEvent, event.payload), event.id);
+    outcome = delivered
+      ? { deploymentIds: [(await store.applyDelivery(delivered)).record.id] }
       : { deploymentIds: [], ignored: 'unknown deployment state' };
   });
   events.on('workflow_run', async (event: EmitterWebhookEvent<'workflow_run'>) => {

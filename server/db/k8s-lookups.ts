@@ -1,9 +1,9 @@
 import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
-import type { Tx } from './deployments.ts';
+import type { Db } from './deployments.ts';
 import { toRecord } from './records.ts';
 
 /** Active records whose sha is one of these (lower-case) shas: the Kubernetes watcher's image match. */
-export async function findActiveBySha(db: Tx, shas: string[]): Promise<DeploymentRecord[]> {
+export async function findActiveBySha(db: Db, shas: string[]): Promise<DeploymentRecord[]> {
   if (shas.length === 0) return [];
   const rows = await db.deployment.findMany({
     where: { sha: { in: shas }, state: { in: [...ACTIVE_STATES] } },
@@ -16,7 +16,7 @@ export async function findActiveBySha(db: Tx, shas: string[]): Promise<Deploymen
  * The rollout step the watcher last reported for a record (`detail.observation` of its latest
  * `k8s` timeline event), so a restarted or second watcher does not report it again.
  */
-export async function lastK8sObservation(db: Tx, deploymentId: string): Promise<string | null> {
+export async function lastK8sObservation(db: Db, deploymentId: string): Promise<string | null> {
   const event = await db.deploymentEvent.findFirst({
     where: { deploymentId, source: 'k8s' },
     orderBy: { id: 'desc' },
