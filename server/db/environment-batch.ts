@@ -10,19 +10,10 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import { timelineEntry } from './deployment-sql.ts';
+import { type TimelineEntry, timelineEntry } from './timeline.ts';
 
 /** A timeline row decided in memory, written with its batch. */
-export interface EventRow {
-  deploymentId: string;
-  source: string;
-  state: string | null;
-  applied: boolean;
-  reason: string | null;
-  detail: Record<string, unknown>;
-  occurredAt: Date;
-  receivedAt: Date;
-}
+export type EventRow = TimelineEntry & { deploymentId: string };
 
 /** What a bulk producer (import) reads and decides through, for one environment. */
 export interface BatchLedger {

@@ -11,10 +11,11 @@ import {
   type SignalSource,
 } from '../ledger/index.ts';
 import { insertOpened, readById, readForCreate, updateDecided } from './conditional-writes.ts';
-import { type SqlRunner, timelineEntry } from './deployment-sql.ts';
+import type { SqlRunner } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
+import { timelineEntry } from './timeline.ts';
 
 // The common cases in one read and one conditional write each (no transaction held across round
 // trips). Whenever more needs deciding they answer null or 'locked' and the store takes its

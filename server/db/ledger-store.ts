@@ -20,7 +20,7 @@ import {
   supersedeSignal,
 } from '../ledger/index.ts';
 import { correlate } from './delivery-correlation.ts';
-import { type SqlRunner, timelineEntry } from './deployment-sql.ts';
+import type { SqlRunner } from './deployment-sql.ts';
 import { findActive, findById, findByKey, findInState } from './deployments.ts';
 import {
   type Decided,
@@ -38,6 +38,7 @@ import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } fro
 import { toRow, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
 import { findByRun } from './run-records.ts';
+import { timelineEntry } from './timeline.ts';
 
 export type { DecisionListener } from './environment-lock.ts';
 export type { CreateResult, SignalResult } from './ledger-results.ts';

@@ -1,3 +1,4 @@
+import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
 import type { StuckPolicy } from '../ledger/index.ts';
 import type { HeldRequest, ProtectionRequestInput, Verdict } from './request-types.ts';
@@ -54,7 +55,7 @@ export async function findReleasable(
     LEFT JOIN deployment d ON d.id = r.waiting_for
     WHERE r.status = 'held'
       AND (d.id IS NULL
-           OR (d.state NOT IN ('pending', 'queued', 'in_progress')
+           OR (d.state NOT IN (${Prisma.raw(ACTIVE_STATES_SQL)})
                AND NOT (${supersededByOwnJob(REQUEST_COLUMNS)} AND ${rolloutNotSeenToEnd(policy)}))
            OR r.deadline <= now())
     ORDER BY r.id
