@@ -4,7 +4,7 @@
  * report replaced clusters with team archetypes). The clusters' ranges leave gaps and overlaps
  * (e.g. high and medium both recover in "less than one day"); we close each gap by extending the
  * better band up to the next one's lower bound, and give a shared range to the better band, so
- * every value falls into exactly one band. See the README section.
+ * every value falls into exactly one band. See docs/dashboard.md (DORA figures).
  */
 export type Band = 'elite' | 'high' | 'medium' | 'low';
 
