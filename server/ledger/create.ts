@@ -1,40 +1,41 @@
 import { decide } from './decide.ts';
 import { githubSyncJobs } from './github-sync.ts';
-import { isActive, type State } from './states.ts';
-import type { Decision, DeploymentRecord, Effect, Signal, SignalSource } from './types.ts';
+import { isActive } from './states.ts';
+import type { Decision, DeploymentRecord, Effect, K8sRef, Signal, SignalSource } from './types.ts';
 
-export interface NewDeployment {
-  repository: string;
-  environment: string;
-  /** GitHub's numeric repository id, when the producer knows it (OIDC, webhooks). */
-  repositoryId?: number | null;
-  key: string;
-  sha: string;
-  ref: string | null;
-  state: State;
-  runId: number | null;
-  runAttempt: number | null;
-  githubDeploymentId: number | null;
-  environmentUrl: string | null;
-  logUrl: string | null;
-  description: string | null;
-  metricsEndpoint: string | null;
-  k8s: { namespace: string; name: string } | null;
-  /** Hash of the request body, to tell a replay from a different request with the same key. */
-  fingerprint: string | null;
+/** What a producer asks to open: the record's identity and what it knows, in `state`. */
+export type NewDeployment = Pick<
+  DeploymentRecord,
+  | 'repository'
+  | 'environment'
+  | 'repositoryId'
+  | 'key'
+  | 'sha'
+  | 'ref'
+  | 'state'
+  | 'runId'
+  | 'runAttempt'
+  | 'githubDeploymentId'
+  | 'environmentUrl'
+  | 'logUrl'
+  | 'description'
+  | 'metricsEndpoint'
+  | 'fingerprint'
+  | 'commitAt'
+> & {
+  /** The Kubernetes object to follow; its revision is learnt from the watcher. */
+  k8s: Omit<K8sRef, 'revision'> | null;
   /**
    * The same request's hash as it was computed before names were folded: a record created before
    * the upgrade, with a mixed-case name, still recognises its replay.
    */
   legacyFingerprint?: string | null | undefined;
-  /** When the deployed commit was made, if the producer knows. */
-  commitAt?: Date | null;
   /**
    * When the record counts as created, when not now: a late delivery's GitHub time, a legacy
    * row's created_at.
    */
   createdAt?: Date | null;
-}
+};
 
 export type CreatePlan =
   | { kind: 'replay'; record: DeploymentRecord }

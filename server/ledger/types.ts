@@ -26,6 +26,10 @@ export interface DeploymentRecord {
   logUrl: string | null;
   description: string | null;
   metricsEndpoint: string | null;
+  /**
+   * Hash of the create request's body, to tell a replay from a different request with the same
+   * key; null for a record a delivery opened.
+   */
   fingerprint: string | null;
   /** When the deployed commit was made (for lead time); null when no producer said. */
   commitAt?: Date | null;
