@@ -1,6 +1,6 @@
+import { findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { toRecord } from '../db/records.ts';
 import { isStuck, type StuckPolicy, supersedeSignal, timedOutSignal } from '../ledger/index.ts';
 import { mergeGroup } from './merge.ts';
 import { isEmpty, planRepair, type RepairPlan } from './plan.ts';
@@ -47,8 +47,7 @@ export async function runRepair(prisma: PrismaClient, store: LedgerStore, option
   }
   for (const { record } of plan.resolves) {
     const result = await store.inEnvironment(record.repository, record.environment, async (ledger) => {
-      const row = await ledger.tx.deployment.findUnique({ where: { id: record.id } });
-      const fresh = row ? toRecord(row) : null;
+      const fresh = await findById(ledger.tx, record.id);
       if (!fresh || !isStuck(options.policy, fresh, new Date())) return null;
       return ledger.apply(fresh.id, timedOutSignal('repair', options.policy, fresh, new Date()));
     });
