@@ -1,7 +1,7 @@
 /**
  * Refusals the domain raises (bad input, a missing or wrong credential, a part that cannot be
  * reached): what went wrong, not how to answer it. Producers and adapters throw these; the one
- * `onError` in `server/http/app.ts` answers each as `application/problem+json`, and the delivery
+ * `onError` in `server/app.ts` answers each as `application/problem+json`, and the delivery
  * worker keeps a delivery whose payload was refused instead of retrying it.
  */
 export type Refusal =

@@ -1,4 +1,5 @@
 import { type ServerType, serve } from '@hono/node-server';
+import { buildApp } from './app.ts';
 import { ApiKeyVerifier } from './auth/api-keys.ts';
 import { oidcVerifiers } from './auth/oidc.ts';
 import { type Config, githubAuth, stuckPolicy } from './config.ts';
@@ -12,7 +13,6 @@ import { createGithubApi } from './github/client.ts';
 import { recoveryHooks } from './github/hooks.ts';
 import { createGithubClients } from './github/octokit.ts';
 import { createGithubTruth } from './github/run-truth.ts';
-import { buildApp } from './http/app.ts';
 import { trackInFlight } from './http/in-flight.ts';
 import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { DASHBOARD_ASSETS_DIR } from '../paths.ts';
+import { getAsset } from './operations.ts';
 
 const read = (name: string) => readFileSync(path.join(DASHBOARD_ASSETS_DIR, name), 'utf8');
 
@@ -12,8 +13,8 @@ const ASSETS: Record<string, { body: string; type: string }> = {
 
 /** The dashboard's only stylesheet and script, served from this process (works air-gapped). */
 export function assetRoutes() {
-  const app = new Hono();
-  app.get('/:name', (c) => {
+  const app = new OpenAPIHono();
+  app.openapi(getAsset, (c) => {
     const asset = ASSETS[c.req.param('name')];
     if (!asset) return c.notFound();
     return c.body(asset.body, 200, { 'content-type': asset.type, 'cache-control': 'public, max-age=300' });

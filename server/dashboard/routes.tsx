@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { html } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import { secureHeaders } from 'hono/secure-headers';
@@ -14,6 +14,19 @@ import { assetRoutes } from './assets.ts';
 import { Layout } from './components/layout.tsx';
 import type { LinkOptions } from './links.ts';
 import type { LiveHub } from './live.ts';
+import {
+  dashboardSecurityScheme,
+  getDeployment,
+  getDeploymentFragment,
+  getDora,
+  getEnvironments,
+  getEnvironmentsFragment,
+  getHistory,
+  getLive,
+  getSignIn,
+  postSignIn,
+  postSignOut,
+} from './operations.ts';
 import { DeploymentDetail, DeploymentPage } from './pages/deployment.tsx';
 import { DoraPage, WINDOW_CHOICES } from './pages/dora.tsx';
 import { EnvironmentsPage, EnvironmentsTable } from './pages/environments.tsx';
@@ -68,7 +81,8 @@ function safeNext(next: unknown): string {
 /** Server-rendered, read-only pages over the ledger, behind a sign-in unless made public. */
 export function dashboardRoutes(deps: DashboardDeps) {
   const { prisma, sessions, live, links } = deps;
-  const app = new Hono<Env>();
+  const app = new OpenAPIHono<Env>();
+  app.openAPIRegistry.registerComponent('securitySchemes', 'session', dashboardSecurityScheme);
 
   app.use(
     '*',
@@ -88,11 +102,11 @@ export function dashboardRoutes(deps: DashboardDeps) {
   app.use('*', sameOrigin(deps.publicUrl));
   app.route('/assets', assetRoutes());
 
-  app.get('/sign-in', async (c) => {
+  app.openapi(getSignIn, async (c) => {
     if (deps.public) return c.redirect('/dashboard');
     return c.html(page(null, 'Sign in', <SignInPage next={safeNext(c.req.query('next'))} />));
   });
-  app.post('/sign-in', async (c) => {
+  app.openapi(postSignIn, async (c) => {
     const form = await c.req.parseBody();
     const next = safeNext(form.next);
     const key = typeof form.key === 'string' ? form.key.trim() : '';
@@ -105,7 +119,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     await sessions.start(c, principal.repositories);
     return c.redirect(next, 303);
   });
-  app.post('/sign-out', (c) => {
+  app.openapi(postSignOut, (c) => {
     sessions.end(c);
     return c.redirect('/dashboard/sign-in', 303);
   });
@@ -134,7 +148,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     return currentPerEnvironment(prisma, scope);
   };
 
-  app.get('/', async (c) => {
+  app.openapi(getEnvironments, async (c) => {
     const viewer = c.get('viewer');
     const repository = c.req.query('repository') || undefined;
     const [records, repositories] = await Promise.all([
@@ -155,12 +169,12 @@ export function dashboardRoutes(deps: DashboardDeps) {
       ),
     );
   });
-  app.get('/fragments/environments', async (c) => {
+  app.openapi(getEnvironmentsFragment, async (c) => {
     const records = await environments(c.get('viewer'), c.req.query('repository') || undefined);
     return c.html(<EnvironmentsTable records={records} links={links} />);
   });
 
-  app.get('/environments/:owner/:repo/:environment', async (c) => {
+  app.openapi(getHistory, async (c) => {
     const viewer = c.get('viewer');
     const { owner, repo, environment } = c.req.param();
     const repository = `${owner}/${repo}`;
@@ -208,7 +222,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     return record && canSee(viewer, record.repository) ? record : null;
   };
 
-  app.get('/deployments/:id', async (c) => {
+  app.openapi(getDeployment, async (c) => {
     const viewer = c.get('viewer');
     const record = await readable(viewer, c.req.param('id'));
     if (!record) return c.html(notFoundPage(viewer, 'This deployment'), 404);
@@ -221,7 +235,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
       ),
     );
   });
-  app.get('/fragments/deployments/:id', async (c) => {
+  app.openapi(getDeploymentFragment, async (c) => {
     const record = await readable(c.get('viewer'), c.req.param('id'));
     if (!record) return c.text('Not found', 404);
     return c.html(
@@ -229,7 +243,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     );
   });
 
-  app.get('/dora', async (c) => {
+  app.openapi(getDora, async (c) => {
     const viewer = c.get('viewer');
     const repository = c.req.query('repository') || undefined;
     const environment = c.req.query('environment') || undefined;
@@ -264,7 +278,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
   });
 
   // Server-Sent Events: "something you can see changed"; the page then fetches its fragment.
-  app.get('/live', (c) => {
+  app.openapi(getLive, (c) => {
     const viewer = c.get('viewer');
     return streamSSE(c, async (stream) => {
       const unsubscribe = live.subscribe((change) => {

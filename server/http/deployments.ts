@@ -1,24 +1,27 @@
-import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { Principal, TokenVerifier } from '../auth/api-keys.ts';
 import { decodeCursor, encodeCursor } from '../db/cursor.ts';
-import { findById, findByKey, listDeployments } from '../db/deployments.ts';
+import { findById, findByKey, listDeployments as listRecords } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
 import { type DeploymentRecord, foldName, type NewDeployment, parseRunKey, runKey } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
-import { check } from '../schema-check.ts';
 import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
-import { fingerprint, parseIdempotencyKey } from './idempotency-key.ts';
+import {
+  createDeployment,
+  getDeployment,
+  listDeployments,
+  reportStatus,
+  reportStatusByKey,
+} from './deployment-operations.ts';
+import { fingerprint } from './idempotency-key.ts';
+import { openApiApp } from './openapi.ts';
 import { presentDeployment, presentEvent } from './present.ts';
 import { notFound, Problem } from './problem.ts';
 import { noteDeployment } from './request-log.ts';
-import {
-  type CreateDeploymentBody,
-  createDeploymentSchema,
-  listQuerySchema,
-  statusSchema,
-} from './schemas.ts';
-import { readJson } from './validate.ts';
+import type { CreateDeploymentBody, StatusBody } from './schemas.ts';
+import { jsonBody, readJsonBody } from './validate.ts';
 
 export interface DeploymentRoutesDeps {
   prisma: PrismaClient;
@@ -26,26 +29,28 @@ export interface DeploymentRoutesDeps {
   verifiers: TokenVerifier[];
 }
 
+type RecordEnv = { Variables: { record: DeploymentRecord } };
+
 export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesDeps) {
-  const app = new Hono<AuthEnv>();
+  const app = openApiApp<AuthEnv>();
   app.use('*', requireBearer(verifiers));
 
-  app.post('/', async (c) => {
-    const key = parseIdempotencyKey(c.req.header('idempotency-key'));
-    const body = await readJson(c, createDeploymentSchema);
+  app.openapi({ ...createDeployment, middleware: [jsonBody()] }, async (c) => {
+    const key = c.req.valid('header')['Idempotency-Key'];
+    const body = c.req.valid('json');
     const principal = c.get('principal');
     assertRepository(principal, body.repository);
     assertRunMatchesToken(principal, key);
     const result = await store.create(toNewDeployment(body, key, principal), 'action', new Date());
     noteDeployment(c, 'record' in result ? result.record.id : result.active.id);
-    return answerCreate(result, c.req.url);
+    return answerCreate(c, result);
   });
 
-  app.get('/', async (c) => {
-    const query = check(listQuerySchema, c.req.query());
+  app.openapi(listDeployments, async (c) => {
+    const query = c.req.valid('query');
     const principal = c.get('principal');
     if (query.repository) assertRepository(principal, query.repository);
-    const rows = await listDeployments(prisma, {
+    const rows = await listRecords(prisma, {
       repositories: query.repository ? [query.repository] : principal.repositories,
       environment: query.environment,
       state: query.state,
@@ -54,44 +59,62 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return c.json({
-      deployments: page.map(presentDeployment),
-      next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
-    });
+    return c.json(
+      {
+        deployments: page.map(presentDeployment),
+        next_cursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+      },
+      200,
+    );
   });
 
-  app.get('/:id', async (c) => {
-    const record = await readable(c.req.param('id'), c.get('principal').repositories);
+  app.openapi(getDeployment, async (c) => {
+    const record = await readable(c.req.valid('param').id, c.get('principal').repositories);
     noteDeployment(c, record.id);
     const events = await prisma.deploymentEvent.findMany({
       where: { deploymentId: record.id },
       orderBy: { id: 'asc' },
     });
     const metrics = await readMetricComparison(prisma, record.id, record.metricsEndpoint);
-    return c.json({
-      ...presentDeployment(record),
-      events: events.map(presentEvent),
-      ...(metrics ? { metrics } : {}),
+    return c.json(
+      { ...presentDeployment(record), events: events.map(presentEvent), ...(metrics ? { metrics } : {}) },
+      200,
+    );
+  });
+
+  // A status names its record in the path: found (404, 403) before the body is read (400).
+  const recordThenBody = (find: (c: Context<AuthEnv & RecordEnv>) => Promise<DeploymentRecord>) =>
+    createMiddleware<AuthEnv & RecordEnv>(async (c, next) => {
+      const record = await find(c);
+      noteDeployment(c, record.id);
+      c.set('record', record);
+      await readJsonBody(c);
+      await next();
     });
-  });
-
-  app.post('/:id/status', async (c) => {
-    const record = await readable(c.req.param('id'), c.get('principal').repositories);
+  const byId = recordThenBody(async (c) => {
+    const record = await readable(c.req.param('id') ?? '', c.get('principal').repositories);
     assertRunMatchesToken(c.get('principal'), record.key);
-    noteDeployment(c, record.id);
-    return applyStatus(record, await readJson(c, statusSchema));
+    return record;
   });
-
-  app.post('/by-key/:owner/:repo/:environment/:key/status', async (c) => {
-    const { owner, repo, environment, key } = c.req.param();
-    const repository = `${owner}/${repo}`;
+  const byKey = recordThenBody(async (c) => {
+    const param = (name: string) => c.req.param(name) ?? '';
+    const [repository, environment, key] = [
+      `${param('owner')}/${param('repo')}`,
+      param('environment'),
+      param('key'),
+    ];
     assertRepository(c.get('principal'), repository);
     assertRunMatchesToken(c.get('principal'), key);
     const record = await findByKey(prisma, repository, environment, key);
     if (!record) throw notFound(`No deployment of ${repository} to ${environment} has the key ${key}.`);
-    noteDeployment(c, record.id);
-    return applyStatus(record, await readJson(c, statusSchema));
+    return record;
   });
+  app.openapi({ ...reportStatus, middleware: byId }, async (c) =>
+    c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
+  );
+  app.openapi({ ...reportStatusByKey, middleware: byKey }, async (c) =>
+    c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
+  );
 
   async function readable(id: string, repositories: string[]): Promise<DeploymentRecord> {
     const record = /^[0-9a-f-]{36}$/i.test(id) ? await findById(prisma, id) : null;
@@ -100,7 +123,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     return record;
   }
 
-  async function applyStatus(record: DeploymentRecord, body: ReturnType<typeof statusSchema.parse>) {
+  async function applyStatus(record: DeploymentRecord, body: StatusBody) {
     const result = await store.apply(record.id, {
       source: 'action',
       state: body.state,
@@ -110,11 +133,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
       description: body.description,
     });
     if (!result) throw notFound(`No deployment has the id ${record.id}.`);
-    return Response.json({
-      ...presentDeployment(result.record),
-      applied: result.applied,
-      reason: result.reason,
-    });
+    return { ...presentDeployment(result.record), applied: result.applied, reason: result.reason };
   }
 
   return app;
@@ -167,18 +186,17 @@ function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number 
   }
 }
 
-function answerCreate(result: CreateResult, requestUrl: string): Response {
+function answerCreate(c: Context, result: CreateResult) {
   switch (result.kind) {
-    case 'created':
-      return Response.json(presentDeployment(result.record), {
-        status: 201,
-        headers: { location: new URL(`/v1/deployments/${result.record.id}`, requestUrl).pathname },
-      });
+    case 'created': {
+      const location = new URL(`/v1/deployments/${result.record.id}`, c.req.url).pathname;
+      return c.json(presentDeployment(result.record), 201, { location });
+    }
     case 'replay':
-      return Response.json(presentDeployment(result.record), { headers: { 'idempotent-replayed': 'true' } });
+      return c.json(presentDeployment(result.record), 200, { 'idempotent-replayed': 'true' });
     case 'adopted':
       // GitHub's delivery opened the record first; this request completed it.
-      return Response.json(presentDeployment(result.record));
+      return c.json(presentDeployment(result.record), 200);
     case 'key_reused':
       throw new Problem(
         422,

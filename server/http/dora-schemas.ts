@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { windowQuerySchema } from '../dora/window.ts';
-import { repositorySchema } from './schemas.ts';
+import { queryOf, repositorySchema } from './schemas.ts';
 
 /** GET /v1/dora's query: the route validates with it and the OpenAPI document is made from it. */
-export const doraQuerySchema = windowQuerySchema.extend({
-  repository: repositorySchema.optional(),
-  environment: z.string().min(1).max(255).optional(),
-});
+export const doraQuerySchema = queryOf(
+  windowQuerySchema.extend({
+    repository: repositorySchema.optional(),
+    environment: z.string().min(1).max(255).optional(),
+  }),
+);
 
 const band = z.enum(['elite', 'high', 'medium', 'low']).nullable();
 /** The State of DevOps report the band comes from (2024); null with the band. */
@@ -67,9 +69,11 @@ export const doraEnvironmentSchema = z.object({
   ),
 });
 
-export const doraResponseSchema = z.object({
-  since: z.iso.datetime(),
-  until: z.iso.datetime(),
-  bucket_seconds: z.number(),
-  environments: z.array(doraEnvironmentSchema),
-});
+export const doraResponseSchema = z
+  .object({
+    since: z.iso.datetime(),
+    until: z.iso.datetime(),
+    bucket_seconds: z.number(),
+    environments: z.array(doraEnvironmentSchema),
+  })
+  .meta({ id: 'DoraReport' });

@@ -1,20 +1,36 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import type { TokenVerifier } from '../auth/api-keys.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDora } from '../dora/compute.ts';
 import { presentDora } from '../dora/present.ts';
 import { resolveWindow } from '../dora/window.ts';
-import { check } from '../schema-check.ts';
 import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
-import { doraQuerySchema } from './dora-schemas.ts';
+import { doraQuerySchema, doraResponseSchema } from './dora-schemas.ts';
+import { apiErrors, openApiApp } from './openapi.ts';
 import { badRequest } from './problem.ts';
+
+const getDora = createRoute({
+  method: 'get',
+  path: '/',
+  operationId: 'getDora',
+  tags: ['dora'],
+  summary: 'The five DORA figures per repository and environment the token may read',
+  request: { query: doraQuerySchema },
+  responses: {
+    200: {
+      description: 'One entry per (repository, environment), with its trend',
+      content: { 'application/json': { schema: doraResponseSchema } },
+    },
+    ...apiErrors,
+  },
+});
 
 /** GET /v1/dora: the five DORA figures per (repository, environment) the token may read. */
 export function doraRoutes({ prisma, verifiers }: { prisma: PrismaClient; verifiers: TokenVerifier[] }) {
-  const app = new Hono<AuthEnv>();
+  const app = openApiApp<AuthEnv>();
   app.use('*', requireBearer(verifiers));
-  app.get('/', async (c) => {
-    const query = check(doraQuerySchema, c.req.query());
+  app.openapi(getDora, async (c) => {
+    const query = c.req.valid('query');
     const principal = c.get('principal');
     if (query.repository) assertRepository(principal, query.repository);
     const window = resolveWindow(query);
@@ -27,12 +43,15 @@ export function doraRoutes({ prisma, verifiers }: { prisma: PrismaClient; verifi
       },
       window,
     );
-    return c.json({
-      since: window.since.toISOString(),
-      until: window.until.toISOString(),
-      bucket_seconds: window.bucketMs / 1000,
-      environments: reports.map(presentDora),
-    });
+    return c.json(
+      {
+        since: window.since.toISOString(),
+        until: window.until.toISOString(),
+        bucket_seconds: window.bucketMs / 1000,
+        environments: reports.map(presentDora),
+      },
+      200,
+    );
   });
   return app;
 }

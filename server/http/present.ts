@@ -1,5 +1,5 @@
 import type { TimelineEvent } from '../db/timeline.ts';
-import type { DeploymentRecord } from '../ledger/index.ts';
+import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { redactDeep } from '../redact.ts';
 
 /** The record as the API shows it (the contract's JSON names). */
@@ -32,15 +32,18 @@ export function presentEvent(event: TimelineEvent) {
   return {
     id: Number(event.id),
     source: event.source,
-    state: event.state,
+    // The timeline holds only states the core wrote, and an object of details.
+    state: event.state as State | null,
     applied: event.applied,
     reason: event.reason,
-    detail: redactDeep(event.detail ?? {}),
+    detail: redactDeep((event.detail ?? {}) as Record<string, unknown>),
     occurred_at: iso(event.occurredAt),
     received_at: iso(event.receivedAt),
   };
 }
 
+function iso(date: Date): string;
+function iso(date: Date | null): string | null;
 function iso(date: Date | null): string | null {
   return date ? date.toISOString() : null;
 }

@@ -20,82 +20,110 @@ export const repositorySchema = z
   .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name"')
   .max(200);
 
-export const createDeploymentSchema = z.strictObject({
-  repository: repositorySchema,
-  environment: z.string().min(1).max(255),
-  sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha (7 to 64 hex characters)'),
-  ref: z.string().min(1).max(255).optional(),
-  run_id: z.number().int().positive().optional(),
-  run_attempt: z.number().int().positive().optional(),
-  state: state.optional(),
-  environment_url: url.optional(),
-  log_url: url.optional(),
-  description: z.string().max(1024).optional(),
-  metrics_endpoint: url.optional(),
-  k8s: z.strictObject({ namespace: z.string().min(1).max(253), name: z.string().min(1).max(253) }).optional(),
-  supersede: z.boolean().optional(),
-  commit_at: instant.optional(),
-});
+export const createDeploymentSchema = z
+  .strictObject({
+    repository: repositorySchema,
+    environment: z.string().min(1).max(255),
+    sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha (7 to 64 hex characters)'),
+    ref: z.string().min(1).max(255).optional(),
+    run_id: z.number().int().positive().optional(),
+    run_attempt: z.number().int().positive().optional(),
+    state: state.optional(),
+    environment_url: url.optional(),
+    log_url: url.optional(),
+    description: z.string().max(1024).optional(),
+    metrics_endpoint: url.optional(),
+    k8s: z
+      .strictObject({ namespace: z.string().min(1).max(253), name: z.string().min(1).max(253) })
+      .optional(),
+    supersede: z.boolean().optional(),
+    commit_at: instant.optional(),
+  })
+  .meta({ id: 'CreateDeploymentRequest' });
 export type CreateDeploymentBody = z.infer<typeof createDeploymentSchema>;
 
-export const statusSchema = z.strictObject({
-  state,
-  environment_url: url.optional(),
-  log_url: url.optional(),
-  description: z.string().max(1024).optional(),
-  at: instant.optional(),
-});
+export const statusSchema = z
+  .strictObject({
+    state,
+    environment_url: url.optional(),
+    log_url: url.optional(),
+    description: z.string().max(1024).optional(),
+    at: instant.optional(),
+  })
+  .meta({ id: 'StatusRequest' });
 export type StatusBody = z.infer<typeof statusSchema>;
 
-export const listQuerySchema = z.object({
-  repository: repositorySchema.optional(),
-  environment: z.string().min(1).max(255).optional(),
-  state: state.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
+/**
+ * A query string's parameters as `c.req.query()` reads them: a repeated parameter counts with its
+ * first value (the route validators would otherwise see an array).
+ */
+export const queryOf = <S extends z.ZodObject>(schema: S) =>
+  z.pipe(
+    z.transform((query: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(query).map(([name, value]) => [name, Array.isArray(value) ? value[0] : value]),
+      ),
+    ),
+    schema,
+  );
+
+export const listQuerySchema = queryOf(
+  z.object({
+    repository: repositorySchema.optional(),
+    environment: z.string().min(1).max(255).optional(),
+    state: state.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  }),
+);
 
 const timestamp = z.iso.datetime().nullable();
 
 /** The record as the API answers it (documentation of server/http/present.ts). */
-export const deploymentSchema = z.object({
-  id: z.uuid(),
-  repository: z.string(),
-  environment: z.string(),
-  key: z.string(),
-  sha: z.string(),
-  ref: z.string().nullable(),
-  state: z.enum(STATES),
-  run_id: z.number().int().nullable(),
-  run_attempt: z.number().int().nullable(),
-  github_deployment_id: z.number().int().nullable(),
-  k8s: z.object({ namespace: z.string(), name: z.string(), revision: z.string().nullable() }).nullable(),
-  environment_url: z.string().nullable(),
-  log_url: z.string().nullable(),
-  description: z.string().nullable(),
-  commit_at: z.iso.datetime().nullable(),
-  created_at: z.iso.datetime(),
-  started_at: timestamp,
-  deployed_at: timestamp,
-  completed_at: timestamp,
-  updated_at: z.iso.datetime(),
-});
+export const deploymentSchema = z
+  .object({
+    id: z.uuid(),
+    repository: z.string(),
+    environment: z.string(),
+    key: z.string(),
+    sha: z.string(),
+    ref: z.string().nullable(),
+    state: z.enum(STATES),
+    run_id: z.number().int().nullable(),
+    run_attempt: z.number().int().nullable(),
+    github_deployment_id: z.number().int().nullable(),
+    k8s: z.object({ namespace: z.string(), name: z.string(), revision: z.string().nullable() }).nullable(),
+    environment_url: z.string().nullable(),
+    log_url: z.string().nullable(),
+    description: z.string().nullable(),
+    commit_at: z.iso.datetime().nullable(),
+    created_at: z.iso.datetime(),
+    started_at: timestamp,
+    deployed_at: timestamp,
+    completed_at: timestamp,
+    updated_at: z.iso.datetime(),
+  })
+  .meta({ id: 'Deployment' });
 
-export const timelineEventSchema = z.object({
-  id: z.number().int(),
-  source: z.string(),
-  state: z.enum(STATES).nullable(),
-  applied: z.boolean(),
-  reason: z.string().nullable(),
-  detail: z.record(z.string(), z.unknown()),
-  occurred_at: z.iso.datetime(),
-  received_at: z.iso.datetime(),
-});
+export const timelineEventSchema = z
+  .object({
+    id: z.number().int(),
+    source: z.string(),
+    state: z.enum(STATES).nullable(),
+    applied: z.boolean(),
+    reason: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()),
+    occurred_at: z.iso.datetime(),
+    received_at: z.iso.datetime(),
+  })
+  .meta({ id: 'TimelineEvent' });
 
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string(),
-  errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem' });

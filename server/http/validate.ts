@@ -1,32 +1,67 @@
-import type { Context } from 'hono';
+import type { Context, ValidationTargets } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
 import { badRequest } from '../errors.ts';
-import { check } from '../schema-check.ts';
+import { fieldIssues, invalidFields } from '../schema-check.ts';
 import { findIllFormed } from '../well-formed.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
- * Parses the JSON body and checks it against a schema, naming every bad field at once. Text
- * that cannot be stored as sent (invalid UTF-8, NUL bytes, lone surrogates) is refused here,
- * not replaced or left for the database to reject.
+ * The JSON media types @hono/zod-openapi lets through to a route's body schema: anything else
+ * is refused here with our Problem, before its own gate would answer 415 as a plain error.
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+const JSON_CONTENT_TYPE = /^application\/([a-z-.]+\+)?json(;\s*[a-zA-Z0-9-]+=([^;]+))*$/i;
+
+/**
+ * Reads a JSON body before the route's schema checks it: text that cannot be stored as sent
+ * (invalid UTF-8) is refused here, not replaced with U+FFFD by the body parser, and a body that
+ * is not JSON is named as such. The schema then checks the fields (validationHook).
+ */
+export async function readJsonBody(c: Context): Promise<void> {
+  if (!JSON_CONTENT_TYPE.test(c.req.header('content-type') ?? '')) {
     throw badRequest('The body must be JSON: send Content-Type: application/json.');
   }
   let text: string;
   try {
+    // Read once and cached: the route's validator parses the same bytes again.
     text = utf8.decode(await c.req.arrayBuffer());
   } catch {
     throw badRequest('The body is not valid UTF-8; send JSON encoded as UTF-8.');
   }
-  let body: unknown;
   try {
-    body = JSON.parse(text);
+    JSON.parse(text);
   } catch (error) {
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
   }
-  return check(schema, body, findIllFormed(body));
+}
+
+/** readJsonBody as route middleware, run before the route's validators. */
+export const jsonBody = () =>
+  createMiddleware(async (c, next) => {
+    await readJsonBody(c);
+    await next();
+  });
+
+/**
+ * Every route's validation outcome (the `defaultHook` of our OpenAPIHono apps): a bad header,
+ * query or body is answered 400 naming every bad field at once, and a JSON body's strings that
+ * cannot be stored (NUL bytes, lone surrogates) are named with the schema's issues.
+ */
+export function validationHook(
+  result: { target: keyof ValidationTargets } & (
+    | { success: true; data: unknown }
+    | { success: false; error: z.ZodError }
+  ),
+): undefined {
+  // zValidator hands over the value it checked whether or not it passed.
+  const value = (result as { data?: unknown }).data;
+  const issues = [
+    ...(result.target === 'json' ? findIllFormed(value) : []),
+    ...(result.success ? [] : fieldIssues(result.error)),
+  ];
+  if (issues.length === 0) return undefined;
+  // A header's own message names it (the Idempotency-Key rules); fields are listed.
+  if (result.target === 'header') throw badRequest(issues.map((issue) => issue.message).join(' '));
+  throw invalidFields(issues);
 }

@@ -134,7 +134,7 @@ function firstOfEach(entries: LoggedDelivery[]): LoggedDelivery[] {
 }
 
 /**
- * Stores a fetched delivery as the receiver does (server/webhooks/route.ts): as it came, or, when
+ * Stores a fetched delivery as the receiver does (server/http/webhooks.ts): as it came, or, when
  * its text cannot be stored (a NUL byte, a lone surrogate), as a readable copy already finished
  * with the reason — never a poison entry that would fail every later read of the log.
  */

@@ -1,22 +1,22 @@
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { TokenVerifier } from '../auth/api-keys.ts';
-import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
-import type { PrismaClient } from '../db/generated/client.ts';
-import type { LedgerStore } from '../db/ledger-store.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { DomainError, databaseUnavailable } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
-import { webhookRoutes } from '../webhooks/route.ts';
-import type { SignatureVerifier } from '../webhooks/verify.ts';
-import { deploymentRoutes } from './deployments.ts';
-import { doraRoutes } from './dora.ts';
-import { healthRoutes } from './health.ts';
-import { openApiRoutes } from './openapi.ts';
-import { fromDomainError, Problem, problemResponse } from './problem.ts';
-import { requestLog } from './request-log.ts';
-import { wellFormedUrl } from './well-formed-url.ts';
+import type { TokenVerifier } from './auth/api-keys.ts';
+import { type DashboardDeps, dashboardRoutes } from './dashboard/index.ts';
+import { getRoot } from './dashboard/operations.ts';
+import type { PrismaClient } from './db/generated/client.ts';
+import type { LedgerStore } from './db/ledger-store.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
+import { DomainError, databaseUnavailable } from './errors.ts';
+import { deploymentRoutes } from './http/deployments.ts';
+import { doraRoutes } from './http/dora.ts';
+import { healthRoutes } from './http/health.ts';
+import { openApiApp, serveOpenApiDocument } from './http/openapi.ts';
+import { fromDomainError, Problem, problemResponse } from './http/problem.ts';
+import { requestLog } from './http/request-log.ts';
+import { webhookRoutes } from './http/webhooks.ts';
+import { wellFormedUrl } from './http/well-formed-url.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { SignatureVerifier } from './webhooks/verify.ts';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -31,9 +31,9 @@ export interface AppDeps {
   dashboard?: DashboardDeps;
 }
 
-/** The HTTP surface: one sub-app per resource, one error boundary. */
+/** The HTTP surface: one sub-app per resource, one error boundary, one document of them all. */
 export function buildApp(deps: AppDeps) {
-  const app = new Hono();
+  const app = openApiApp();
 
   app.use('*', requestLog(deps.logger, deps.metrics));
   app.use('*', wellFormedUrl());
@@ -51,17 +51,17 @@ export function buildApp(deps: AppDeps) {
   }
 
   app.route('/', healthRoutes(deps.prisma, deps.metrics, deps.metricsToken));
-  app.route('/', openApiRoutes());
   app.route('/v1/deployments', deploymentRoutes(deps));
   app.route('/v1/dora', doraRoutes(deps));
   if (deps.dashboard) {
     app.route('/dashboard', dashboardRoutes(deps.dashboard));
-    app.get('/', (c) => c.redirect('/dashboard'));
+    app.openapi(getRoot, (c) => c.redirect('/dashboard'));
   }
   app.route(
     '/webhooks',
     webhookRoutes({ ...deps, ...deps.webhooks, bodyLimit: Math.max(deps.bodyLimit, 1024 * 1024) }),
   );
+  serveOpenApiDocument(app);
 
   app.notFound((c) =>
     problemResponse(c, new Problem(404, 'Not found', `No route for ${c.req.method} ${c.req.path}.`)),

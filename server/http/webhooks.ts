@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { createRoute } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { storeDelivery, storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
@@ -13,8 +13,9 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import type { SignatureVerifier } from '../webhooks/verify.ts';
 import { findIllFormed, replaceIllFormed } from '../well-formed.ts';
-import type { SignatureVerifier } from './verify.ts';
+import { openApiApp, problem } from './openapi.ts';
 
 export interface WebhookRouteDeps {
   prisma: PrismaClient;
@@ -26,21 +27,40 @@ export interface WebhookRouteDeps {
   onStored: () => void;
 }
 
+// The body is read raw (the signature covers its bytes), so the route declares no body schema.
+const receiveGithubWebhook = createRoute({
+  method: 'post',
+  path: '/github',
+  operationId: 'receiveGithubWebhook',
+  tags: ['webhooks'],
+  summary: 'GitHub webhook deliveries (deployment, deployment_status, workflow_run, ping)',
+  security: [],
+  responses: {
+    202: { description: 'Stored; processed from the store' },
+    200: { description: 'A redelivery already stored, or ping' },
+    400: problem('Missing GitHub headers or malformed JSON'),
+    401: problem('Bad X-Hub-Signature-256'),
+    503: problem('Not stored: redeliver'),
+  },
+});
+
 /**
  * `POST /webhooks/github`: verify the signature on the raw body, store the delivery, acknowledge.
  * Processing happens afterwards from the store (server/jobs/delivery-worker.ts), so a slow or
  * failing handler never costs GitHub's 10-second budget, and nothing acknowledged is lost.
  */
 export function webhookRoutes(deps: WebhookRouteDeps) {
-  const app = new Hono();
-  app.post(
-    '/github',
-    bodyLimit({
-      maxSize: deps.bodyLimit,
-      onError: () => {
-        throw tooLarge(`The delivery is larger than ${deps.bodyLimit} bytes.`);
-      },
-    }),
+  const app = openApiApp();
+  app.openapi(
+    {
+      ...receiveGithubWebhook,
+      middleware: bodyLimit({
+        maxSize: deps.bodyLimit,
+        onError: () => {
+          throw tooLarge(`The delivery is larger than ${deps.bodyLimit} bytes.`);
+        },
+      }),
+    },
     async (c) => {
       if (!deps.verifier.configured) {
         throw unavailable(
