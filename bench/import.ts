@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse';
 import { openDatabase } from '../server/db/connect.ts';
+import { runCli } from '../test/helpers/cli.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { ROOT } from '../test/helpers/server.ts';
 import { writeLegacyHistory } from './legacy-history.ts';
 
 export const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 200_000);
@@ -20,24 +19,11 @@ interface Timed {
 /** `deployledger import <file>` as a user runs it (its own process), timed, with its peak RSS. */
 export async function timeImport(file: string, env: Record<string, string | undefined>): Promise<Timed> {
   const started = performance.now();
-  const child = spawn(
+  const { code, stdout, stderr } = await runCli(['import', file], env, [
     '/usr/bin/time',
-    ['-f', 'maxrss_kb=%M', process.execPath, 'bin/deployledger.js', 'import', file],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    '-f',
+    'maxrss_kb=%M',
+  ]);
   const seconds = (performance.now() - started) / 1000;
   const peak = /maxrss_kb=(\d+)/.exec(stderr);
   if (code !== 0) throw new Error(`deployledger import failed (${code}):\n${stderr}`);

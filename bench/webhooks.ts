@@ -2,7 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { sample } from '../test/helpers/deliveries.ts';
 import { bareHonoBaseline, rawPgInsert } from './api.ts';
 import { type BenchContext, SECRET } from './context.ts';
-import { type Figure, load, printTable } from './measure.ts';
+import { type Figure, load, printTable, rss } from './measure.ts';
+import { BACKLOG, drainDeliveries, foldBacklog } from './webhook-backlog.ts';
 
 /** Issue 4: signed deliveries received (verified, stored, acknowledged) per second. */
 export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
@@ -41,4 +42,13 @@ export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchCont
     ),
   );
   printTable('GitHub deliveries on PostgreSQL', figures, baseline);
+
+  // Folding is timed on its own: first let the worker finish what the burst above stored.
+  await drainDeliveries(databaseUrl);
+  const raw = figures[1] as Figure;
+  const backlog = await foldBacklog(databaseUrl);
+  printTable(`Folding a backlog of ${BACKLOG} stored deliveries`, [raw, backlog], raw);
+  console.log(`\n${backlog.name}: ${backlog.note}`);
+  const memory = rss(server.process.pid ?? 0);
+  console.log(`Server RSS after the run: ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`);
 }

@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { TokenVerifier } from './auth/api-keys.ts';
 import { type DashboardDeps, dashboardRoutes } from './dashboard/index.ts';
 import { getRoot } from './dashboard/operations.ts';
+import type { DeliveryInbox } from './db/delivery-inbox.ts';
 import type { PrismaClient } from './db/generated/client.ts';
 import type { LedgerStore } from './db/ledger-store.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
@@ -27,7 +28,7 @@ export interface AppDeps {
   bodyLimit: number;
   /** DEPLOYLEDGER_METRICS_TOKEN: when set, GET /metrics needs it as a bearer token. */
   metricsToken?: string | undefined;
-  webhooks: { verifier: SignatureVerifier; onStored: () => void };
+  webhooks: { verifier: SignatureVerifier; inbox: DeliveryInbox; onStored: () => void };
   dashboard?: DashboardDeps;
 }
 

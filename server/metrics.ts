@@ -1,35 +1,62 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import {
+  type CollectFunction,
+  Counter,
+  collectDefaultMetrics,
+  Gauge,
+  Histogram,
+  Registry,
+} from 'prom-client';
 import type { Decision, Signal } from './ledger/index.ts';
+
+/**
+ * Declares metrics on `registry`, one line each: a name, its help, its labels (and a gauge's
+ * `collect`, a histogram's buckets).
+ */
+export function metricsOn(registry: Registry) {
+  const registers = [registry];
+  return {
+    counter: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name, help, labelNames, registers }),
+    gauge: <L extends string = never>(
+      name: string,
+      help: string,
+      labelNames: readonly L[] = [],
+      collect?: CollectFunction<Gauge<L>>,
+    ) => new Gauge<L>({ name, help, labelNames, registers, ...(collect ? { collect } : {}) }),
+    histogram: <L extends string = never>(
+      name: string,
+      help: string,
+      buckets: number[],
+      labelNames: readonly L[] = [],
+    ) => new Histogram<L>({ name, help, buckets, labelNames, registers }),
+  };
+}
 
 /** The server's Prometheus metrics, on one registry per process. */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deployledger_' });
-  const httpRequests = new Histogram({
-    name: 'deployledger_http_request_duration_seconds',
-    help: 'HTTP request duration by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  const signals = new Counter({
-    name: 'deployledger_signals_total',
-    help: 'Signals decided by the ledger core, by source, state and whether they were applied',
-    labelNames: ['source', 'state', 'applied'] as const,
-    registers: [registry],
-  });
-  const transitions = new Counter({
-    name: 'deployledger_state_transitions_total',
-    help: 'Deployment state transitions',
-    labelNames: ['from', 'to'] as const,
-    registers: [registry],
-  });
-  const unprocessableDeliveries = new Counter({
-    name: 'deployledger_webhook_deliveries_unprocessable_total',
-    help: 'Signed GitHub deliveries kept but never applied: their payload holds text that cannot be stored (NUL bytes, lone surrogates)',
-    labelNames: ['event'] as const,
-    registers: [registry],
-  });
+  const metric = metricsOn(registry);
+  const httpRequests = metric.histogram(
+    'deployledger_http_request_duration_seconds',
+    'HTTP request duration by route and status',
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    ['method', 'route', 'status'],
+  );
+  const signals = metric.counter(
+    'deployledger_signals_total',
+    'Signals decided by the ledger core, by source, state and whether they were applied',
+    ['source', 'state', 'applied'],
+  );
+  const transitions = metric.counter('deployledger_state_transitions_total', 'Deployment state transitions', [
+    'from',
+    'to',
+  ]);
+  const unprocessableDeliveries = metric.counter(
+    'deployledger_webhook_deliveries_unprocessable_total',
+    'Signed GitHub deliveries kept but never applied: their payload holds text that cannot be stored (NUL bytes, lone surrogates)',
+    ['event'],
+  );
   // Background parts (the Kubernetes watcher) report their health here; /readyz shows it.
   const components = new Map<string, () => Record<string, unknown>>();
   return {

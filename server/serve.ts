@@ -6,7 +6,8 @@ import { type Config, githubAuth, stuckPolicy } from './config.ts';
 import { dashboardDeps } from './dashboard/index.ts';
 import { LiveHub } from './dashboard/live.ts';
 import { openDatabase } from './db/connect.ts';
-import { LedgerStore } from './db/ledger-store.ts';
+import { DeliveryInbox } from './db/delivery-inbox.ts';
+import { type DecisionListener, LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
@@ -58,30 +59,27 @@ export async function startServer(config: Config, logger: Logger) {
   let kickOutbox = () => {};
   let kickProtection = () => {};
   let kickSampler = () => {};
-  const store = new LedgerStore(db.prisma, {
-    sql: db.sql,
-    githubSync: auth !== null,
-    onDecision: (signal, decision) => {
-      metrics.recordDecision(signal, decision);
-      kickOutbox();
-      live.publish(decision.record);
-      if (isTerminal(decision.record.state)) kickProtection();
-      if (decision.record.metricsEndpoint && decision.effects.some((e) => e.type === 'state_changed'))
-        kickSampler();
-      logger.info(
-        {
-          deployment_id: decision.record.id,
-          source: signal.source,
-          signal_state: signal.state,
-          state: decision.record.state,
-          applied: decision.applied,
-          reason: decision.reason ?? signal.reason ?? null,
-          delivery_id: signal.detail?.delivery_id ?? null,
-        },
-        'signal decided',
-      );
-    },
-  });
+  const onDecision: DecisionListener = (signal, decision) => {
+    metrics.recordDecision(signal, decision);
+    kickOutbox();
+    live.publish(decision.record);
+    if (isTerminal(decision.record.state)) kickProtection();
+    if (decision.record.metricsEndpoint && decision.effects.some((e) => e.type === 'state_changed'))
+      kickSampler();
+    logger.info(
+      {
+        deployment_id: decision.record.id,
+        source: signal.source,
+        signal_state: signal.state,
+        state: decision.record.state,
+        applied: decision.applied,
+        reason: decision.reason ?? signal.reason ?? null,
+        delivery_id: signal.detail?.delivery_id ?? null,
+      },
+      'signal decided',
+    );
+  };
+  const store = new LedgerStore(db.prisma, { sql: db.sql, githubSync: auth !== null, onDecision });
   const protection = setUpProtection(config, protectionRules, {
     prisma: db.prisma,
     store,
@@ -90,7 +88,9 @@ export async function startServer(config: Config, logger: Logger) {
   });
   const deliveries = startDeliveryWorker({
     prisma: db.prisma,
+    sql: db.sql,
     store,
+    onDecision,
     logger,
     protection: protection.receiver,
   });
@@ -143,13 +143,14 @@ export async function startServer(config: Config, logger: Logger) {
     prisma: db.prisma,
     store,
     verifiers: [apiKeys, ...oidcVerifiers(config)],
-    dashboard: dashboardDeps(config, { prisma: db.prisma, apiKeys, live, logger }),
+    dashboard: dashboardDeps(config, { prisma: db.prisma, apiKeys, live, logger, recovery: recovery.report }),
     metrics,
     logger,
     bodyLimit: config.DEPLOYLEDGER_BODY_LIMIT,
     metricsToken: config.DEPLOYLEDGER_METRICS_TOKEN,
     webhooks: {
       verifier: new SignatureVerifier(config.GITHUB_WEBHOOK_SECRET),
+      inbox: new DeliveryInbox(db.sql),
       onStored: () => deliveries.kick(),
     },
   });
@@ -170,7 +171,7 @@ export async function startServer(config: Config, logger: Logger) {
     live.close();
     await bounded(new Promise<void>((resolve) => server.close(() => resolve())), stepMs);
     await bounded(requests.idle(), stepMs);
-    await bounded(recovery?.stop(), stepMs);
+    await bounded(recovery.job?.stop(), stepMs);
     await bounded(
       Promise.all([
         deliveries.stop(),
@@ -186,7 +187,10 @@ export async function startServer(config: Config, logger: Logger) {
   return { server, stop };
 }
 
-/** Delivery recovery from the App's hook (with App credentials) and DEPLOYLEDGER_GITHUB_HOOKS. */
+/**
+ * Delivery recovery from the App's hook (with App credentials) and DEPLOYLEDGER_GITHUB_HOOKS;
+ * its report (/readyz, the dashboard) says why when it is off.
+ */
 function startRecoveryIfConfigured(
   config: Config,
   deps: Omit<Parameters<typeof startDeliveryRecovery>[0], 'hooks' | 'status'> & { metrics: Metrics },
@@ -206,6 +210,6 @@ function startRecoveryIfConfigured(
     intervalSeconds: seconds,
     ...(offReason ? { offReason } : {}),
   });
-  if (offReason) return null;
-  return startDeliveryRecovery({ ...deps, hooks, status }, seconds * 1000);
+  const job = offReason ? null : startDeliveryRecovery({ ...deps, hooks, status }, seconds * 1000);
+  return { job, report: status.report };
 }

@@ -1,6 +1,7 @@
 import type { TokenVerifier } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
+import type { RecoveryReport } from '../jobs/recovery-status.ts';
 import type { Logger } from '../log.ts';
 import type { LiveHub } from './live.ts';
 import type { DashboardDeps } from './routes.tsx';
@@ -12,7 +13,13 @@ export type { DashboardDeps };
 /** The dashboard's settings from config; says so when sessions will not survive a restart. */
 export function dashboardDeps(
   config: Config,
-  deps: { prisma: PrismaClient; apiKeys: TokenVerifier; live: LiveHub; logger: Logger },
+  deps: {
+    prisma: PrismaClient;
+    apiKeys: TokenVerifier;
+    live: LiveHub;
+    logger: Logger;
+    recovery?: () => RecoveryReport;
+  },
 ): DashboardDeps {
   const sessions = new Sessions({ secret: config.DEPLOYLEDGER_SESSION_SECRET });
   if (config.DEPLOYLEDGER_DASHBOARD_PUBLIC) {
@@ -30,6 +37,7 @@ export function dashboardDeps(
     sessions,
     public: config.DEPLOYLEDGER_DASHBOARD_PUBLIC,
     live: deps.live,
+    ...(deps.recovery ? { recovery: deps.recovery } : {}),
     publicUrl: config.DEPLOYLEDGER_PUBLIC_URL,
     links: { githubApiUrl: config.GITHUB_API_URL, k8sUrlTemplate: config.DEPLOYLEDGER_DASHBOARD_K8S_URL },
   };

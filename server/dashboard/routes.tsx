@@ -9,6 +9,7 @@ import { findById, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDora } from '../dora/compute.ts';
 import { bucketFor } from '../dora/window.ts';
+import type { RecoveryReport } from '../jobs/recovery-status.ts';
 import { parseState } from '../ledger/index.ts';
 import { assetRoutes } from './assets.ts';
 import { Layout } from './components/layout.tsx';
@@ -48,6 +49,8 @@ export interface DashboardDeps {
   links: LinkOptions;
   /** DEPLOYLEDGER_PUBLIC_URL: forms posted from this origin are same-site even behind a proxy. */
   publicUrl?: string | undefined;
+  /** The recovery of missed GitHub deliveries: shown on the start page, as /readyz shows it. */
+  recovery?: () => RecoveryReport;
 }
 
 type Env = { Variables: { viewer: Viewer } };
@@ -164,6 +167,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
           links={links}
           repositories={repositories}
           repository={repository}
+          recovery={deps.recovery ? { report: deps.recovery(), viewer } : undefined}
         />,
         'environments',
       ),

@@ -1,3 +1,4 @@
+import type { SqlRunner } from './deployment-sql.ts';
 import type { PrismaClient } from './generated/client.ts';
 
 export interface StoredDelivery {
@@ -38,34 +39,34 @@ export async function storeUnprocessableDelivery(
 
 /**
  * Claims up to `limit` unprocessed deliveries for `leaseMs`, oldest first, in one statement:
- * rows another worker holds are skipped, and a claim whose worker died expires.
+ * rows another worker holds are skipped, and a claim whose worker died expires. Returned in the
+ * order GitHub's deliveries arrived.
  */
 export async function claimDeliveries(
-  prisma: PrismaClient,
+  sql: SqlRunner,
   limit: number,
   leaseMs: number,
   maxAttempts: number,
 ): Promise<StoredDelivery[]> {
-  const rows = await prisma.$queryRaw<
-    Array<{
-      delivery_id: string;
-      event: string;
-      action: string | null;
-      payload: unknown;
-      attempts: number;
-      received_at: Date;
-    }>
-  >`
-    UPDATE webhook_delivery SET locked_until = now() + make_interval(secs => ${leaseMs / 1000}), attempts = attempts + 1
-    WHERE delivery_id IN (
-      SELECT delivery_id FROM webhook_delivery
-      WHERE processed_at IS NULL AND attempts < ${maxAttempts} AND (locked_until IS NULL OR locked_until < now())
-      ORDER BY received_at
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING delivery_id, event, action, payload, attempts, received_at`;
-  // RETURNING has no order: process in the order GitHub's deliveries arrived.
-  rows.sort((a, b) => a.received_at.getTime() - b.received_at.getTime());
+  const rows = await sql.query<{
+    delivery_id: string;
+    event: string;
+    action: string | null;
+    payload: unknown;
+    attempts: number;
+  }>(
+    `WITH claimed AS (
+       UPDATE webhook_delivery SET locked_until = now() + make_interval(secs => $1), attempts = attempts + 1
+       WHERE delivery_id IN (
+         SELECT delivery_id FROM webhook_delivery
+         WHERE processed_at IS NULL AND attempts < $2 AND (locked_until IS NULL OR locked_until < now())
+         ORDER BY received_at
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED)
+       RETURNING delivery_id, event, action, payload, attempts, received_at)
+     SELECT delivery_id, event, action, payload, attempts FROM claimed ORDER BY received_at, delivery_id`,
+    [leaseMs / 1000, maxAttempts, limit],
+  );
   return rows.map((row) => ({
     deliveryId: row.delivery_id,
     event: row.event,

@@ -6,10 +6,32 @@ import { Prisma, type PrismaClient } from './generated/client.ts';
 // the work grows with the number of repositories and environments, not of deployments. Names
 // compare case-insensitively (the keys); each is shown as its newest record spells it.
 
-function inRepositories(repositories: string[] | null): Prisma.Sql {
-  return repositories
-    ? Prisma.sql`AND d.repository_key IN (${Prisma.join([...new Set(repositories.map(foldName))])})`
-    : Prisma.empty;
+const allKeys = Prisma.sql`
+  (SELECT d.repository_key, d.environment_key FROM deployment d
+   ORDER BY d.repository_key, d.environment_key LIMIT 1)
+  UNION ALL
+  SELECT next.repository_key, next.environment_key FROM keys k
+  CROSS JOIN LATERAL (
+    SELECT d.repository_key, d.environment_key FROM deployment d
+    WHERE (d.repository_key, d.environment_key) > (k.repository_key, k.environment_key)
+    ORDER BY d.repository_key, d.environment_key LIMIT 1) next`;
+
+/**
+ * The skip scan within each named repository: a row comparison cannot be combined with an IN
+ * list in one index range, so each repository walks its own environments (a null ends it).
+ */
+function keysOf(repositories: string[]): Prisma.Sql {
+  const keys = [...new Set(repositories.map(foldName))];
+  return Prisma.sql`
+    SELECT r.repository_key,
+           (SELECT min(d.environment_key) FROM deployment d WHERE d.repository_key = r.repository_key)
+             AS environment_key
+    FROM unnest(ARRAY[${Prisma.join(keys)}]::text[]) AS r(repository_key)
+    UNION ALL
+    SELECT k.repository_key,
+           (SELECT min(d.environment_key) FROM deployment d
+            WHERE d.repository_key = k.repository_key AND d.environment_key > k.environment_key)
+    FROM keys k WHERE k.environment_key IS NOT NULL`;
 }
 
 /** Every repository with a deployment, in order. */
@@ -52,18 +74,7 @@ export async function distinctEnvironments(
  */
 export function environmentsCte(repositories: string[] | null): Prisma.Sql {
   return Prisma.sql`
-    WITH RECURSIVE keys AS (
-      (SELECT d.repository_key, d.environment_key FROM deployment d
-       WHERE true ${inRepositories(repositories)}
-       ORDER BY d.repository_key, d.environment_key LIMIT 1)
-      UNION ALL
-      SELECT next.repository_key, next.environment_key FROM keys k
-      CROSS JOIN LATERAL (
-        SELECT d.repository_key, d.environment_key FROM deployment d
-        WHERE (d.repository_key, d.environment_key) > (k.repository_key, k.environment_key)
-          ${inRepositories(repositories)}
-        ORDER BY d.repository_key, d.environment_key LIMIT 1) next
-    ),
+    WITH RECURSIVE keys AS (${repositories ? keysOf(repositories) : allKeys}),
     envs AS (
       SELECT k.repository_key, k.environment_key, spelled.repository, spelled.environment FROM keys k
       CROSS JOIN LATERAL (

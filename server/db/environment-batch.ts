@@ -21,9 +21,18 @@ export interface BatchLedger {
   hasKey(key: string): boolean;
   /** The environment's active record, if any. */
   active(): DeploymentRecord | null;
-  apply(id: string, signal: Signal): void;
-  /** Opens a record in `request.state`; `signal` is its first timeline event. */
-  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): DeploymentRecord;
+  apply(id: string, signal: Signal): DeploymentRecord;
+  /**
+   * Opens a record in `request.state`; `signal` is its first timeline event. `opened.at` times the
+   * opening when it is not the signal's own time; `opened.id` when the id was chosen before.
+   */
+  open(
+    request: NewDeployment,
+    source: SignalSource,
+    signal: Signal,
+    createdAt: Date,
+    opened?: { id?: string; at?: Date },
+  ): DeploymentRecord;
 }
 
 /**
@@ -41,6 +50,8 @@ export class EnvironmentBatch implements BatchLedger {
   /** Stored records this batch changed. */
   readonly changed = new Set<string>();
   readonly events: EventRow[] = [];
+  /** Every decision, in order, for the store's observer once the batch is written. */
+  readonly decisions: Array<[Signal, Decision]> = [];
   private readonly keys: Set<string>;
   private readonly successes = new Set<string>();
   private activeId: string | null = null;
@@ -62,14 +73,21 @@ export class EnvironmentBatch implements BatchLedger {
     return this.activeId === null ? null : (this.records.get(this.activeId) ?? null);
   }
 
-  apply(id: string, signal: Signal): void {
+  apply(id: string, signal: Signal): DeploymentRecord {
     const record = this.records.get(id);
     if (!record) throw new Error(`record ${id} is not part of this batch`);
-    this.decideAndPersist(record, signal);
+    return this.decideAndPersist(record, signal);
   }
 
-  open(request: NewDeployment, source: SignalSource, signal: Signal, createdAt: Date): DeploymentRecord {
-    const decision = openRecord({ ...request, createdAt }, randomUUID(), source, signal.at, this.now);
+  open(
+    request: NewDeployment,
+    source: SignalSource,
+    signal: Signal,
+    createdAt: Date,
+    opened: { id?: string; at?: Date } = {},
+  ): DeploymentRecord {
+    const id = opened.id ?? randomUUID();
+    const decision = openRecord({ ...request, createdAt }, id, source, opened.at ?? signal.at, this.now);
     this.opened.push(decision.record.id);
     this.openedIds.add(decision.record.id);
     this.keys.add(request.key);
@@ -89,6 +107,7 @@ export class EnvironmentBatch implements BatchLedger {
     this.track(record);
     if (!this.openedIds.has(record.id)) this.changed.add(record.id);
     this.events.push({ deploymentId: record.id, ...timelineEntry(signal, decision, this.now) });
+    this.decisions.push([signal, decision]);
     for (const effect of decision.effects) {
       if (effect.type === 'deactivate_older_successes')
         record = this.deactivateOlderSuccesses(record, signal);

@@ -43,7 +43,8 @@ export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
  * - successes: deployments whose `deployed_at` falls in the window; lead time = deployed_at − commit_at;
  * - failures: deployments that ended `failure` or `error`, by `completed_at`;
  * - incidents: failures that start a run of failures on their environment (no other failure since
- *   the last success), each restored by the environment's first success after it.
+ *   the last success), each restored by the environment's first success after it; found in one
+ *   ordered pass per environment (window functions), from its last success before the window.
  * Each figure is also bucketed by `bucketMs` from `since`, for the trend.
  */
 export async function aggregateDora(
@@ -68,22 +69,51 @@ export async function aggregateDora(
       WHERE d.state IN ('failure', 'error') AND d.deployed_at IS NULL
         AND d.completed_at >= ${since} AND d.completed_at < ${until} ${scopeFilter('d', scope)}
     ),
+    -- Where each environment's run of failures can start: its last deployment at or before the
+    -- window (else its beginning).
+    starts AS (
+      SELECT e.repository, e.environment,
+             COALESCE((SELECT max(s.deployed_at) FROM deployment s
+                       WHERE s.repository_key = e.repository AND s.environment_key = e.environment
+                         AND s.deployed_at <= ${since}), '-infinity'::timestamptz) AS from_at
+      FROM (SELECT DISTINCT repository, environment FROM failures) e
+    ),
+    -- Deployments and failures of those environments from there, in time order (a deployment
+    -- before a failure at the same instant), and the first deployment after the window.
+    stream AS (
+      SELECT t.repository, t.environment, s.deployed_at AS at, 0 AS kind, NULL::uuid AS id
+      FROM starts t JOIN deployment s
+        ON s.repository_key = t.repository AND s.environment_key = t.environment
+       AND s.deployed_at >= t.from_at AND s.deployed_at < ${until}
+      UNION ALL
+      SELECT t.repository, t.environment, n.at, 0, NULL
+      FROM starts t, LATERAL (SELECT min(s.deployed_at) AS at FROM deployment s
+                              WHERE s.repository_key = t.repository AND s.environment_key = t.environment
+                                AND s.deployed_at >= ${until}) n
+      WHERE n.at IS NOT NULL
+      UNION ALL
+      SELECT t.repository, t.environment, p.completed_at, 1, p.id
+      FROM starts t JOIN deployment p
+        ON p.repository_key = t.repository AND p.environment_key = t.environment
+       AND p.state IN ('failure', 'error') AND p.deployed_at IS NULL
+       AND p.completed_at >= t.from_at AND p.completed_at < ${until}
+    ),
+    -- A failure starts an incident when no other failure came since the last deployment; the next
+    -- deployment restores it.
+    runs AS (
+      SELECT repository, environment, at, kind,
+             max(at) FILTER (WHERE kind = 0) OVER forward AS last_deployed,
+             max(at) FILTER (WHERE kind = 1) OVER (forward ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+               AS previous_failure,
+             min(at) FILTER (WHERE kind = 0) OVER backward AS restored_at
+      FROM stream
+      WINDOW forward AS (PARTITION BY repository, environment ORDER BY at, kind, id),
+             backward AS (PARTITION BY repository, environment ORDER BY at DESC, kind DESC, id DESC)
+    ),
     incidents AS (
-      SELECT f.repository, f.environment, f.at,
-             (SELECT min(s.deployed_at) FROM deployment s
-              WHERE s.repository_key = f.repository AND s.environment_key = f.environment AND s.deployed_at > f.at
-             ) AS restored_at
-      FROM failures f
-      WHERE NOT EXISTS (
-        SELECT 1 FROM deployment p
-        WHERE p.repository_key = f.repository AND p.environment_key = f.environment
-          AND p.state IN ('failure', 'error') AND p.deployed_at IS NULL
-          AND (p.completed_at < f.at OR (p.completed_at = f.at AND p.id < f.id))
-          AND p.completed_at > COALESCE(
-            (SELECT max(s.deployed_at) FROM deployment s
-             WHERE s.repository_key = f.repository AND s.environment_key = f.environment AND s.deployed_at <= f.at),
-            '-infinity'::timestamptz)
-      )
+      SELECT repository, environment, at, restored_at FROM runs
+      WHERE kind = 1 AND at >= ${since}
+        AND (previous_failure IS NULL OR previous_failure <= last_deployed)
     ),
     events AS (
       SELECT repository, environment, at, 'success' AS kind, lead_seconds, NULL::float8 AS restore_seconds

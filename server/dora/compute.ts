@@ -123,19 +123,19 @@ export async function computeDora(
     }
   }
   const bucketCount = Math.ceil((window.until.getTime() - window.since.getTime()) / window.bucketMs);
+  // Rows by (environment, bucket): with every repository in scope there are thousands of each.
+  const aggregates = byCell(rows);
+  const reworks = byCell(reworkRows);
   return environments.map(({ repository, environment }) => {
     const [repositoryKey, environmentKey] = [foldName(repository), foldName(environment)];
-    const mine = rows.filter((row) => row.repository === repositoryKey && row.environment === environmentKey);
-    const total = mine.find((row) => row.bucket === null) ?? EMPTY;
-    const rework = (bucket: number | null) =>
-      reworkRows.find(
-        (r) => r.repository === repositoryKey && r.environment === environmentKey && r.bucket === bucket,
-      );
+    const cell = (bucket: number | null) => cellKey(repositoryKey, environmentKey, bucket);
+    const total = aggregates.get(cell(null)) ?? EMPTY;
+    const rework = (bucket: number | null) => reworks.get(cell(bucket));
     const trend: TrendPoint[] = [];
     for (let bucket = 0; bucket < bucketCount; bucket++) {
       const start = new Date(window.since.getTime() + bucket * window.bucketMs);
       const end = new Date(Math.min(start.getTime() + window.bucketMs, window.until.getTime()));
-      const row = mine.find((r) => r.bucket === bucket) ?? EMPTY;
+      const row = aggregates.get(cell(bucket)) ?? EMPTY;
       const finished = row.deployments + row.failures;
       trend.push({
         start,
@@ -157,4 +157,13 @@ export async function computeDora(
       trend,
     };
   });
+}
+
+const cellKey = (repository: string, environment: string, bucket: number | null) =>
+  `${repository}\n${environment}\n${bucket ?? 'total'}`;
+
+function byCell<T extends { repository: string; environment: string; bucket: number | null }>(
+  rows: T[],
+): Map<string, T> {
+  return new Map(rows.map((row) => [cellKey(row.repository, row.environment, row.bucket), row]));
 }

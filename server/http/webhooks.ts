@@ -1,6 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { storeDelivery, storeUnprocessableDelivery } from '../db/deliveries.ts';
+import { storeUnprocessableDelivery } from '../db/deliveries.ts';
+import type { DeliveryInbox } from '../db/delivery-inbox.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
 import {
@@ -23,6 +24,8 @@ export interface WebhookRouteDeps {
   logger: Logger;
   metrics: Metrics;
   bodyLimit: number;
+  /** Where deliveries are stored before they are acknowledged. */
+  inbox: DeliveryInbox;
   /** Told when a new delivery is stored, so it is processed at once rather than at the next poll. */
   onStored: () => void;
 }
@@ -90,7 +93,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
 
       const log = deps.logger.child({ delivery_id: deliveryId, event });
       const action = typeof payload.action === 'string' ? payload.action : null;
-      const unstorable = findIllFormed(payload);
+      const unstorable = mayHoldIllFormed(raw) ? findIllFormed(payload) : [];
       if (unstorable.length > 0) {
         // Retrying cannot fix it, so no 5xx: keep a readable copy, finished, with the reason.
         const reason = `unprocessable: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`;
@@ -109,9 +112,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
         return c.json({ status: 'unprocessable', delivery: deliveryId, errors: unstorable }, 202);
       }
 
-      const stored = await store(log, () =>
-        storeDelivery(deps.prisma, { deliveryId, event, action, payload: raw }),
-      );
+      const stored = await store(log, () => deps.inbox.store({ deliveryId, event, action, payload: raw }));
       log.info({ stored }, 'delivery received');
       if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
       deps.onStored();
@@ -120,6 +121,17 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
   );
   return app;
 }
+
+/**
+ * Whether a JSON text can hold a string the database cannot store (see findIllFormed): a NUL or
+ * a surrogate can only be written as a `\u` escape (raw control characters are not JSON, and a
+ * decoded UTF-8 body holds no lone surrogate), so a body without one needs no walk.
+ */
+function mayHoldIllFormed(raw: string): boolean {
+  return /\\u(0000|d[89a-f])/i.test(raw) || LONE_SURROGATE.test(raw);
+}
+
+const LONE_SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Every GitHub delivery is a JSON object; anything else is refused before it is stored. */
 function parseObject(raw: string): Record<string, unknown> {

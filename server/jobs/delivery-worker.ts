@@ -1,49 +1,91 @@
 import { backoff } from '../backoff.ts';
-import { claimDeliveries, failDelivery, finishDelivery } from '../db/deliveries.ts';
+import { claimDeliveries, failDelivery, finishDelivery, type StoredDelivery } from '../db/deliveries.ts';
+import { foldDeliveries, NotBatchable } from '../db/delivery-batch.ts';
+import type { SqlRunner } from '../db/deployment-sql.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import type { LedgerStore } from '../db/ledger-store.ts';
+import type { DecisionListener, LedgerStore } from '../db/ledger-store.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
+import { type FoldStep, planFolding } from './delivery-plan.ts';
 import { Poller } from './poller.ts';
 
-const BATCH = 20;
+const BATCH = 500;
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
+/** Repositories folded at once: enough to keep the pool busy, few enough to leave room for requests. */
+const LANES = 4;
 
-/** Processes stored GitHub deliveries; safe with several replicas (claims are leased rows). */
-export function startDeliveryWorker(
-  deps: { prisma: PrismaClient; store: LedgerStore; logger: Logger; protection?: ProtectionReceiver },
-  intervalMs = 2000,
-) {
-  const { prisma, store, logger } = deps;
+export interface DeliveryWorkerDeps {
+  prisma: PrismaClient;
+  sql: SqlRunner;
+  store: LedgerStore;
+  logger: Logger;
+  /** The store's listener: told of every decision a batch made, after it commits. */
+  onDecision: DecisionListener;
+  protection?: ProtectionReceiver;
+}
+
+/**
+ * Processes stored GitHub deliveries; safe with several replicas (claims are leased rows). A
+ * claim takes up to BATCH deliveries in one statement; each environment's run of deliveries is
+ * folded in one transaction (server/db/delivery-batch.ts), repositories side by side; anything
+ * a batch cannot take goes one by one through the store.
+ */
+export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
   const poller = new Poller(
     async () => {
-      const deliveries = await claimDeliveries(prisma, BATCH, LEASE_MS, MAX_ATTEMPTS);
-      for (const delivery of deliveries) {
-        const log = logger.child({ delivery_id: delivery.deliveryId, event: delivery.event });
-        try {
-          const outcome = await receive(store, delivery, deps.protection);
-          await finishDelivery(prisma, delivery.deliveryId);
-          for (const id of outcome.deploymentIds) log.info({ deployment_id: id }, 'delivery applied');
-          if (outcome.ignored) log.info({ ignored: outcome.ignored }, 'delivery ignored');
-        } catch (error) {
-          if (error instanceof DomainError && error.refusal !== 'unavailable') {
-            // A payload we cannot read will not get better on retry: keep it, with the reason.
-            await finishDelivery(prisma, delivery.deliveryId);
-            await failDelivery(prisma, delivery.deliveryId, error.detail, 0);
-            log.warn({ error: error.detail }, 'delivery payload not understood; kept, not applied');
-            continue;
-          }
-          const retryIn = backoff(delivery.attempts);
-          await failDelivery(prisma, delivery.deliveryId, (error as Error).message, retryIn).catch(() => {});
-          log.error({ err: error, retry_in_ms: retryIn }, 'delivery processing failed; will retry');
-        }
-      }
+      const deliveries = await claimDeliveries(deps.sql, BATCH, LEASE_MS, MAX_ATTEMPTS);
+      const lanes = planFolding(deliveries);
+      const next = () => lanes.shift();
+      await Promise.all(
+        Array.from({ length: Math.min(LANES, lanes.length) }, async () => {
+          for (let lane = next(); lane; lane = next()) for (const step of lane) await runStep(deps, step);
+        }),
+      );
       return deliveries.length === BATCH;
     },
     intervalMs,
-    (error) => logger.error({ err: error }, 'delivery worker tick failed'),
+    (error) => deps.logger.error({ err: error }, 'delivery worker tick failed'),
   );
   return poller.start();
+}
+
+async function runStep(deps: DeliveryWorkerDeps, step: FoldStep): Promise<void> {
+  if (step.kind === 'one') return processOne(deps, step.delivery);
+  if (step.items.length > 1) {
+    try {
+      for (const { deliveryId, record } of await foldDeliveries(deps.prisma, step.items, deps.onDecision))
+        deps.logger.info({ delivery_id: deliveryId, deployment_id: record.id }, 'delivery applied');
+      return;
+    } catch (error) {
+      // Nothing of the batch was written: each delivery takes the one-by-one path and its handling.
+      const log = { err: error, deliveries: step.items.length };
+      if (error instanceof NotBatchable) deps.logger.info(log, 'deliveries folded one by one');
+      else deps.logger.warn(log, 'batch of deliveries failed; folding them one by one');
+    }
+  }
+  for (const delivery of step.deliveries) await processOne(deps, delivery);
+}
+
+async function processOne(deps: DeliveryWorkerDeps, delivery: StoredDelivery): Promise<void> {
+  const { prisma } = deps;
+  const log = deps.logger.child({ delivery_id: delivery.deliveryId, event: delivery.event });
+  try {
+    const outcome = await receive(deps.store, delivery, deps.protection);
+    await finishDelivery(prisma, delivery.deliveryId);
+    for (const id of outcome.deploymentIds) log.info({ deployment_id: id }, 'delivery applied');
+    if (outcome.ignored) log.info({ ignored: outcome.ignored }, 'delivery ignored');
+  } catch (error) {
+    if (error instanceof DomainError && error.refusal !== 'unavailable') {
+      // A payload we cannot read will not get better on retry: keep it, with the reason.
+      await finishDelivery(prisma, delivery.deliveryId);
+      await failDelivery(prisma, delivery.deliveryId, error.detail, 0);
+      log.warn({ error: error.detail }, 'delivery payload not understood; kept, not applied');
+      return;
+    }
+    const retryIn = backoff(delivery.attempts);
+    await failDelivery(prisma, delivery.deliveryId, (error as Error).message, retryIn).catch(() => {});
+    log.error({ err: error, retry_in_ms: retryIn }, 'delivery processing failed; will retry');
+  }
 }

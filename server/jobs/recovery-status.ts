@@ -1,72 +1,83 @@
-import { Counter, Gauge, Histogram } from 'prom-client';
 import type { HookRecoveryState } from '../db/hook-recovery.ts';
-import type { Metrics } from '../metrics.ts';
+import { type Metrics, metricsOn } from '../metrics.ts';
 
 export type RecoveryStatus = 'off' | 'starting' | 'ok' | 'failing' | 'rate_limited';
+
+/** One hook's part of the report: when its log was last read and what went wrong. */
+export interface HookReport {
+  hook: string;
+  status: RecoveryStatus;
+  running?: boolean;
+  last_run_at?: string | null;
+  last_success_at?: string | null;
+  error_kind: string | null;
+  error: string | null;
+  retry_at?: string | null;
+  read_up_to?: { delivery_id: number; delivered_at: string } | null;
+  recovered_total?: number;
+  last_recovered_at?: string | null;
+}
+
+/** What /readyz shows under `github_recovery`, and the dashboard's status line. */
+export type RecoveryReport =
+  | { status: 'off'; reason: string }
+  | { status: RecoveryStatus; interval_seconds: number; hooks: HookReport[] };
 
 /**
  * What /readyz shows under `github_recovery` and /metrics counts. Every replica reads the hooks'
  * state from the database each interval, so any replica shows the last run, whichever ran it.
  */
 export function recoveryStatus(metrics: Metrics, options: { intervalSeconds: number; offReason?: string }) {
-  const { registry } = metrics;
-  const recovered = new Counter({
-    name: 'deployledger_github_deliveries_recovered_total',
-    help: 'Deliveries recovered from a GitHub hook delivery log (never stored before), by hook and event',
-    labelNames: ['hook', 'event'] as const,
-    registers: [registry],
-  });
-  const lag = new Histogram({
-    name: 'deployledger_github_delivery_recovery_lag_seconds',
-    help: 'Time from GitHub delivering (and failing) a delivery to its recovery into the ledger',
-    buckets: [1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86_400, 3 * 86_400],
-    registers: [registry],
-  });
-  const runs = new Counter({
-    name: 'deployledger_github_recovery_runs_total',
-    help: 'Delivery log reads by this replica, by hook and outcome (ok or the error kind)',
-    labelNames: ['hook', 'outcome'] as const,
-    registers: [registry],
-  });
-  const up = new Gauge({
-    name: 'deployledger_github_recovery_up',
-    help: '1 when the last read of the hook delivery log (by any replica) succeeded',
-    labelNames: ['hook'] as const,
-    registers: [registry],
-  });
-  const lastSuccess = new Gauge({
-    name: 'deployledger_github_recovery_last_success_timestamp_seconds',
-    help: 'When the hook delivery log was last read completely (by any replica)',
-    labelNames: ['hook'] as const,
-    registers: [registry],
-  });
-  const behind = new Gauge({
-    name: 'deployledger_github_recovery_position_age_seconds',
-    help: 'Age of the newest delivery the recovery has read up to (how far the log has been checked)',
-    labelNames: ['hook'] as const,
-    registers: [registry],
-  });
+  const metric = metricsOn(metrics.registry);
+  const recovered = metric.counter(
+    'deployledger_github_deliveries_recovered_total',
+    'Deliveries recovered from a GitHub hook delivery log (never stored before), by hook and event',
+    ['hook', 'event'],
+  );
+  const lag = metric.histogram(
+    'deployledger_github_delivery_recovery_lag_seconds',
+    'Time from GitHub delivering (and failing) a delivery to its recovery into the ledger',
+    [1, 5, 15, 60, 300, 900, 3600, 6 * 3600, 86_400, 3 * 86_400],
+  );
+  const runs = metric.counter(
+    'deployledger_github_recovery_runs_total',
+    'Delivery log reads by this replica, by hook and outcome (ok or the error kind)',
+    ['hook', 'outcome'],
+  );
+  const hookGauge = (name: string, help: string) => metric.gauge(name, help, ['hook']);
+  const up = hookGauge(
+    'deployledger_github_recovery_up',
+    '1 when the last read of the hook delivery log (by any replica) succeeded',
+  );
+  const lastSuccess = hookGauge(
+    'deployledger_github_recovery_last_success_timestamp_seconds',
+    'When the hook delivery log was last read completely (by any replica)',
+  );
+  const behind = hookGauge(
+    'deployledger_github_recovery_position_age_seconds',
+    'Age of the newest delivery the recovery has read up to (how far the log has been checked)',
+  );
 
   let states: HookRecoveryState[] = [];
   const problems = new Map<string, { kind: string; message: string }>();
 
-  metrics.components.set('github_recovery', () => {
+  const report = (): RecoveryReport => {
     if (options.offReason) return { status: 'off', reason: options.offReason };
-    const hooks: Array<Record<string, unknown>> = states.map((state) =>
-      present(state, problems.get(state.hook)),
-    );
+    const hooks: HookReport[] = states.map((state) => present(state, problems.get(state.hook)));
     for (const [hook, problem] of problems) {
       if (!states.some((state) => state.hook === hook))
         hooks.push({ hook, status: 'failing', error_kind: problem.kind, error: problem.message });
     }
     return {
-      status: overall(hooks.map((hook) => hook.status as RecoveryStatus)),
+      status: overall(hooks.map((hook) => hook.status)),
       interval_seconds: options.intervalSeconds,
       hooks,
     };
-  });
+  };
+  metrics.components.set('github_recovery', report);
 
   return {
+    report,
     recovered(hook: string, event: string, deliveredAt: Date) {
       recovered.inc({ hook, event });
       lag.observe(Math.max(0, (Date.now() - deliveredAt.getTime()) / 1000));
@@ -93,7 +104,7 @@ export function recoveryStatus(metrics: Metrics, options: { intervalSeconds: num
 
 export type RecoveryReporter = ReturnType<typeof recoveryStatus>;
 
-function present(state: HookRecoveryState, problem?: { kind: string; message: string }) {
+function present(state: HookRecoveryState, problem?: { kind: string; message: string }): HookReport {
   const status: RecoveryStatus = problem
     ? 'failing'
     : state.errorKind === 'rate_limited'

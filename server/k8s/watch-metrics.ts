@@ -1,4 +1,5 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
+import { metricsOn } from '../metrics.ts';
 import type { StreamHealth, WatchEnd } from './list-watch.ts';
 
 /** What the watcher did with one observed rollout step. */
@@ -41,24 +42,22 @@ export function createWatchMetrics(registry: Registry, streams: () => StreamHeal
       this.set(pending());
     },
   });
-  const watchEnds = new Counter({
-    name: 'deployledger_k8s_watch_restarts_total',
-    help: 'Kubernetes watch connections ended, by reason (closed, expired = 410 Gone, stalled, resync, error)',
-    labelNames: ['scope', 'reason'] as const,
-    registers: [registry],
-  });
-  const events = new Counter({
-    name: 'deployledger_k8s_watch_events_total',
-    help: 'Kubernetes watch events received, by type',
-    labelNames: ['scope', 'type'] as const,
-    registers: [registry],
-  });
-  const observations = new Counter({
-    name: 'deployledger_k8s_rollout_observations_total',
-    help: 'Rollout steps observed, by step and what was done with them',
-    labelNames: ['step', 'outcome'] as const,
-    registers: [registry],
-  });
+  const metric = metricsOn(registry);
+  const watchEnds = metric.counter(
+    'deployledger_k8s_watch_restarts_total',
+    'Kubernetes watch connections ended, by reason (closed, expired = 410 Gone, stalled, resync, error)',
+    ['scope', 'reason'],
+  );
+  const events = metric.counter(
+    'deployledger_k8s_watch_events_total',
+    'Kubernetes watch events received, by type',
+    ['scope', 'type'],
+  );
+  const observations = metric.counter(
+    'deployledger_k8s_rollout_observations_total',
+    'Rollout steps observed, by step and what was done with them',
+    ['step', 'outcome'],
+  );
   return {
     watchEnded: (scope: string, reason: WatchEnd) => watchEnds.inc({ scope: scope || '*', reason }),
     event: (scope: string, type: string) => events.inc({ scope: scope || '*', type }),

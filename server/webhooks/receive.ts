@@ -2,6 +2,7 @@ import { createEventHandler, type EmitterWebhookEvent } from '@octokit/webhooks'
 import type { z } from 'zod';
 import type { StoredDelivery } from '../db/deliveries.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
+import type { DeliveredDeployment } from '../ledger/index.ts';
 import type { ProtectionGate } from '../protection/gate.ts';
 import { check } from '../schema-check.ts';
 import { fromDeploymentEvent } from './handlers/deployment.ts';
@@ -91,6 +92,20 @@ export async function receive(
     throw error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
   }
   return outcome;
+}
+
+/**
+ * What a `deployment` or `deployment_status` delivery observed, for folding several at once
+ * (server/db/delivery-batch.ts) exactly as `receive` folds one: null when it names no state we
+ * know; undefined for the other events, which go through `receive`. Throws a Problem when the
+ * payload is not what GitHub sends.
+ */
+export function deliveredDeploymentOf(delivery: StoredDelivery): DeliveredDeployment | null | undefined {
+  if (delivery.event === 'deployment')
+    return fromDeploymentEvent(check(deploymentEvent, delivery.payload), delivery.deliveryId);
+  if (delivery.event === 'deployment_status')
+    return fromDeploymentStatusEvent(check(deploymentStatusEvent, delivery.payload), delivery.deliveryId);
+  return undefined;
 }
 
 /** Any delivery of a run may date its commit (lead time); a failed run also ends its deployments. */

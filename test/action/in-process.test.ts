@@ -1,6 +1,7 @@
 import { syncBuiltinESMExports } from 'node:module';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectReplayed, startedRecord, stepInputs } from '../helpers/action.ts';
 import { runContext, runInProcess } from '../helpers/action-in-process.ts';
 import { API_KEY, fakeLedger, SERVER_URL, TOKEN_REQUEST_TOKEN, TOKEN_URL } from '../helpers/msw-ledger.ts';
 
@@ -10,12 +11,8 @@ import { API_KEY, fakeLedger, SERVER_URL, TOKEN_REQUEST_TOKEN, TOKEN_URL } from 
 describe('the Action in-process (msw)', () => {
   const ledger = fakeLedger();
   const server = setupServer(...ledger.handlers);
-  const inputs = (environment: string, extra: Record<string, string> = {}) => ({
-    'server-url': SERVER_URL,
-    token: API_KEY,
-    environment,
-    ...extra,
-  });
+  const inputs = (environment: string, extra: Record<string, string> = {}) =>
+    stepInputs(SERVER_URL, API_KEY, environment, extra);
 
   beforeAll(() => {
     server.listen({ onUnhandledRequest: 'error' });
@@ -35,26 +32,10 @@ describe('the Action in-process (msw)', () => {
   it('starts a record keyed by the run context, and a repeat is a replay', async () => {
     const first = await runInProcess({ inputs: inputs('replay'), context: runContext(1001) });
     const second = await runInProcess({ inputs: inputs('replay'), context: runContext(1001) });
-    expect(first.exitCode, first.log).toBe(0);
-    expect(first.outputs).toMatchObject({
-      state: 'in_progress',
-      replayed: 'false',
-      'github-deployment-id': '',
-    });
-    expect(second.outputs).toMatchObject({
-      'deployment-id': first.outputs['deployment-id'],
-      replayed: 'true',
-    });
-    const [record] = [...ledger.records.values()].filter((r) => r.environment === 'replay');
-    expect(record).toMatchObject({
-      key: '1001-1',
-      run_id: 1001,
-      run_attempt: 1,
-      sha: 'c0ffee'.padEnd(40, '0'),
-      ref: 'refs/heads/main',
-      log_url: 'https://github.com/acme/shop/actions/runs/1001',
-    });
-    expect(second.summary).toContain('no second record');
+    expectReplayed(first, second);
+    const records = [...ledger.records.values()].filter((r) => r.environment === 'replay');
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ ...startedRecord(1001), run_id: 1001, run_attempt: 1 });
   });
 
   it('takes the commit time from the context payload only when it is the sha deployed', async () => {

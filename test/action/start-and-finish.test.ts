@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { githubRun, runAction } from '../helpers/action.ts';
+import { expectReplayed, githubRun, runAction, startedRecord, stepInputs } from '../helpers/action.ts';
 import { ACTION_TOKEN, type Ledger, startLedger } from '../helpers/ledger.ts';
 
 describe('the Action starts and finishes a deployment record', () => {
   let ledger: Ledger;
-  const inputs = (environment: string, extra: Record<string, string> = {}) => ({
-    'server-url': ledger.server.url,
-    token: ACTION_TOKEN,
-    environment,
-    ...extra,
-  });
+  const inputs = (environment: string, extra: Record<string, string> = {}) =>
+    stepInputs(ledger.server.url, ACTION_TOKEN, environment, extra);
   const recordsOf = async (environment: string) =>
     (await ledger.api.list({ repository: 'acme/shop', environment })).body.deployments;
 
@@ -24,26 +20,10 @@ describe('the Action starts and finishes a deployment record', () => {
     const first = await runAction({ inputs: inputs('replay'), env: githubRun(1001) });
     const second = await runAction({ inputs: inputs('replay'), env: githubRun(1001) });
 
-    expect(first.exitCode, first.log).toBe(0);
-    expect(second.exitCode, second.log).toBe(0);
-    expect(first.outputs).toMatchObject({
-      state: 'in_progress',
-      replayed: 'false',
-      'github-deployment-id': '',
-    });
-    expect(second.outputs).toMatchObject({
-      'deployment-id': first.outputs['deployment-id'],
-      replayed: 'true',
-    });
+    expectReplayed(first, second);
     const records = await recordsOf('replay');
     expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({
-      key: '1001-1',
-      sha: 'c0ffee'.padEnd(40, '0'),
-      ref: 'refs/heads/main',
-      log_url: 'https://github.com/acme/shop/actions/runs/1001',
-    });
-    expect(second.summary).toContain('no second record');
+    expect(records[0]).toMatchObject(startedRecord(1001));
     expect(second.summary).toContain(`${ledger.server.url}/v1/deployments/${first.outputs['deployment-id']}`);
   });
 

@@ -24,6 +24,19 @@ describe('concurrent requests on PostgreSQL', () => {
     await db.drop();
   });
 
+  /** `count` creates at once, keys `<firstRun + i>-1`, spread over both replicas. */
+  const createConcurrently = (count: number, firstRun: number, fields: Record<string, unknown>) =>
+    Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        api[i % 2]!.create(`${firstRun + i}-1`, {
+          repository: 'acme/shop',
+          sha: SHA,
+          state: 'in_progress',
+          ...fields,
+        }),
+      ),
+    );
+
   const rowsOf = (environment: string) =>
     query<{ id: string; state: string }>(db.url, 'SELECT id, state FROM deployment WHERE environment = $1', [
       environment,
@@ -48,16 +61,7 @@ describe('concurrent requests on PostgreSQL', () => {
 
   it('200 different keys for one environment → exactly one active, the others 409 naming it', async () => {
     const environment = 'race-different-keys';
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        api[i % 2]!.create(`${1000 + i}-1`, {
-          repository: 'acme/shop',
-          environment,
-          sha: SHA,
-          state: 'in_progress',
-        }),
-      ),
-    );
+    const answers = await createConcurrently(200, 1000, { environment });
     const created = answers.filter((a) => a.status === 201);
     const refused = answers.filter((a) => a.status === 409);
     expect(created).toHaveLength(1);
@@ -70,17 +74,7 @@ describe('concurrent requests on PostgreSQL', () => {
 
   it('200 different keys with supersede: true → every one created, exactly one still active', async () => {
     const environment = 'race-supersede';
-    const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) =>
-        api[i % 2]!.create(`${5000 + i}-1`, {
-          repository: 'acme/shop',
-          environment,
-          sha: SHA,
-          state: 'in_progress',
-          supersede: true,
-        }),
-      ),
-    );
+    const answers = await createConcurrently(200, 5000, { environment, supersede: true });
     expect(answers.every((a) => a.status === 201)).toBe(true);
     const rows = await rowsOf(environment);
     expect(rows).toHaveLength(200);
@@ -168,24 +162,20 @@ describe('concurrent requests on PostgreSQL', () => {
       sha: SHA,
       state: 'in_progress',
     });
-    const insert = (key: string, state: string) =>
+    /** A row written past the server, straight into the table, under this spelling of the names. */
+    const insertAs = (repository: string, environment: string) => (key: string, state: string) =>
       query(
         db.url,
         `INSERT INTO deployment (id, repository, environment, key, sha, state)
-         VALUES (gen_random_uuid(), 'acme/shop', 'race-constraint', $1, $2, $3)`,
-        [key, SHA, state],
+           VALUES (gen_random_uuid(), $1, $2, $3, $4, $5)`,
+        [repository, environment, key, SHA, state],
       );
+    const insert = insertAs('acme/shop', 'race-constraint');
     await expect(insert('9101-1', 'queued')).rejects.toThrow(/deployment_one_active_per_environment/);
     await expect(insert(record.key, 'success')).rejects.toThrow(/deployment_repository_environment_key_key/);
     await expect(insert('9102-1', 'success')).resolves.toBeDefined();
     // The constraints are on the folded names: another spelling is the same environment.
-    const insertSpelled = (key: string, state: string) =>
-      query(
-        db.url,
-        `INSERT INTO deployment (id, repository, environment, key, sha, state)
-         VALUES (gen_random_uuid(), 'ACME/Shop', 'Race-Constraint', $1, $2, $3)`,
-        [key, SHA, state],
-      );
+    const insertSpelled = insertAs('ACME/Shop', 'Race-Constraint');
     await expect(insertSpelled('9103-1', 'queued')).rejects.toThrow(/deployment_one_active_per_environment/);
     await expect(insertSpelled(record.key, 'success')).rejects.toThrow(
       /deployment_repository_environment_key_key/,

@@ -1,6 +1,7 @@
 import { runCli } from '../helpers/cli.ts';
 import { startGithubApi } from '../helpers/github-api.ts';
 import { type EchoTiming, startGithubEcho } from '../helpers/github-echo.ts';
+import { hookDeliverer } from '../helpers/github-hooks.ts';
 import { watcherEnv } from '../helpers/k8s-watch.ts';
 import { startKubeApiServer } from '../helpers/kube-apiserver.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
@@ -22,6 +23,12 @@ export interface ClusterOptions {
   /** Delay and redeliveries of GitHub's echo of what our server wrote there. */
   echo?: (environment: string) => EchoTiming;
   env?: Record<string, string>;
+  /**
+   * GitHub delivers through a repository webhook with this id, as GitHub does: once, failures
+   * logged in the hook's delivery log and never sent again; the replicas recover from that log
+   * (DEPLOYLEDGER_GITHUB_HOOKS). Without it, a delivery that fails is redelivered until stored.
+   */
+  hookId?: number;
 }
 
 /**
@@ -35,6 +42,7 @@ export async function startCluster(options: ClusterOptions = {}) {
   const github = await startGithubApi();
   const githubProxy = await startSwitchableProxy(github.url);
   const kube = await startKubeApiServer({ bookmarkEveryMs: 1000 });
+  const hook = options.hookId ? github.addRepoHook(REPOSITORY, options.hookId, SECRET) : null;
   const baseEnv: Record<string, string> = {
     DATABASE_URL: db.url,
     DEPLOYLEDGER_API_KEYS: `${REPOSITORY}=${TOKEN}`,
@@ -45,6 +53,7 @@ export async function startCluster(options: ClusterOptions = {}) {
     DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS: '0.5',
     DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT: `${SILENT_ENVIRONMENT}=3`,
     DEPLOYLEDGER_DB_POOL_SIZE: '5',
+    ...(options.hookId ? { DEPLOYLEDGER_GITHUB_HOOKS: `repo:${REPOSITORY}:${options.hookId}` } : {}),
     ...options.env,
   };
   const watching = () => ({ ...baseEnv, ...watcherEnv(kube) });
@@ -56,7 +65,8 @@ export async function startCluster(options: ClusterOptions = {}) {
   const live = () =>
     replicas.filter((replica) => replica.process.exitCode === null && !replica.process.killed);
   const deliverer = createDeliverer({ targets: () => live().map((replica) => replica.url), secret: SECRET });
-  const echo = startGithubEcho(github, deliverer, options.echo);
+  const webhook = hook ? hookDeliverer(hook, () => live()[0]?.url) : deliverer;
+  const echo = startGithubEcho(github, webhook, options.echo);
 
   return {
     db,
@@ -65,6 +75,9 @@ export async function startCluster(options: ClusterOptions = {}) {
     kube,
     replicas,
     deliverer,
+    /** How GitHub's deliveries reach the replicas: `hook` when there is one, else `deliverer`. */
+    webhook,
+    hook,
     echo,
     live,
     /** Starts one more replica (watching the cluster unless told otherwise) and returns its index. */

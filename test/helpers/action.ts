@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { ROOT } from './server.ts';
 
 export interface ActionRun {
@@ -19,6 +20,39 @@ export interface ActionCall {
   inputs: Record<string, string>;
   /** GITHUB_* and ACTIONS_* variables of the run; merged over `githubRun()`. */
   env?: Record<string, string>;
+}
+
+/** A step's inputs for acme/shop's job deploying to `environment`, against `serverUrl`. */
+export function stepInputs(
+  serverUrl: string,
+  token: string,
+  environment: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return { 'server-url': serverUrl, token, environment, ...extra };
+}
+
+/** The record a start of run `runId` (attempt 1) opens, from the run's context. */
+export function startedRecord(runId: number) {
+  return {
+    key: `${runId}-1`,
+    sha: 'c0ffee'.padEnd(40, '0'),
+    ref: 'refs/heads/main',
+    log_url: `https://github.com/acme/shop/actions/runs/${runId}`,
+  };
+}
+
+/** A start the same run repeated: both succeed, the second is the first's replay. */
+export function expectReplayed(first: ActionRun, second: ActionRun): void {
+  expect(first.exitCode, first.log).toBe(0);
+  expect(second.exitCode, second.log).toBe(0);
+  expect(first.outputs).toMatchObject({
+    state: 'in_progress',
+    replayed: 'false',
+    'github-deployment-id': '',
+  });
+  expect(second.outputs).toMatchObject({ 'deployment-id': first.outputs['deployment-id'], replayed: 'true' });
+  expect(second.summary).toContain('no second record');
 }
 
 /** The variables a runner sets for run `runId`, attempt `runAttempt` of acme/shop. */

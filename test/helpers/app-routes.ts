@@ -23,7 +23,11 @@ export function inProcessApp(deps: Partial<AppDeps> = {}) {
     metrics: { registry: {}, httpRequests: { observe() {} } } as never,
     logger: quiet,
     bodyLimit: 65_536,
-    webhooks: { verifier: untouchable('webhooks.verifier'), onStored() {} },
+    webhooks: {
+      verifier: untouchable('webhooks.verifier'),
+      inbox: untouchable('webhooks.inbox'),
+      onStored() {},
+    },
     dashboard: {
       prisma: untouchable('dashboard.prisma'),
       apiKeys: untouchable('dashboard.apiKeys'),

@@ -133,6 +133,10 @@ export async function startGithubApi() {
     limitNext(count: number, failure: Failure) {
       for (let i = 0; i < count; i++) failures.push(failure);
     },
+    /** Forgets the forced answers not given yet: GitHub answers normally again. */
+    clearFailures() {
+      failures.length = 0;
+    },
     /** A repository webhook (`/repos/{owner}/{repo}/hooks/{hookId}`) with its delivery log. */
     addRepoHook(repository: string, hookId: number, secret: string) {
       const hook = createHook({ secret, hookId });
@@ -163,6 +167,28 @@ export async function startGithubApi() {
         updated_at: now,
         ...fields,
       });
+    },
+    /**
+     * A deployment GitHub itself creates, as for a job with `environment:`: it carries the job's
+     * workflow run (`workflow_run` in its deliveries), and no payload of ours.
+     */
+    addDeployment(
+      repository: string,
+      fields: { sha: string; environment: string; workflowRun?: { id: number; run_attempt: number } },
+    ) {
+      const { workflowRun, ...rest } = fields;
+      const deployment = {
+        id: nextId++,
+        ref: 'main',
+        payload: {},
+        description: null,
+        created_at: new Date().toISOString(),
+        repository,
+        ...rest,
+        ...(workflowRun ? { workflow_run: workflowRun } : {}),
+      };
+      deployments.push(deployment);
+      return deployment;
     },
     /** A status someone else (not our server) created on a deployment the stand-in holds. */
     addStatus(deploymentId: number, fields: Record<string, unknown>) {

@@ -12,9 +12,14 @@ export interface EchoTiming {
   redeliveries: number;
 }
 
-/** GitHub's `deployment` delivery for a deployment the stand-in holds (from GitHub's sample). */
+/**
+ * GitHub's `deployment` delivery for a deployment the stand-in holds (from GitHub's sample); one
+ * GitHub created for a job's environment names the job's run (`workflow_run`).
+ */
 export function deploymentDelivery(deployment: Payload) {
-  const payload = sample('deployment', (p) => !p.workflow_run);
+  const run = deployment.workflow_run as { id: number; run_attempt: number } | undefined;
+  const payload = sample('deployment', (p) => Boolean(p.workflow_run) === Boolean(run));
+  if (run) Object.assign(payload.workflow_run, { ...run, head_sha: deployment.sha });
   Object.assign(payload.deployment, {
     id: deployment.id,
     sha: deployment.sha,
@@ -32,7 +37,9 @@ export function deploymentDelivery(deployment: Payload) {
 /** GitHub's `deployment_status` delivery for a status the stand-in holds. */
 export function deploymentStatusDelivery(deployment: Payload, status: Payload) {
   const payload = sample('deployment_status', (p) => p.deployment_status.state === 'success');
-  payload.deployment = JSON.parse(deploymentDelivery(deployment).body).deployment;
+  const parent = JSON.parse(deploymentDelivery(deployment).body);
+  payload.deployment = parent.deployment;
+  if (parent.workflow_run) payload.workflow_run = parent.workflow_run;
   Object.assign(payload.deployment_status, {
     id: status.id,
     state: status.state,

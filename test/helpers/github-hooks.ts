@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sign } from '@octokit/webhooks-methods';
+import type { Deliverer } from './redelivery.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: GitHub payloads are open-ended JSON
 type Payload = Record<string, any>;
@@ -174,4 +175,28 @@ export function answerDeliveries(
     return { status: 202, body: {} };
   }
   return null;
+}
+
+/**
+ * A Deliverer (test/helpers/redelivery.ts) that sends through `hook` as GitHub does: once, to the
+ * URL the hook is configured with, logged as failed when nothing answers, and never sent again by
+ * itself; `extra` sends are the hook's "Redeliver". `target()` is where the hook points now (the
+ * live server); while it names none, the hook keeps its last URL and the attempt fails.
+ */
+export function hookDeliverer(hook: Hook, target: () => string | undefined): Deliverer {
+  const counts = { sent: 0, failed: 0, redelivered: 0 };
+  const count = (attempt: LoggedAttempt) => {
+    counts.sent++;
+    if (attempt.redelivery) counts.redelivered++;
+    if (attempt.status_code === 0 || attempt.status_code >= 500) counts.failed++;
+    return attempt;
+  };
+  return {
+    counts,
+    async deliver(d, extra = 0) {
+      hook.target = target() ?? hook.target;
+      const first = count(await hook.deliver(d.event, JSON.parse(d.body), d.id));
+      for (let i = 0; i < extra; i++) count(await hook.redeliver(first.id));
+    },
+  };
 }

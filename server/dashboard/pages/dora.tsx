@@ -2,13 +2,14 @@ import type { DoraReport } from '../../dora/compute.ts';
 import { REWORK_AFTER_FAILURE_MINUTES } from '../../dora/rework-sql.ts';
 import { RepositorySelect } from '../components/repository-select.tsx';
 import { BandBadge } from '../components/state-badge.tsx';
-import { TrendChart } from '../components/trend-chart.tsx';
+import { TrendChart, type TrendChartProps } from '../components/trend-chart.tsx';
 import { duration, percent, perDay, timestamp } from '../format.ts';
 import { historyPath } from './environments.tsx';
 
 export const WINDOW_CHOICES = [7, 30, 90, 180] as const;
 
-function Figure(props: {
+/** One DORA figure: its value, band and note, and its trend over the window. */
+interface FigureProps {
   id: string;
   title: string;
   value: string;
@@ -18,8 +19,10 @@ function Figure(props: {
   /** Shown instead of "no data" when the figure has no bands at all. */
   bandNote?: string;
   note: string;
-  children: unknown;
-}) {
+  trend: TrendChartProps;
+}
+
+function Figure(props: FigureProps) {
   return (
     <article class="figure" data-figure={props.id}>
       <h3>{props.title}</h3>
@@ -30,7 +33,7 @@ function Figure(props: {
         {props.bandNote ? <span class="band-note">{props.bandNote}</span> : <BandBadge band={props.band} />}{' '}
         <span class="note">{props.note}</span>
       </p>
-      {props.children}
+      <TrendChart {...props.trend} />
     </article>
   );
 }
@@ -42,8 +45,87 @@ function bucketName(report: DoraReport): string {
   return days === 1 ? 'per day' : `per ${days} days`;
 }
 
-export function DoraReportSection({ report }: { report: DoraReport }) {
+/** The five figures of one (repository, environment), in the order DORA lists them. */
+function figuresOf(report: DoraReport): FigureProps[] {
   const per = bucketName(report);
+  const line = (label: string, values: Array<number | null>, caption: string): TrendChartProps => ({
+    label,
+    kind: 'line',
+    values,
+    caption: `${caption} ${per}`,
+  });
+  return [
+    {
+      id: 'deployment-frequency',
+      title: 'Deployment frequency',
+      value: perDay(report.deploymentsPerDay),
+      raw: report.deploymentsPerDay,
+      band: report.frequencyBand,
+      note: `${report.deployments} successful deployments`,
+      trend: {
+        label: 'Deployments',
+        kind: 'bars',
+        values: report.trend.map((p) => p.deployments),
+        caption: `successful deployments ${per}`,
+      },
+    },
+    {
+      id: 'change-lead-time',
+      title: 'Change lead time',
+      value: duration(report.leadTimeSeconds),
+      raw: report.leadTimeSeconds,
+      band: report.leadTimeBand,
+      note: `median of ${report.leadTimeSamples} with a commit time`,
+      trend: line(
+        'Lead time',
+        report.trend.map((p) => p.leadTimeSeconds),
+        'median change lead time',
+      ),
+    },
+    {
+      id: 'change-fail-rate',
+      title: 'Change fail rate',
+      value: percent(report.changeFailureRate),
+      raw: report.changeFailureRate,
+      band: report.changeFailureBand,
+      note: `${report.failures} failed of ${report.deployments + report.failures} finished`,
+      trend: line(
+        'Change fail rate',
+        report.trend.map((p) => p.changeFailureRate),
+        'change fail rate',
+      ),
+    },
+    {
+      id: 'recovery-time',
+      title: 'Failed deployment recovery time',
+      value: duration(report.timeToRestoreSeconds),
+      raw: report.timeToRestoreSeconds,
+      band: report.restoreBand,
+      note: `median of ${report.restored} recovered; ${report.incidents - report.restored} not yet recovered`,
+      trend: line(
+        'Failed deployment recovery time',
+        report.trend.map((p) => p.timeToRestoreSeconds),
+        'median recovery time',
+      ),
+    },
+    {
+      id: 'rework-rate',
+      title: 'Deployment rework rate',
+      value: percent(report.reworkRate),
+      raw: report.reworkRate,
+      band: null,
+      bandNote: 'no band published',
+      note: `${report.rework} of ${report.deployments} successful deployments were rework: ${report.reworkRedeploys} redeployed an earlier sha, ${report.reworkAfterFailure} started within ${REWORK_AFTER_FAILURE_MINUTES} min after a failure`,
+      trend: line(
+        'Deployment rework rate',
+        report.trend.map((p) => p.reworkRate),
+        'rework rate',
+      ),
+    },
+  ];
+}
+
+export function DoraReportSection({ report }: { report: DoraReport }) {
   return (
     <section class="dora" data-dora={`${report.repository}/${report.environment}`}>
       <h2>
@@ -52,82 +134,9 @@ export function DoraReportSection({ report }: { report: DoraReport }) {
         </a>
       </h2>
       <div class="figures">
-        <Figure
-          id="deployment-frequency"
-          title="Deployment frequency"
-          value={perDay(report.deploymentsPerDay)}
-          raw={report.deploymentsPerDay}
-          band={report.frequencyBand}
-          note={`${report.deployments} successful deployments`}
-        >
-          <TrendChart
-            label="Deployments"
-            kind="bars"
-            values={report.trend.map((p) => p.deployments)}
-            caption={`successful deployments ${per}`}
-          />
-        </Figure>
-        <Figure
-          id="change-lead-time"
-          title="Change lead time"
-          value={duration(report.leadTimeSeconds)}
-          raw={report.leadTimeSeconds}
-          band={report.leadTimeBand}
-          note={`median of ${report.leadTimeSamples} with a commit time`}
-        >
-          <TrendChart
-            label="Lead time"
-            kind="line"
-            values={report.trend.map((p) => p.leadTimeSeconds)}
-            caption={`median change lead time ${per}`}
-          />
-        </Figure>
-        <Figure
-          id="change-fail-rate"
-          title="Change fail rate"
-          value={percent(report.changeFailureRate)}
-          raw={report.changeFailureRate}
-          band={report.changeFailureBand}
-          note={`${report.failures} failed of ${report.deployments + report.failures} finished`}
-        >
-          <TrendChart
-            label="Change fail rate"
-            kind="line"
-            values={report.trend.map((p) => p.changeFailureRate)}
-            caption={`change fail rate ${per}`}
-          />
-        </Figure>
-        <Figure
-          id="recovery-time"
-          title="Failed deployment recovery time"
-          value={duration(report.timeToRestoreSeconds)}
-          raw={report.timeToRestoreSeconds}
-          band={report.restoreBand}
-          note={`median of ${report.restored} recovered; ${report.incidents - report.restored} not yet recovered`}
-        >
-          <TrendChart
-            label="Failed deployment recovery time"
-            kind="line"
-            values={report.trend.map((p) => p.timeToRestoreSeconds)}
-            caption={`median recovery time ${per}`}
-          />
-        </Figure>
-        <Figure
-          id="rework-rate"
-          title="Deployment rework rate"
-          value={percent(report.reworkRate)}
-          raw={report.reworkRate}
-          band={null}
-          bandNote="no band published"
-          note={`${report.rework} of ${report.deployments} successful deployments were rework: ${report.reworkRedeploys} redeployed an earlier sha, ${report.reworkAfterFailure} started within ${REWORK_AFTER_FAILURE_MINUTES} min after a failure`}
-        >
-          <TrendChart
-            label="Deployment rework rate"
-            kind="line"
-            values={report.trend.map((p) => p.reworkRate)}
-            caption={`rework rate ${per}`}
-          />
-        </Figure>
+        {figuresOf(report).map((figure) => (
+          <Figure {...figure} />
+        ))}
       </div>
     </section>
   );

@@ -1,8 +1,11 @@
+import type { RecoveryReport } from '../../jobs/recovery-status.ts';
 import type { DeploymentRecord } from '../../ledger/index.ts';
+import { RecoveryStatusLine } from '../components/recovery-status.tsx';
 import { RepositorySelect } from '../components/repository-select.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { age, shortSha, timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
+import type { Viewer } from '../viewer.ts';
 
 export function historyPath(record: { repository: string; environment: string }): string {
   return `/dashboard/environments/${record.repository}/${encodeURIComponent(record.environment)}`;
@@ -68,11 +71,14 @@ export function EnvironmentsPage(props: {
   links: LinkOptions;
   repositories: string[];
   repository: string | undefined;
+  /** How the recovery of missed GitHub deliveries is doing; absent where the server runs none. */
+  recovery?: { report: RecoveryReport; viewer: Viewer } | undefined;
 }) {
   const fragment = `/dashboard/fragments/environments${props.repository ? `?repository=${encodeURIComponent(props.repository)}` : ''}`;
   return (
     <>
       <h1>Environments</h1>
+      {props.recovery && <RecoveryStatusLine {...props.recovery} />}
       <form method="get" action="/dashboard" class="filters">
         <RepositorySelect repositories={props.repositories} selected={props.repository} />
         <button type="submit">Filter</button>

@@ -1,0 +1,97 @@
+import type { SqlRunner } from './deployment-sql.ts';
+import { isDatabaseUnavailable } from './unavailable.ts';
+
+export interface IncomingDelivery {
+  deliveryId: string;
+  event: string;
+  action: string | null;
+  /** The raw JSON body (it parsed as JSON), stored as jsonb. */
+  payload: string;
+}
+
+type Outcome = 'stored' | 'duplicate';
+
+interface Waiting {
+  delivery: IncomingDelivery;
+  resolve: (outcome: Outcome) => void;
+  reject: (error: unknown) => void;
+}
+
+// Deliveries that arrive while a write is in flight go together in the next one: a burst costs
+// one statement and one commit per batch, not per delivery.
+const MAX_BATCH = 256;
+const WRITERS = 2;
+
+// The batch travels as one JSON text that embeds each raw body as it came (it parsed as JSON):
+// nothing to escape on our side, one parse on the database's.
+const INSERT = `INSERT INTO webhook_delivery (delivery_id, event, action, payload)
+  SELECT d, e, a, p FROM jsonb_to_recordset($1::jsonb) AS t(d text, e text, a text, p jsonb)
+  ON CONFLICT (delivery_id) DO NOTHING
+  RETURNING delivery_id`;
+
+/**
+ * Where the receiver stores a delivery before acknowledging it (group commit): each `store`
+ * resolves once its row is committed — 'stored', or 'duplicate' for a `X-GitHub-Delivery`
+ * already stored (a redelivery) — and rejects when it could not be stored. One bad row does not
+ * fail the others: a batch the database refuses for another reason than being unreachable is
+ * written again one row at a time. Rows of one batch share their `received_at`.
+ */
+export class DeliveryInbox {
+  private readonly waiting: Waiting[] = [];
+  private writing = 0;
+
+  constructor(private readonly sql: SqlRunner) {}
+
+  store(delivery: IncomingDelivery): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ delivery, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.writing < WRITERS && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, MAX_BATCH);
+      this.writing++;
+      void this.write(batch).finally(() => {
+        this.writing--;
+        this.pump();
+      });
+    }
+  }
+
+  private async write(batch: Waiting[]): Promise<void> {
+    try {
+      settle(batch, await this.insert(batch.map((w) => w.delivery)));
+    } catch (error) {
+      if (batch.length === 1 || isDatabaseUnavailable(error)) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
+      for (const w of batch) {
+        try {
+          settle([w], await this.insert([w.delivery]));
+        } catch (rowError) {
+          w.reject(rowError);
+        }
+      }
+    }
+  }
+
+  private async insert(deliveries: IncomingDelivery[]): Promise<Set<string>> {
+    const rows = deliveries.map(
+      (d) =>
+        `{"d":${JSON.stringify(d.deliveryId)},"e":${JSON.stringify(d.event)},"a":${JSON.stringify(d.action)},"p":${d.payload}}`,
+    );
+    const inserted = await this.sql.query<{ delivery_id: string }>(INSERT, [`[${rows.join(',')}]`]);
+    return new Set(inserted.map((row) => row.delivery_id));
+  }
+}
+
+/** The first of a batch's deliveries with a stored id was stored; any other was a duplicate. */
+function settle(batch: Waiting[], stored: Set<string>): void {
+  for (const w of batch) {
+    const id = w.delivery.deliveryId;
+    w.resolve(stored.delete(id) ? 'stored' : 'duplicate');
+  }
+}
