@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { type HookRef, parseHookList } from './github/hooks.ts';
 import type { StuckPolicy } from './ledger/index.ts';
 
+// The workloads the Kubernetes watcher knows (server/k8s/workload-kinds.ts reads each).
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout'] as const;
+
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
@@ -41,6 +44,17 @@ const schema = z.object({
     )
     .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be namespace names'))),
   DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+  // The kinds of workload the watcher follows (Rollout only where the Argo Rollouts CRD is installed).
+  DEPLOYLEDGER_K8S_KINDS: z
+    .string()
+    .default(WORKLOAD_KINDS.join(','))
+    .transform((list) =>
+      list
+        .split(',')
+        .map((kind) => kind.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(WORKLOAD_KINDS)).min(1)),
   // GitHub in: webhook deliveries are verified with these secrets (comma-separated: rotation).
   GITHUB_WEBHOOK_SECRET: z.string().optional(),
   // GitHub out: a token, or a GitHub App, enables the sync to GitHub's Deployments.

@@ -162,7 +162,7 @@ export async function startServer(config: Config, logger: Logger) {
       resolve(s);
     });
   });
-  const watcher = startK8sWatcherIfConfigured(config, { prisma: db.prisma, store, metrics, logger });
+  const watcher = startK8sWatcherIfConfigured(config, { sql: db.sql, store, metrics, logger });
 
   // Each step is bounded so one that hangs cannot keep the rest (and the database) from closing.
   const stepMs = Math.max(1000, config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS / 3);

@@ -96,7 +96,10 @@ const INSERT_SQL = `WITH opened AS (
  * before its successor is inserted, so the one-active index holds at every row), then the
  * records it opened with the timeline. The unique indexes still guard every row.
  */
-export async function writeBatch(tx: Prisma.TransactionClient, batch: EnvironmentBatch): Promise<void> {
+export async function writeBatch(
+  tx: Prisma.TransactionClient,
+  batch: Pick<EnvironmentBatch, 'records' | 'changed' | 'opened' | 'events'>,
+): Promise<void> {
   const record = (id: string) => batch.records.get(id) as DeploymentRecord;
   const changed = [...batch.changed].map(record);
   if (changed.length) await tx.$executeRawUnsafe(UPDATE_SQL, json([ID, ...STATE_COLUMNS], changed));

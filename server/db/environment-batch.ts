@@ -60,6 +60,12 @@ export class EnvironmentBatch implements BatchLedger {
     stored: DeploymentRecord[],
     storedKeys: Iterable<string>,
     private readonly now: Date = new Date(),
+    /** Told of every decision with the record before it (null for one opened): outbox jobs. */
+    private readonly onDecided: (
+      before: DeploymentRecord | null,
+      signal: Signal,
+      decision: Decision,
+    ) => void = () => {},
   ) {
     this.keys = new Set(storedKeys);
     for (const record of stored) this.track(record);
@@ -74,9 +80,18 @@ export class EnvironmentBatch implements BatchLedger {
   }
 
   apply(id: string, signal: Signal): DeploymentRecord {
+    return this.applyDecided(id, signal).record;
+  }
+
+  /** As apply, with whether the signal applied (and why not), as LedgerStore.apply answers. */
+  applyDecided(
+    id: string,
+    signal: Signal,
+  ): { record: DeploymentRecord; applied: boolean; reason: string | null } {
     const record = this.records.get(id);
     if (!record) throw new Error(`record ${id} is not part of this batch`);
-    return this.decideAndPersist(record, signal);
+    const decision = decide(record, signal, this.now);
+    return { record: this.persist(signal, decision), applied: decision.applied, reason: decision.reason };
   }
 
   open(
@@ -104,6 +119,7 @@ export class EnvironmentBatch implements BatchLedger {
 
   private persist(signal: Signal, decision: Decision): DeploymentRecord {
     let { record } = decision;
+    this.onDecided(this.records.get(record.id) ?? null, signal, decision);
     this.track(record);
     if (!this.openedIds.has(record.id)) this.changed.add(record.id);
     this.events.push({ deploymentId: record.id, ...timelineEntry(signal, decision, this.now) });

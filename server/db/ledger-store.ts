@@ -38,6 +38,7 @@ import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } fro
 import { toRow, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
 import { findByRun } from './run-records.ts';
+import { applySignalBatch, type BatchedSignal } from './signal-batch.ts';
 import { timelineEntry } from './timeline.ts';
 
 export type { DecisionListener } from './environment-lock.ts';
@@ -90,6 +91,24 @@ export class LedgerStore {
     const current = await findById(this.prisma, id);
     if (!current) return null;
     return this.inEnvironment(current.repository, current.environment, (ledger) => ledger.apply(id, signal));
+  }
+
+  /**
+   * Applies many signals (for records of any environments) in one transaction of a few
+   * statements (signal-batch.ts); in order, null for a record that is gone. A failure writes none.
+   */
+  async applyMany(items: BatchedSignal[]): Promise<Array<SignalResult | null>> {
+    if (items.length === 0) return [];
+    const { outcomes, observed } = await applySignalBatch(this.prisma, items, this.githubSync);
+    for (const [signal, decision] of observed) this.onDecision(signal, decision);
+    const results: Array<SignalResult | null> = [];
+    for (const [i, outcome] of outcomes.entries()) {
+      const { record, signal } = items[i] as BatchedSignal;
+      // Renamed since the producer read it: under the lock of its current names.
+      if (outcome === 'moved') results.push(await this.apply(record.id, signal));
+      else results.push(outcome === 'gone' ? null : outcome);
+    }
+    return results;
   }
 
   /**

@@ -1,10 +1,16 @@
-import type { V1Deployment } from '@kubernetes/client-node';
-import { type DeploymentRecord, sameName } from '../ledger/index.ts';
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { K8sCandidates, NamedKey } from '../db/k8s-lookups.ts';
+import { type DeploymentRecord, foldName, sameName } from '../ledger/index.ts';
 
 export const ANNOTATION_REPOSITORY = 'deployledger.dev/repository';
 export const ANNOTATION_ENVIRONMENT = 'deployledger.dev/environment';
 export const ANNOTATION_KEY = 'deployledger.dev/key';
-export const ANNOTATION_REVISION = 'deployment.kubernetes.io/revision';
+
+/** What correlation reads of a watched workload (Deployment, StatefulSet, DaemonSet, Rollout). */
+export interface WorkloadObject {
+  metadata?: V1ObjectMeta;
+  spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } };
+}
 
 export interface ObjectRef {
   namespace: string;
@@ -22,22 +28,15 @@ export type Correlation =
   | { kind: 'unmatched'; why: string }
   | { kind: 'ambiguous'; candidates: string[] };
 
-/** What the record lookups the correlation needs; the database adapter implements them. */
-export interface CorrelationLookup {
-  byKey(repository: string, environment: string, key: string): Promise<DeploymentRecord | null>;
-  activeBySha(shas: string[]): Promise<DeploymentRecord[]>;
+/** Reads, for a whole batch of objects at once, the records they may stand for. */
+export type CandidateLookup = (keys: NamedKey[], shas: string[]) => Promise<K8sCandidates>;
+
+export function objectRef(object: WorkloadObject): ObjectRef {
+  return { namespace: object.metadata?.namespace ?? '', name: object.metadata?.name ?? '' };
 }
 
-export function objectRef(deployment: V1Deployment): ObjectRef {
-  return { namespace: deployment.metadata?.namespace ?? '', name: deployment.metadata?.name ?? '' };
-}
-
-export function revisionOf(deployment: V1Deployment): string | null {
-  return deployment.metadata?.annotations?.[ANNOTATION_REVISION] ?? null;
-}
-
-export function deployledgerAnnotations(deployment: V1Deployment): Annotated {
-  const annotations = deployment.metadata?.annotations ?? {};
+export function deployledgerAnnotations(object: WorkloadObject): Annotated {
+  const annotations = object.metadata?.annotations ?? {};
   return {
     repository: annotations[ANNOTATION_REPOSITORY]?.trim() || undefined,
     environment: annotations[ANNOTATION_ENVIRONMENT]?.trim() || undefined,
@@ -45,13 +44,19 @@ export function deployledgerAnnotations(deployment: V1Deployment): Annotated {
   };
 }
 
+/** The record key the three annotations name, if all three are there. */
+export function annotatedKey(object: WorkloadObject): NamedKey | null {
+  const { repository, environment, key } = deployledgerAnnotations(object);
+  return repository && environment && key ? { repository, environment, key } : null;
+}
+
 /**
  * The tags of the pod template's container images that could be commit shas (7 to 64 hex
  * characters), lower-cased. `registry:5000/app:tag@sha256:…` has the tag `tag`; a digest-only
  * reference has none.
  */
-export function imageShaTags(deployment: V1Deployment): string[] {
-  const containers = deployment.spec?.template?.spec?.containers ?? [];
+export function imageShaTags(object: WorkloadObject): string[] {
+  const containers = object.spec?.template?.spec?.containers ?? [];
   const tags = new Set<string>();
   for (const container of containers) {
     const tag = imageTag(container.image ?? '');
@@ -88,24 +93,64 @@ function namesObject(record: DeploymentRecord, ref: ObjectRef): boolean {
   return record.k8s?.namespace === ref.namespace && record.k8s.name === ref.name;
 }
 
+/** The candidates of a batch, indexed once: by named key, and the active ones by sha. */
+interface CandidateIndex {
+  named: Map<string, DeploymentRecord>;
+  activeBySha: Map<string, DeploymentRecord[]>;
+}
+
+const namedKey = (repository: string, environment: string, key: string) =>
+  `${foldName(repository)}\n${foldName(environment)}\n${key}`;
+
+function indexCandidates(candidates: K8sCandidates): CandidateIndex {
+  const named = new Map<string, DeploymentRecord>();
+  for (const record of candidates.named)
+    named.set(namedKey(record.repository, record.environment, record.key), record);
+  const activeBySha = new Map<string, DeploymentRecord[]>();
+  for (const record of candidates.active) {
+    const sha = record.sha.toLowerCase();
+    activeBySha.set(sha, [...(activeBySha.get(sha) ?? []), record]);
+  }
+  return { named, activeBySha };
+}
+
 /**
- * The record a Deployment object stands for: named by its three annotations, else by image
- * tag = sha. Partial annotations (repository and/or environment) narrow the image match.
+ * The record an object stands for, among the candidates read for its batch: named by its three
+ * annotations, else by image tag = sha. Partial annotations (repository and/or environment)
+ * narrow the image match.
  */
-export async function correlate(deployment: V1Deployment, lookup: CorrelationLookup): Promise<Correlation> {
-  const named = deployledgerAnnotations(deployment);
-  if (named.repository && named.environment && named.key) {
-    const record = await lookup.byKey(named.repository, named.environment, named.key);
+function correlate(object: WorkloadObject, candidates: CandidateIndex): Correlation {
+  const named = annotatedKey(object);
+  if (named) {
+    const record = candidates.named.get(namedKey(named.repository, named.environment, named.key));
     return record
       ? { kind: 'matched', record, by: 'annotations' }
       : { kind: 'unmatched', why: 'no record has the annotated repository, environment and key' };
   }
-  const tags = imageShaTags(deployment);
+  const tags = imageShaTags(object);
   if (tags.length === 0) return { kind: 'unmatched', why: 'no annotations and no image tag that is a sha' };
-  const candidates = (await lookup.activeBySha(tags)).filter(
+  const { repository, environment } = deployledgerAnnotations(object);
+  const found = [...new Set(tags.flatMap((tag) => candidates.activeBySha.get(tag) ?? []))].filter(
     (record) =>
-      (!named.repository || sameName(record.repository, named.repository)) &&
-      (!named.environment || sameName(record.environment, named.environment)),
+      (!repository || sameName(record.repository, repository)) &&
+      (!environment || sameName(record.environment, environment)),
   );
-  return pickBySha(objectRef(deployment), candidates);
+  return pickBySha(objectRef(object), found);
+}
+
+/** Correlates a batch of objects with one read of the records they may stand for. */
+export async function correlateAll(
+  objects: WorkloadObject[],
+  lookup: CandidateLookup,
+): Promise<{ correlations: Correlation[]; candidates: K8sCandidates }> {
+  const keys: NamedKey[] = [];
+  const shas = new Set<string>();
+  for (const object of objects) {
+    const named = annotatedKey(object);
+    if (named) keys.push(named);
+    else for (const tag of imageShaTags(object)) shas.add(tag);
+  }
+  const candidates = await lookup(keys, [...shas]);
+  const index = indexCandidates(candidates);
+  return { correlations: objects.map((object) => correlate(object, index)), candidates };
 }

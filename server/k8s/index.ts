@@ -1,12 +1,14 @@
-// The Kubernetes producer: watches Deployments and reports rollouts to the ledger.
+// The Kubernetes producer: watches workloads (Deployments, StatefulSets, DaemonSets, Argo
+// Rollouts) and reports their rollouts to the ledger.
 
 import type { Config } from '../config.ts';
-import type { PrismaClient } from '../db/generated/client.ts';
+import type { SqlRunner } from '../db/deployment-sql.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import { discoverCluster } from './kubeconfig.ts';
 import { type K8sWatcher, startK8sWatcher } from './watcher.ts';
+import { WORKLOADS } from './workload-kinds.ts';
 
 export type { K8sWatcher } from './watcher.ts';
 
@@ -15,7 +17,7 @@ const RESYNC_MS = 10 * 60_000;
 /** Starts the watcher when a cluster is configured (and not switched off); null otherwise. */
 export function startK8sWatcherIfConfigured(
   config: Config,
-  deps: { prisma: PrismaClient; store: LedgerStore; metrics: Metrics; logger: Logger },
+  deps: { sql: SqlRunner; store: LedgerStore; metrics: Metrics; logger: Logger },
 ): K8sWatcher | null {
   const cluster =
     config.DEPLOYLEDGER_K8S_WATCH === 'off'
@@ -32,10 +34,11 @@ export function startK8sWatcherIfConfigured(
   }
   const watcher = startK8sWatcher({
     cluster,
+    kinds: config.DEPLOYLEDGER_K8S_KINDS.map((kind) => WORKLOADS[kind]),
     namespaces: config.DEPLOYLEDGER_K8S_NAMESPACES,
     idleTimeoutMs: config.DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS,
     resyncMs: RESYNC_MS,
-    prisma: deps.prisma,
+    sql: deps.sql,
     store: deps.store,
     registry: deps.metrics.registry,
     logger: deps.logger,

@@ -1,64 +1,122 @@
 import { Backoff, interruptibleSleep } from './backoff.ts';
 
+/** Handles a batch (key → its newest item); resolves the keys whose handling failed, with why. */
+export type BatchHandler<T> = (batch: Map<string, T>) => Promise<Map<string, unknown>>;
+
+interface Retry {
+  at: number;
+  backoff: Backoff;
+}
+
 /**
- * Works through the newest item per key, one at a time per key: a burst of updates to one
- * object collapses into its latest state, updates to one object are never handled out of
- * order, and an item whose handling failed (database down) is retried with backoff unless a
- * newer one replaced it meanwhile — so a failure never loses an observation.
+ * Works through the newest item per key, in batches: while a batch is being handled, later items
+ * for a key replace its earlier ones (a burst of updates to one object collapses into its latest
+ * state), and the next batch takes everything that piled up meanwhile. One batch at a time, so
+ * updates to one object are never handled out of order. An item whose handling failed (database
+ * down) is retried with backoff, per key, unless a newer one replaced it meanwhile — so a failure
+ * never loses an observation, and one object that keeps failing does not hold up the others.
  */
 export class LatestPerKey<T> {
   private readonly latest = new Map<string, T>();
-  private readonly running = new Set<string>();
-  private readonly drains = new Set<Promise<void>>();
-  private readonly sleepers = new Set<() => void>();
+  private readonly retries = new Map<string, Retry>();
+  private inFlight: ReadonlySet<string> = new Set();
+  private running: Promise<void> | null = null;
+  private wakeIdle: () => void = () => {};
   private stopped = false;
 
   constructor(
-    private readonly handle: (item: T) => Promise<void>,
+    private readonly handle: BatchHandler<T>,
     private readonly onError: (key: string, error: unknown, retryInMs: number) => void,
+    private readonly maxBatch = 500,
   ) {}
 
   push(key: string, item: T): void {
     if (this.stopped) return;
     this.latest.set(key, item);
-    if (this.running.has(key)) return;
-    const drain = this.drain(key).finally(() => this.drains.delete(drain));
-    this.drains.add(drain);
+    this.wakeIdle();
+    this.ensureRunning();
   }
 
   /** Keys with work queued or under way. */
   get pending(): number {
-    return new Set([...this.latest.keys(), ...this.running]).size;
+    let count = this.latest.size;
+    for (const key of this.inFlight) if (!this.latest.has(key)) count++;
+    return count;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const wake of this.sleepers) wake();
-    await Promise.allSettled([...this.drains]);
+    this.wakeIdle();
+    await this.running;
   }
 
-  private async drain(key: string): Promise<void> {
-    this.running.add(key);
-    const backoff = new Backoff(500, 30_000);
-    try {
-      while (!this.stopped && this.latest.has(key)) {
-        const item = this.latest.get(key) as T;
-        this.latest.delete(key);
-        try {
-          await this.handle(item);
-          backoff.reset();
-        } catch (error) {
-          if (!this.latest.has(key)) this.latest.set(key, item);
-          const delay = backoff.next();
-          this.onError(key, error, delay);
-          const sleep = interruptibleSleep(delay);
-          this.sleepers.add(sleep.wake);
-          await sleep.done;
-          this.sleepers.delete(sleep.wake);
-        }
+  private ensureRunning(): void {
+    if (this.running || this.stopped) return;
+    this.running = this.run().finally(() => {
+      this.running = null;
+      // An item pushed while the loop was ending.
+      if (this.latest.size > 0) this.ensureRunning();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped && this.latest.size > 0) {
+      const batch = this.takeReady();
+      if (batch.size === 0) {
+        await this.idle(this.nextRetryAt() - Date.now());
+        continue;
       }
-    } finally {
-      this.running.delete(key);
+      this.inFlight = new Set(batch.keys());
+      let failures: Map<string, unknown>;
+      try {
+        failures = await this.handle(batch);
+      } catch (error) {
+        failures = new Map([...batch.keys()].map((key) => [key, error]));
+      }
+      this.inFlight = new Set();
+      this.settle(batch, failures);
     }
+  }
+
+  /** The items whose key is not waiting for a retry, oldest first, at most maxBatch. */
+  private takeReady(): Map<string, T> {
+    const now = Date.now();
+    const batch = new Map<string, T>();
+    for (const [key, item] of this.latest) {
+      if (batch.size >= this.maxBatch) break;
+      if ((this.retries.get(key)?.at ?? 0) > now) continue;
+      batch.set(key, item);
+    }
+    for (const key of batch.keys()) this.latest.delete(key);
+    return batch;
+  }
+
+  private settle(batch: Map<string, T>, failures: Map<string, unknown>): void {
+    for (const [key, item] of batch) {
+      if (!failures.has(key)) {
+        this.retries.delete(key);
+        continue;
+      }
+      if (!this.latest.has(key)) this.latest.set(key, item);
+      const retry = this.retries.get(key) ?? { at: 0, backoff: new Backoff(500, 30_000) };
+      const delay = retry.backoff.next();
+      retry.at = Date.now() + delay;
+      this.retries.set(key, retry);
+      this.onError(key, failures.get(key), delay);
+    }
+  }
+
+  private nextRetryAt(): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const key of this.latest.keys()) next = Math.min(next, this.retries.get(key)?.at ?? 0);
+    return next;
+  }
+
+  /** Waits until a retry is due or a new item arrives (or stop). */
+  private async idle(ms: number): Promise<void> {
+    const sleep = interruptibleSleep(Math.max(0, Math.min(ms, 60_000)));
+    this.wakeIdle = sleep.wake;
+    await sleep.done;
+    this.wakeIdle = () => {};
   }
 }

@@ -1,10 +1,14 @@
-import type { V1Deployment, Watch } from '@kubernetes/client-node';
+import type { Watch } from '@kubernetes/client-node';
 import type { Logger } from '../log.ts';
 import { Backoff, interruptibleSleep } from './backoff.ts';
+import type { WorkloadObject } from './correlation.ts';
+import { describe, statusCode, withTimeout } from './request-errors.ts';
 
-export type StreamStatus = 'starting' | 'listing' | 'watching' | 'reconnecting' | 'stopped';
+/** `absent`: an optional kind (a custom resource) this cluster does not serve; looked for again at each resync. */
+export type StreamStatus = 'starting' | 'listing' | 'watching' | 'reconnecting' | 'absent' | 'stopped';
 
 export interface StreamHealth {
+  kind: string;
   scope: string;
   status: StreamStatus;
   resourceVersion: string;
@@ -17,12 +21,16 @@ export interface StreamHealth {
 export type WatchEnd = 'closed' | 'expired' | 'stalled' | 'resync' | 'error';
 
 export interface ListWatchOptions {
+  /** The kind of object watched (for logs and health). */
+  kind: string;
+  /** A custom resource whose CRD may not be installed: a 404 on list means "absent", not a failure. */
+  optional: boolean;
   /** A namespace, or '' for all namespaces. */
   scope: string;
   path: string;
-  list(): Promise<{ items: V1Deployment[]; resourceVersion: string }>;
+  list(): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
   watch: Watch;
-  onObject(deployment: V1Deployment, event: 'listed' | 'added' | 'modified' | 'deleted'): void;
+  onObject(object: WorkloadObject, event: 'listed' | 'added' | 'modified' | 'deleted'): void;
   onEvent?(type: string): void;
   onWatchEnd?(end: WatchEnd): void;
   /** A watch that delivers nothing (not even a bookmark) for this long is presumed dead. */
@@ -70,6 +78,7 @@ export class ResilientListWatch {
 
   health(): StreamHealth {
     return {
+      kind: this.options.kind,
       scope: this.options.scope || '*',
       status: this.status,
       resourceVersion: this.resourceVersion,
@@ -80,19 +89,23 @@ export class ResilientListWatch {
   }
 
   private async run(): Promise<void> {
-    const { logger, scope } = this.options;
+    const { logger, kind, scope } = this.options;
     while (!this.stopped) {
       try {
-        if (!this.resourceVersion || this.resyncDue()) await this.relist();
+        if (!this.resourceVersion || this.resyncDue()) {
+          if (!(await this.relistUnlessAbsent())) continue;
+        }
         if (this.stopped) break;
         const outcome = await this.watchOnce();
         this.options.onWatchEnd?.(outcome);
         if (outcome === 'expired' || outcome === 'resync') {
-          if (outcome === 'expired') logger.info({ scope }, 'kubernetes watch expired (410 Gone): relisting');
+          if (outcome === 'expired')
+            logger.info({ kind, scope }, 'kubernetes watch expired (410 Gone): relisting');
           this.resourceVersion = '';
           continue;
         }
-        if (outcome === 'stalled') logger.warn({ scope }, 'kubernetes watch silent too long: reconnecting');
+        if (outcome === 'stalled')
+          logger.warn({ kind, scope }, 'kubernetes watch silent too long: reconnecting');
         this.status = 'reconnecting';
         await this.sleep(this.backoff.next());
       } catch (error) {
@@ -101,7 +114,7 @@ export class ResilientListWatch {
         this.lastError = describe(error);
         this.status = 'reconnecting';
         const delay = this.backoff.next();
-        logger.warn({ scope, err: this.lastError, retry_in_ms: delay }, 'kubernetes watch failed');
+        logger.warn({ kind, scope, err: this.lastError, retry_in_ms: delay }, 'kubernetes watch failed');
         await this.sleep(delay);
       }
     }
@@ -109,6 +122,30 @@ export class ResilientListWatch {
 
   private resyncDue(): boolean {
     return this.lastListAt !== null && Date.now() - this.lastListAt.getTime() >= this.options.resyncMs;
+  }
+
+  /**
+   * Relists; false when an optional kind is not served (its CRD not installed): then the stream
+   * is `absent` and looks again after the resync interval. Installing the CRD later is noticed.
+   */
+  private async relistUnlessAbsent(): Promise<boolean> {
+    try {
+      await this.relist();
+      return true;
+    } catch (error) {
+      if (!this.options.optional || statusCode(error) !== 404) throw error;
+      if (this.status !== 'absent') {
+        this.options.logger.info(
+          { kind: this.options.kind, scope: this.options.scope || '*' },
+          'kubernetes kind not served by this cluster (no CRD): not watched; looking again at each resync',
+        );
+      }
+      this.status = 'absent';
+      this.lastError = null;
+      this.resourceVersion = '';
+      await this.sleep(this.options.resyncMs);
+      return false;
+    }
   }
 
   private async relist(): Promise<void> {
@@ -159,11 +196,11 @@ export class ResilientListWatch {
           );
           return;
         }
-        const deployment = object as V1Deployment;
-        const version = deployment.metadata?.resourceVersion;
+        const workload = object as WorkloadObject;
+        const version = workload.metadata?.resourceVersion;
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
           this.options.onObject(
-            deployment,
+            workload,
             type === 'ADDED' ? 'added' : type === 'MODIFIED' ? 'modified' : 'deleted',
           );
         }
@@ -173,7 +210,7 @@ export class ResilientListWatch {
       };
       const onDone = (error: unknown) => {
         if (!error) return finish('closed');
-        if ((error as { statusCode?: number }).statusCode === 410) return finish('expired');
+        if (statusCode(error) === 410) return finish('expired');
         finish(error instanceof Error ? error : new Error(describe(error)));
       };
 
@@ -200,26 +237,4 @@ export class ResilientListWatch {
     this.wakeSleep = sleep.wake;
     await sleep.done;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function describe(error: unknown): string {
-  if (error && typeof error === 'object') {
-    const { code, statusCode, message } = error as {
-      code?: unknown;
-      statusCode?: unknown;
-      message?: unknown;
-    };
-    const status = statusCode ?? (typeof code === 'number' ? code : undefined);
-    const text = typeof message === 'string' ? message.split('\n')[0] : String(error);
-    return status ? `${status} ${text}` : (text ?? String(error));
-  }
-  return String(error);
 }

@@ -1,15 +1,16 @@
-import type { V1Deployment } from '@kubernetes/client-node';
 import type { Signal, State } from '../ledger/index.ts';
-import { objectRef, revisionOf } from './correlation.ts';
-import { completedAt, failedAt, type RolloutStatus, rolloutStatus } from './rollout-status.ts';
+import { objectRef, type WorkloadObject } from './correlation.ts';
+import type { RolloutStatus } from './rollout-status.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
 
 /** One observed step of one rollout, and the signal that reports it. */
 export interface RolloutObservation {
   status: RolloutStatus;
   /**
-   * Identifies the step: the object (uid), the rollout (revision) and the step. A resync, a
-   * relist, a scale or a second replica seeing the same thing yields the same key, so the
-   * step is reported once. (Not the generation: a scale bumps it without a new rollout.)
+   * Identifies the step: the object (uid), the rollout (revision) and the step (with its stage,
+   * when a step recurs within a rollout). A resync, a relist, a scale or a second replica seeing
+   * the same thing yields the same key, so the step is reported once. (Not the generation: a
+   * scale bumps it without a new rollout.)
    */
   key: string;
   signal: Signal;
@@ -21,23 +22,31 @@ const STATE_BY_OUTCOME: Record<RolloutStatus['outcome'], State> = {
   failed: 'failure',
 };
 
-export function observeRollout(deployment: V1Deployment, now: Date = new Date()): RolloutObservation {
-  const status = rolloutStatus(deployment);
-  const ref = objectRef(deployment);
-  const revision = revisionOf(deployment);
-  const key = `${deployment.metadata?.uid ?? `${ref.namespace}/${ref.name}`}:${revision ?? '-'}:${status.step}`;
+export function observeRollout(
+  kind: WorkloadKind,
+  object: WorkloadObject,
+  now: Date = new Date(),
+): RolloutObservation {
+  const status = kind.status(object);
+  const ref = objectRef(object);
+  const revision = kind.revision(object);
+  const stage = status.stage === undefined ? '' : `:${status.stage}`;
+  const key = `${object.metadata?.uid ?? `${ref.namespace}/${ref.name}`}:${revision ?? '-'}:${status.step}${stage}`;
+  const observed = (object as { status?: { observedGeneration?: number | string } }).status
+    ?.observedGeneration;
   const signal: Signal = {
     source: 'k8s',
     state: STATE_BY_OUTCOME[status.outcome],
-    at: signalTime(deployment, status, now),
+    at: signalTime(kind, object, status, now),
     k8s: { ...ref, revision },
     reason: status.step,
     detail: {
+      kind: kind.kind,
       namespace: ref.namespace,
       name: ref.name,
       revision,
-      generation: deployment.metadata?.generation ?? null,
-      observed_generation: deployment.status?.observedGeneration ?? null,
+      generation: object.metadata?.generation ?? null,
+      observed_generation: observed ?? null,
       step: status.step,
       message: status.message,
       observation: key,
@@ -47,11 +56,12 @@ export function observeRollout(deployment: V1Deployment, now: Date = new Date())
 }
 
 /**
- * A finished rollout is dated by the cluster (see completedAt), so a rollout that finished
- * while we were not watching keeps its true time; a waiting step by when we saw it.
+ * A finished rollout is dated by the cluster when it says (a Deployment's or Rollout's
+ * Progressing condition), so a rollout that finished while we were not watching keeps its true
+ * time; otherwise, and for a waiting step, by when we saw it.
  */
-function signalTime(deployment: V1Deployment, status: RolloutStatus, now: Date): Date {
-  if (status.outcome === 'complete') return completedAt(deployment) ?? now;
-  if (status.outcome === 'failed') return failedAt(deployment) ?? now;
+function signalTime(kind: WorkloadKind, object: WorkloadObject, status: RolloutStatus, now: Date): Date {
+  if (status.outcome === 'complete') return kind.completedAt(object) ?? now;
+  if (status.outcome === 'failed') return kind.failedAt(object) ?? now;
   return now;
 }

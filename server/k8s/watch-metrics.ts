@@ -14,29 +14,33 @@ export type ObservationOutcome =
 export function createWatchMetrics(registry: Registry, streams: () => StreamHealth[], pending: () => number) {
   new Gauge({
     name: 'deployledger_k8s_watch_up',
-    help: 'Whether the Kubernetes watch of a scope (namespace, or * for all) is connected',
-    labelNames: ['scope'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const stream of streams()) this.set({ scope: stream.scope }, stream.status === 'watching' ? 1 : 0);
-    },
-  });
-  new Gauge({
-    name: 'deployledger_k8s_watch_last_event_timestamp_seconds',
-    help: 'When the Kubernetes watch of a scope last received anything (event, bookmark or list)',
-    labelNames: ['scope'] as const,
+    help: 'Whether the Kubernetes watch of a kind in a scope (namespace, or * for all) is connected (absent kinds, whose CRD is not installed, are left out)',
+    labelNames: ['kind', 'scope'] as const,
     registers: [registry],
     collect() {
       this.reset();
       for (const stream of streams()) {
-        if (stream.lastEventAt) this.set({ scope: stream.scope }, stream.lastEventAt.getTime() / 1000);
+        if (stream.status !== 'absent')
+          this.set({ kind: stream.kind, scope: stream.scope }, stream.status === 'watching' ? 1 : 0);
+      }
+    },
+  });
+  new Gauge({
+    name: 'deployledger_k8s_watch_last_event_timestamp_seconds',
+    help: 'When the Kubernetes watch of a kind in a scope last received anything (event, bookmark or list)',
+    labelNames: ['kind', 'scope'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const stream of streams()) {
+        if (stream.lastEventAt)
+          this.set({ kind: stream.kind, scope: stream.scope }, stream.lastEventAt.getTime() / 1000);
       }
     },
   });
   new Gauge({
     name: 'deployledger_k8s_pending_objects',
-    help: 'Deployment objects observed but not yet handled (waiting for, or retrying, the database)',
+    help: 'Workload objects observed but not yet handled (waiting for, or retrying, the database)',
     registers: [registry],
     collect() {
       this.set(pending());
@@ -46,12 +50,12 @@ export function createWatchMetrics(registry: Registry, streams: () => StreamHeal
   const watchEnds = metric.counter(
     'deployledger_k8s_watch_restarts_total',
     'Kubernetes watch connections ended, by reason (closed, expired = 410 Gone, stalled, resync, error)',
-    ['scope', 'reason'],
+    ['kind', 'scope', 'reason'],
   );
   const events = metric.counter(
     'deployledger_k8s_watch_events_total',
     'Kubernetes watch events received, by type',
-    ['scope', 'type'],
+    ['kind', 'scope', 'type'],
   );
   const observations = metric.counter(
     'deployledger_k8s_rollout_observations_total',
@@ -59,8 +63,9 @@ export function createWatchMetrics(registry: Registry, streams: () => StreamHeal
     ['step', 'outcome'],
   );
   return {
-    watchEnded: (scope: string, reason: WatchEnd) => watchEnds.inc({ scope: scope || '*', reason }),
-    event: (scope: string, type: string) => events.inc({ scope: scope || '*', type }),
+    watchEnded: (kind: string, scope: string, reason: WatchEnd) =>
+      watchEnds.inc({ kind, scope: scope || '*', reason }),
+    event: (kind: string, scope: string, type: string) => events.inc({ kind, scope: scope || '*', type }),
     observed: (step: string, outcome: ObservationOutcome) => observations.inc({ step, outcome }),
   };
 }

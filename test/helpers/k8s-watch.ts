@@ -23,7 +23,7 @@ export async function waitFor<T>(
 interface WatcherHealth {
   status: string;
   pending: number;
-  streams: Array<{ status: string; resource_version: string }>;
+  streams: Array<{ kind: string; status: string; resource_version: string }>;
 }
 
 /** Resolves once the server's watcher (per /readyz) has seen and handled everything the API server has. */
@@ -34,12 +34,12 @@ export async function watcherCaughtUp(
   return waitFor('the watcher to catch up', async () => {
     const body = (await (await fetch(`${server.url}/readyz`)).json()) as { kubernetes?: WatcherHealth };
     const health = body.kubernetes;
-    const current = String(apiserver.resourceVersion);
-    return (
-      health?.pending === 0 &&
-      health.streams.every((stream) => stream.status === 'watching' && stream.resource_version === current) &&
-      health
-    );
+    // Each stream has seen the last change to its kind (a kind whose CRD is not installed is absent).
+    const caughtUp = (stream: WatcherHealth['streams'][number]) =>
+      stream.status === 'absent' ||
+      (stream.status === 'watching' &&
+        Number(stream.resource_version) >= apiserver.resourceVersionOf(stream.kind));
+    return health?.pending === 0 && health.streams.every(caughtUp) && health;
   });
 }
 

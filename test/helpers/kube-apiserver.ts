@@ -5,17 +5,37 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-/** A Deployment object as the API server stores it (JSON, as `kubectl get -o json` shows it). */
+/** A workload object as the API server stores it (JSON, as `kubectl get -o json` shows it). */
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
 export type KubeObject = Record<string, any>;
 
 interface WatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resource: string;
   object: KubeObject;
   resourceVersion: number;
 }
 
+/** The resources the stand-in serves, as `group/version/plural`, by the `apiVersion` and `kind` of their objects. */
+const RESOURCES: Record<string, string> = {
+  'apps/v1 Deployment': 'apps/v1/deployments',
+  'apps/v1 StatefulSet': 'apps/v1/statefulsets',
+  'apps/v1 DaemonSet': 'apps/v1/daemonsets',
+  'argoproj.io/v1alpha1 Rollout': 'argoproj.io/v1alpha1/rollouts',
+};
+const ARGO_ROLLOUTS = 'argoproj.io/v1alpha1/rollouts';
+const RESOURCES_KIND: Record<string, string> = Object.fromEntries(
+  Object.entries(RESOURCES).map(([key, resource]) => [resource, key.split(' ')[1] as string]),
+);
+
+export function resourceOf(object: KubeObject): string {
+  const resource = RESOURCES[`${object.apiVersion} ${object.kind}`];
+  if (!resource) throw new Error(`the stand-in does not serve ${object.apiVersion} ${object.kind}`);
+  return resource;
+}
+
 interface OpenWatch {
+  resource: string;
   namespace: string | null;
   bookmarks: boolean;
   response: ServerResponse;
@@ -28,10 +48,12 @@ export interface KubeApiServer {
   /** A kubeconfig file for this server (http, so `insecure-skip-tls-verify: true`). */
   kubeconfigPath: string;
   readonly resourceVersion: number;
+  /** The resourceVersion of the last change to objects of this kind (or of the list, before any). */
+  resourceVersionOf(kind: string): number;
   /** Requests seen, e.g. `list` and `watch` counts, to tell a resume from a relist. */
   readonly requests: { list: number; watch: number };
-  /** Creates or replaces a Deployment; open watches get ADDED or MODIFIED. */
-  apply(deployment: KubeObject): KubeObject;
+  /** Creates or replaces an object (Deployment, StatefulSet, DaemonSet, Rollout); open watches get ADDED or MODIFIED. */
+  apply(object: KubeObject): KubeObject;
   /** Cuts every open watch connection mid-stream (a load balancer or network drop). */
   dropWatches(): void;
   /** Open watches go silent without closing (a half-dead connection). */
@@ -45,17 +67,23 @@ export interface KubeApiServer {
   close(): Promise<void>;
 }
 
-const DEPLOYMENTS_PATH = /^\/apis\/apps\/v1\/(?:namespaces\/([^/]+)\/)?deployments$/;
+const RESOURCE_PATH = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([^/]+)$/;
 
 /**
- * A stand-in for kube-apiserver's apps/v1 Deployments endpoints, speaking the real protocol:
+ * A stand-in for kube-apiserver's workload endpoints (apps/v1 Deployments, StatefulSets and
+ * DaemonSets, and Argo Rollouts when `argoRollouts` says its CRD is installed; anything else
+ * is 404 as on a cluster without it), speaking the real protocol:
  * a list carries `metadata.resourceVersion`; `?watch=true` answers a chunked stream of
  * newline-delimited JSON events, headers flushed at once, resuming after the requested
  * resourceVersion, with BOOKMARK events when asked (`allowWatchBookmarks`), and an ERROR event
  * carrying a 410 Status for a resourceVersion that is too old.
  */
-export async function startKubeApiServer(options: { bookmarkEveryMs?: number } = {}): Promise<KubeApiServer> {
+export async function startKubeApiServer(
+  options: { bookmarkEveryMs?: number; argoRollouts?: boolean } = {},
+): Promise<KubeApiServer> {
+  const served = new Set(Object.values(RESOURCES).filter((r) => r !== ARGO_ROLLOUTS || options.argoRollouts));
   const objects = new Map<string, KubeObject>();
+  const lastChange = new Map<string, number>();
   let history: WatchEvent[] = [];
   let resourceVersion = 1000;
   let expiredThrough = 0;
@@ -63,42 +91,45 @@ export async function startKubeApiServer(options: { bookmarkEveryMs?: number } =
   const watches = new Set<OpenWatch>();
   const requests = { list: 0, watch: 0 };
 
-  const inScope = (object: KubeObject, namespace: string | null) =>
-    namespace === null || object.metadata.namespace === namespace;
+  const inScope = (object: KubeObject, resource: string, namespace: string | null) =>
+    resourceOf(object) === resource && (namespace === null || object.metadata.namespace === namespace);
   const send = (watch: OpenWatch, event: unknown) => {
     if (!watch.stalled) watch.response.write(`${JSON.stringify(event)}\n`);
   };
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
-    const match = DEPLOYMENTS_PATH.exec(url.pathname);
+    const match = RESOURCE_PATH.exec(url.pathname);
     if (down) return status(response, 503, 'ServiceUnavailable', 'the server is shutting down');
-    if (request.method !== 'GET' || !match)
+    const resource = match ? `${match[1]}/${match[2]}/${match[4]}` : '';
+    if (request.method !== 'GET' || !match || !served.has(resource))
       return status(response, 404, 'NotFound', 'the server could not find the requested resource');
-    const namespace = match[1] ? decodeURIComponent(match[1]) : null;
+    const namespace = match[3] ? decodeURIComponent(match[3]) : null;
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     if (!watching) {
       requests.list++;
       return json(response, 200, {
-        kind: 'DeploymentList',
-        apiVersion: 'apps/v1',
+        kind: `${RESOURCES_KIND[resource]}List`,
+        apiVersion: `${match[1]}/${match[2]}`,
         metadata: { resourceVersion: String(resourceVersion) },
-        items: [...objects.values()].filter((object) => inScope(object, namespace)),
+        items: [...objects.values()].filter((object) => inScope(object, resource, namespace)),
       });
     }
     requests.watch++;
-    openWatch(request, response, namespace, url.searchParams);
+    openWatch(request, response, resource, namespace, url.searchParams);
   });
 
   function openWatch(
     request: IncomingMessage,
     response: ServerResponse,
+    resource: string,
     namespace: string | null,
     query: URLSearchParams,
   ) {
     response.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     response.flushHeaders();
     const watch: OpenWatch = {
+      resource,
       namespace,
       bookmarks: query.get('allowWatchBookmarks') === 'true',
       response,
@@ -123,10 +154,10 @@ export async function startKubeApiServer(options: { bookmarkEveryMs?: number } =
     }
     if (!from || from === '0') {
       for (const object of objects.values())
-        if (inScope(object, namespace)) send(watch, { type: 'ADDED', object });
+        if (inScope(object, resource, namespace)) send(watch, { type: 'ADDED', object });
     } else {
       for (const event of history) {
-        if (event.resourceVersion > Number(from) && inScope(event.object, namespace)) {
+        if (event.resourceVersion > Number(from) && inScope(event.object, resource, namespace)) {
           send(watch, { type: event.type, object: event.object });
         }
       }
@@ -142,8 +173,8 @@ export async function startKubeApiServer(options: { bookmarkEveryMs?: number } =
             send(watch, {
               type: 'BOOKMARK',
               object: {
-                kind: 'Deployment',
-                apiVersion: 'apps/v1',
+                kind: RESOURCES_KIND[watch.resource],
+                apiVersion: watch.resource.split('/').slice(0, 2).join('/'),
                 metadata: { resourceVersion: String(resourceVersion) },
               },
             });
@@ -164,17 +195,29 @@ export async function startKubeApiServer(options: { bookmarkEveryMs?: number } =
       return resourceVersion;
     },
     requests,
-    apply(deployment) {
-      const key = `${deployment.metadata.namespace}/${deployment.metadata.name}`;
+    resourceVersionOf(kind) {
+      const resource = Object.keys(RESOURCES_KIND).find((candidate) => RESOURCES_KIND[candidate] === kind);
+      return lastChange.get(resource ?? '') ?? 0;
+    },
+    apply(object) {
+      const resource = resourceOf(object);
+      const key = `${resource}/${object.metadata.namespace}/${object.metadata.name}`;
       const existing = objects.get(key);
-      const stored: KubeObject = structuredClone(deployment);
+      const stored: KubeObject = structuredClone(object);
       stored.metadata.uid = existing?.metadata.uid ?? stored.metadata.uid ?? randomUUID();
       stored.metadata.resourceVersion = String(++resourceVersion);
       objects.set(key, stored);
-      const event: WatchEvent = { type: existing ? 'MODIFIED' : 'ADDED', object: stored, resourceVersion };
+      lastChange.set(resource, resourceVersion);
+      const event: WatchEvent = {
+        type: existing ? 'MODIFIED' : 'ADDED',
+        resource,
+        object: stored,
+        resourceVersion,
+      };
       history.push(event);
       for (const watch of watches) {
-        if (inScope(stored, watch.namespace)) send(watch, { type: event.type, object: stored });
+        if (inScope(stored, watch.resource, watch.namespace))
+          send(watch, { type: event.type, object: stored });
       }
       return stored;
     },

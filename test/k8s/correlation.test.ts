@@ -1,6 +1,13 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { type CorrelationLookup, correlate, imageShaTags, imageTag } from '../../server/k8s/correlation.ts';
+import type { K8sCandidates } from '../../server/db/k8s-lookups.ts';
+import {
+  type CandidateLookup,
+  correlateAll,
+  imageShaTags,
+  imageTag,
+  type WorkloadObject,
+} from '../../server/k8s/correlation.ts';
 import type { DeploymentRecord } from '../../server/ledger/index.ts';
 import { aRecord } from '../helpers/records.ts';
 
@@ -33,21 +40,30 @@ function deploymentObject(images: string[], annotations: Record<string, string> 
   };
 }
 
-/** An in-memory stand-in for the database lookups. */
-function lookup(records: DeploymentRecord[]): CorrelationLookup & { byShaCalls: string[][] } {
-  const byShaCalls: string[][] = [];
-  return {
-    byShaCalls,
-    byKey: async (repository, environment, key) =>
-      records.find((r) => r.repository === repository && r.environment === environment && r.key === key) ??
-      null,
-    activeBySha: async (shas) => {
-      byShaCalls.push(shas);
-      return records.filter(
+/** An in-memory stand-in for the database read, recording what each batch asked for. */
+function lookup(records: DeploymentRecord[]): CandidateLookup & { shasAsked: string[][] } {
+  const shasAsked: string[][] = [];
+  const read = async (
+    keys: Array<{ repository: string; environment: string; key: string }>,
+    shas: string[],
+  ): Promise<K8sCandidates> => {
+    shasAsked.push(shas);
+    return {
+      named: records.filter((r) =>
+        keys.some((k) => r.repository === k.repository && r.environment === k.environment && r.key === k.key),
+      ),
+      active: records.filter(
         (r) => shas.includes(r.sha) && ['pending', 'queued', 'in_progress'].includes(r.state),
-      );
-    },
+      ),
+      lastObservation: new Map(),
+    };
   };
+  return Object.assign(read, { shasAsked });
+}
+
+/** One object's correlation, through the batch read as the watcher does it. */
+async function correlate(object: WorkloadObject, db: CandidateLookup) {
+  return (await correlateAll([object], db)).correlations[0];
 }
 
 describe('image tags', () => {
@@ -91,8 +107,8 @@ describe('correlate', () => {
       'deployledger.dev/key': 'missing',
     });
     const db = lookup([record('r1')]);
-    expect((await correlate(object, db)).kind).toBe('unmatched');
-    expect(db.byShaCalls).toEqual([]);
+    expect((await correlate(object, db))?.kind).toBe('unmatched');
+    expect(db.shasAsked).toEqual([[]]);
   });
 
   it('links by image tag to the one active record with that sha', async () => {
@@ -102,9 +118,10 @@ describe('correlate', () => {
 
   it('ignores finished records and objects without a sha tag', async () => {
     expect(
-      (await correlate(deploymentObject([`shop:${SHA}`]), lookup([record('r1', { state: 'success' })]))).kind,
+      (await correlate(deploymentObject([`shop:${SHA}`]), lookup([record('r1', { state: 'success' })])))
+        ?.kind,
     ).toBe('unmatched');
-    expect((await correlate(deploymentObject(['shop:latest']), lookup([record('r1')]))).kind).toBe(
+    expect((await correlate(deploymentObject(['shop:latest']), lookup([record('r1')])))?.kind).toBe(
       'unmatched',
     );
   });
@@ -130,12 +147,32 @@ describe('correlate', () => {
 
   it('never settles a record that names another object (one image, two Deployments)', async () => {
     const worker = record('r1', { k8s: { namespace: 'shop', name: 'worker', revision: null } });
-    expect((await correlate(deploymentObject([`shop:${SHA}`]), lookup([worker]))).kind).toBe('unmatched');
+    expect((await correlate(deploymentObject([`shop:${SHA}`]), lookup([worker])))?.kind).toBe('unmatched');
   });
 
   it('narrows the image match by repository and environment annotations when the key is absent', async () => {
     const records = [record('r1', { environment: 'staging' }), record('r2')];
     const object = deploymentObject([`shop:${SHA}`], { 'deployledger.dev/environment': 'staging' });
     expect(await correlate(object, lookup(records))).toMatchObject({ kind: 'matched', record: { id: 'r1' } });
+  });
+
+  it('correlates a whole batch of objects with one read', async () => {
+    const other = 'c'.repeat(40);
+    const records = [record('r1', { key: '42-1', sha: 'b'.repeat(40) }), record('r2', { sha: other })];
+    const db = lookup(records);
+    const named = deploymentObject(['shop:latest'], {
+      'deployledger.dev/repository': 'acme/shop',
+      'deployledger.dev/environment': 'production',
+      'deployledger.dev/key': '42-1',
+    });
+    const byImage = deploymentObject([`shop:${other}`]);
+    const stranger = deploymentObject([`shop:${'d'.repeat(40)}`]);
+    const { correlations } = await correlateAll([named, byImage, stranger], db);
+    expect(correlations.map((c) => (c.kind === 'matched' ? c.record.id : c.kind))).toEqual([
+      'r1',
+      'r2',
+      'unmatched',
+    ]);
+    expect(db.shasAsked).toEqual([[other, 'd'.repeat(40)]]);
   });
 });

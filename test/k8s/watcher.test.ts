@@ -1,38 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEYS, TOKEN } from '../api/api-suite.ts';
-import { apiClient } from '../helpers/api.ts';
+import { describe, expect, it } from 'vitest';
 import { type App, rolloutSteps } from '../helpers/k8s-deployments.ts';
-import { k8sEvents, metricValue, waitFor, watcherCaughtUp, watcherEnv } from '../helpers/k8s-watch.ts';
-import { type KubeApiServer, startKubeApiServer } from '../helpers/kube-apiserver.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
-import { type RunningServer, startServer } from '../helpers/server.ts';
+import { watchedServerSuite } from '../helpers/k8s-suite.ts';
+import { k8sEvents, metricValue, waitFor, watcherCaughtUp } from '../helpers/k8s-watch.ts';
 
 const newSha = () => randomBytes(20).toString('hex');
 
 describe('Kubernetes watcher (stand-in API server, real server process, PostgreSQL)', () => {
-  let apiserver: KubeApiServer;
-  let server: RunningServer;
-  let dropDatabase: () => Promise<void>;
-  let api: ReturnType<typeof apiClient>;
+  const suite = watchedServerSuite();
+  const { progress, readRecord, untilState } = suite;
   let count = 0;
-
-  beforeAll(async () => {
-    apiserver = await startKubeApiServer({ bookmarkEveryMs: 1000 });
-    const db = await createTestDatabase();
-    dropDatabase = db.drop;
-    server = await startServer({
-      DATABASE_URL: db.url,
-      DEPLOYLEDGER_API_KEYS: API_KEYS,
-      ...watcherEnv(apiserver),
-    });
-    api = apiClient(server.url, TOKEN);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await apiserver?.close();
-    await dropDatabase?.();
-  });
 
   /** A record the Action created (in_progress) and the cluster's Deployment, running the previous image. */
   async function startDeployment(options: { annotate?: boolean; k8s?: boolean } = {}) {
@@ -40,7 +17,7 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
     const environment = `env-${n}`;
     const sha = newSha();
     const app: App = { namespace: `team-${n}`, name: 'web' };
-    const created = await api.create(`${n}00-1`, {
+    const created = await suite.api.create(`${n}00-1`, {
       repository: 'acme/shop',
       environment,
       sha,
@@ -61,24 +38,10 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
       revision: 4,
       startedAt: new Date(Date.UTC(2026, 10, 27, 10, n, 0)),
     });
-    apiserver.apply(steps.previous);
+    suite.apiserver.apply(steps.previous);
     return { id: created.body.id as string, steps };
   }
 
-  /** Applies each object and lets the watcher see it, as a rollout's status updates arrive. */
-  async function progress(...objects: object[]) {
-    for (const object of objects) {
-      apiserver.apply(object);
-      await watcherCaughtUp(server, apiserver);
-    }
-  }
-
-  const readRecord = async (id: string) => (await api.get(id)).body;
-  const untilState = (id: string, state: string) =>
-    waitFor(`record ${id} to be ${state}`, async () => {
-      const record = await readRecord(id);
-      return record.state === state && record;
-    });
   const appliedSuccesses = (record: Parameters<typeof k8sEvents>[0]) =>
     k8sEvents(record).filter((event) => event.state === 'success' && event.applied);
 
@@ -104,63 +67,63 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
 
     // Re-observing the same state (a relist after 410 Gone, a reconnect) adds nothing.
     const before = done.events.length;
-    const lists = apiserver.requests.list;
-    apiserver.expireWatches();
-    await waitFor('a relist', async () => apiserver.requests.list > lists);
-    apiserver.dropWatches();
-    await watcherCaughtUp(server, apiserver);
+    const lists = suite.apiserver.requests.list;
+    suite.apiserver.expireWatches();
+    await waitFor('a relist', async () => suite.apiserver.requests.list > lists);
+    suite.apiserver.dropWatches();
+    await watcherCaughtUp(suite.server, suite.apiserver);
     expect((await readRecord(id)).events).toHaveLength(before);
   });
 
   it('resumes after the watch stream is cut mid-rollout and records the completion once', async () => {
     const { id, steps } = await startDeployment();
     await progress(steps.specUpdated, steps.firstNewPod);
-    const lists = apiserver.requests.list;
-    const watches = apiserver.requests.watch;
+    const lists = suite.apiserver.requests.list;
+    const watches = suite.apiserver.requests.watch;
 
-    apiserver.dropWatches();
+    suite.apiserver.dropWatches();
     // These happen while the watcher is reconnecting; it resumes from its resourceVersion.
-    apiserver.apply(steps.oldPodTerminating);
-    apiserver.apply(steps.complete);
+    suite.apiserver.apply(steps.oldPodTerminating);
+    suite.apiserver.apply(steps.complete);
 
     const done = await untilState(id, 'success');
     expect(done.deployed_at).toBe(new Date(steps.completedAt).toISOString());
     expect(appliedSuccesses(done)).toHaveLength(1);
-    expect(apiserver.requests.watch).toBeGreaterThan(watches);
-    expect(apiserver.requests.list).toBe(lists);
+    expect(suite.apiserver.requests.watch).toBeGreaterThan(watches);
+    expect(suite.apiserver.requests.list).toBe(lists);
   });
 
   it('relists after 410 Gone and records a completion that happened while it was cut off, once', async () => {
     const { id, steps } = await startDeployment({ k8s: true });
     await progress(steps.specUpdated, steps.firstNewPod);
-    const lists = apiserver.requests.list;
+    const lists = suite.apiserver.requests.list;
 
-    apiserver.setDown(true);
-    apiserver.dropWatches();
-    apiserver.apply(steps.lastPodStarting);
-    apiserver.apply(steps.complete);
-    apiserver.expireHistory(); // the watcher's resourceVersion is now too old: 410 on resume
+    suite.apiserver.setDown(true);
+    suite.apiserver.dropWatches();
+    suite.apiserver.apply(steps.lastPodStarting);
+    suite.apiserver.apply(steps.complete);
+    suite.apiserver.expireHistory(); // the watcher's resourceVersion is now too old: 410 on resume
     await new Promise((resolve) => setTimeout(resolve, 500));
-    apiserver.setDown(false);
+    suite.apiserver.setDown(false);
 
     const done = await untilState(id, 'success');
     expect(done.deployed_at).toBe(new Date(steps.completedAt).toISOString());
     expect(appliedSuccesses(done)).toHaveLength(1);
-    expect(apiserver.requests.list).toBeGreaterThan(lists);
+    expect(suite.apiserver.requests.list).toBeGreaterThan(lists);
     expect(
-      await metricValue(server, 'deployledger_k8s_watch_restarts_total', { reason: 'expired' }),
+      await metricValue(suite.server, 'deployledger_k8s_watch_restarts_total', { reason: 'expired' }),
     ).toBeGreaterThan(0);
   });
 
   it('replaces a watch that goes silent without closing', async () => {
     const { id, steps } = await startDeployment();
     await progress(steps.specUpdated, steps.firstNewPod);
-    apiserver.stallWatches();
-    apiserver.apply(steps.complete);
+    suite.apiserver.stallWatches();
+    suite.apiserver.apply(steps.complete);
     const done = await untilState(id, 'success');
     expect(done.deployed_at).toBe(new Date(steps.completedAt).toISOString());
     expect(
-      await metricValue(server, 'deployledger_k8s_watch_restarts_total', { reason: 'stalled' }),
+      await metricValue(suite.server, 'deployledger_k8s_watch_restarts_total', { reason: 'stalled' }),
     ).toBeGreaterThan(0);
   });
 
@@ -181,14 +144,14 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
   it('ignores a Deployment that is neither annotated nor running the sha of an active record', async () => {
     const { id } = await startDeployment();
     const finishedSha = newSha();
-    const finished = await api.create('ignored-1', {
+    const finished = await suite.api.create('ignored-1', {
       repository: 'acme/shop',
       environment: 'ignored',
       sha: finishedSha,
       state: 'success',
     });
     const unmatched = () =>
-      metricValue(server, 'deployledger_k8s_rollout_observations_total', {
+      metricValue(suite.server, 'deployledger_k8s_rollout_observations_total', {
         step: 'complete',
         outcome: 'unmatched',
       });
@@ -217,7 +180,7 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
     const sha = newSha();
     const ids: string[] = [];
     for (const environment of ['ambiguous-a', 'ambiguous-b']) {
-      const created = await api.create(`amb-${environment}`, {
+      const created = await suite.api.create(`amb-${environment}`, {
         repository: 'acme/shop',
         environment,
         sha,
@@ -240,16 +203,75 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
       expect(record.state).toBe('in_progress');
       expect(k8sEvents(record)).toEqual([]);
     }
-    const warning = server.logs.find((line) => line.includes('matches several active records'));
+    const warning = suite.server.logs.find((line) => line.includes('matches several active records'));
     expect(warning).toBeDefined();
     expect(JSON.parse(warning ?? '{}').candidate_deployment_ids.sort()).toEqual([...ids].sort());
   });
 
+  it('records a burst of rollouts across environments at once, each with its effects once', async () => {
+    const rollouts = [];
+    for (let i = 0; i < 12; i++) {
+      const environment = `burst-${i}`;
+      const older = await suite.api.create(`burst-old-${i}`, {
+        repository: 'acme/shop',
+        environment,
+        sha: newSha(),
+        state: 'success',
+      });
+      const sha = newSha();
+      const key = `burst-${i}`;
+      const created = await suite.api.create(key, {
+        repository: 'acme/shop',
+        environment,
+        sha,
+        state: 'in_progress',
+      });
+      // Half link themselves by annotations, half by the image tag alone.
+      const app: App = { namespace: 'burst', name: `app-${i}` };
+      if (i % 2 === 0) {
+        app.annotations = {
+          'deployledger.dev/repository': 'acme/shop',
+          'deployledger.dev/environment': environment,
+          'deployledger.dev/key': key,
+        };
+      }
+      const steps = rolloutSteps(app, {
+        image: `ghcr.io/acme/shop:${sha}`,
+        previousImage: `ghcr.io/acme/shop:${newSha()}`,
+        revision: 3,
+        startedAt: new Date(Date.UTC(2026, 10, 28, 9, i, 0)),
+      });
+      rollouts.push({ id: created.body.id as string, olderId: older.body.id as string, steps });
+    }
+    // Every status update of every rollout at once, as a busy cluster sends them.
+    for (const { steps } of rollouts) {
+      for (const object of [steps.previous, steps.specUpdated, steps.firstNewPod, steps.complete])
+        suite.apiserver.apply(object);
+    }
+    for (const { id, olderId, steps } of rollouts) {
+      const done = await untilState(id, 'success');
+      expect(done.deployed_at).toBe(new Date(steps.completedAt).toISOString());
+      expect(appliedSuccesses(done)).toHaveLength(1);
+      const older = await readRecord(olderId);
+      expect(older.state).toBe('inactive');
+      expect(
+        older.events.filter((event: { reason: string }) => event.reason === 'auto_inactive'),
+      ).toHaveLength(1);
+    }
+  });
+
   it('reports its health in /readyz and /metrics', async () => {
-    const ready = await fetch(`${server.url}/readyz`);
+    const ready = await fetch(`${suite.server.url}/readyz`);
     expect(ready.status).toBe(200);
-    const body = (await ready.json()) as { kubernetes: unknown };
-    expect(body.kubernetes).toMatchObject({ status: 'ok', source: `KUBECONFIG ${apiserver.kubeconfigPath}` });
-    expect(await metricValue(server, 'deployledger_k8s_watch_up', { scope: '*' })).toBe(1);
+    const body = (await ready.json()) as { kubernetes: { streams: Array<{ kind: string; status: string }> } };
+    expect(body.kubernetes).toMatchObject({
+      status: 'ok',
+      source: `KUBECONFIG ${suite.apiserver.kubeconfigPath}`,
+    });
+    // This cluster has no Argo Rollouts CRD: its kind is absent, which is no fault.
+    expect(body.kubernetes.streams.find((stream) => stream.kind === 'Rollout')?.status).toBe('absent');
+    expect(
+      await metricValue(suite.server, 'deployledger_k8s_watch_up', { kind: 'Deployment', scope: '*' }),
+    ).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { completedAt, failedAt, rolloutStatus } from '../../server/k8s/rollout-status.ts';
+import { completedAt, deploymentStatus, failedAt } from '../../server/k8s/deployment-status.ts';
 import { rolloutSteps } from '../helpers/k8s-deployments.ts';
 
 const steps = rolloutSteps(
@@ -8,9 +8,9 @@ const steps = rolloutSteps(
   { image: 'shop:new', previousImage: 'shop:old', revision: 2, startedAt: new Date('2026-11-27T10:00:00Z') },
 );
 const asDeployment = (object: unknown) => object as V1Deployment;
-const status = (object: unknown) => rolloutStatus(asDeployment(object));
+const status = (object: unknown) => deploymentStatus(asDeployment(object));
 
-describe('rolloutStatus (as kubectl rollout status decides)', () => {
+describe('deploymentStatus (as kubectl rollout status decides)', () => {
   it('walks a rolling update through every waiting step to complete', () => {
     expect(
       [

@@ -1,0 +1,133 @@
+import {
+  type Decision,
+  type DeploymentRecord,
+  foldName,
+  type GithubSyncJob,
+  githubSyncOf,
+  type Signal,
+} from '../ledger/index.ts';
+import { writeBatch } from './bulk-write.ts';
+import { type DeploymentSqlRow, fromSqlRow, RECORD_SELECT } from './deployment-sql.ts';
+import { EnvironmentBatch } from './environment-batch.ts';
+import { environmentLockName } from './environment-lock.ts';
+import type { Prisma, PrismaClient } from './generated/client.ts';
+
+/** A producer's signal for a record, with the record as the producer read it. */
+export interface BatchedSignal {
+  /** Its names say which environment's lock to take; the record is read again under the lock. */
+  record: DeploymentRecord;
+  signal: Signal;
+}
+
+/** Per signal: what was decided, `gone` (no such record), or `moved` (renamed since it was read). */
+export type BatchOutcome =
+  | { record: DeploymentRecord; applied: boolean; reason: string | null }
+  | 'gone'
+  | 'moved';
+
+const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+
+// Every environment's lock, in one order for every batch (two batches never wait on each other
+// in a cycle): the same lock LedgerStore and the conditional writes take.
+const LOCK_SQL = `SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0)))::int AS locked
+  FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, ord) ORDER BY ord) AS names`;
+
+// The records, fresh under the locks, and their environments' successes (auto-inactive retires them).
+const READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment
+  WHERE id = ANY($1::uuid[])
+     OR (state = 'success' AND (repository_key, environment_key) IN
+          (SELECT * FROM unnest($2::text[], $3::text[])))`;
+
+// Jobs keep their order: the outbox calls GitHub for one deployment in id order.
+const OUTBOX_SQL = `INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
+  SELECT j.deployment_id, j.kind, j.payload, j.dedupe_key
+  FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (deployment_id uuid, kind text, payload jsonb, dedupe_key text))
+    WITH ORDINALITY AS j(deployment_id, kind, payload, dedupe_key, ord)
+  ORDER BY j.ord
+  ON CONFLICT (dedupe_key) DO NOTHING`;
+
+/**
+ * Decides many signals, for records of many environments, in one transaction of a few
+ * statements: every environment's lock, one read of the records and their environments'
+ * successes, each signal decided by the core in memory in order (EnvironmentBatch, exactly as
+ * LedgerStore decides one, auto-inactive included), then one write of the changed records with
+ * their timeline and one of their outbox jobs. The decisions come back to be observed once the
+ * transaction committed.
+ */
+export async function applySignalBatch(
+  prisma: PrismaClient,
+  items: BatchedSignal[],
+  githubSync: boolean,
+): Promise<{ outcomes: BatchOutcome[]; observed: Array<[Signal, Decision]> }> {
+  const observed: Array<[Signal, Decision]> = [];
+  const outcomes = await prisma.$transaction(async (tx) => {
+    const read = items.map(({ record }) => record);
+    await tx.$queryRawUnsafe(LOCK_SQL, [...new Set(read.map(lockName))].sort());
+    const rows = await tx.$queryRawUnsafe<DeploymentSqlRow[]>(
+      READ_SQL,
+      read.map((record) => record.id),
+      read.map((record) => foldName(record.repository)),
+      read.map((record) => foldName(record.environment)),
+    );
+    const fresh = new Map<string, DeploymentRecord>();
+    const byEnvironment = new Map<string, DeploymentRecord[]>();
+    for (const row of rows) {
+      const { record } = fromSqlRow(row);
+      fresh.set(record.id, record);
+      const name = lockName(record);
+      byEnvironment.set(name, [...(byEnvironment.get(name) ?? []), record]);
+    }
+    const jobs: Array<GithubSyncJob & { deploymentId: string }> = [];
+    const batches = new Map<string, EnvironmentBatch>();
+    const now = new Date();
+    const batchOf = (name: string) => {
+      let batch = batches.get(name);
+      if (!batch) {
+        batch = new EnvironmentBatch(byEnvironment.get(name) ?? [], [], now, (before, signal, decision) => {
+          observed.push([signal, decision]);
+          for (const job of githubSync ? githubSyncOf(decision) : [])
+            jobs.push({ ...job, deploymentId: decision.record.id });
+        });
+        batches.set(name, batch);
+      }
+      return batch;
+    };
+    const outcomes = items.map(({ record, signal }): BatchOutcome => {
+      const current = fresh.get(record.id);
+      if (!current) return 'gone';
+      if (lockName(current) !== lockName(record)) return 'moved';
+      return batchOf(lockName(current)).applyDecided(record.id, signal);
+    });
+    await writeBatch(tx, merged([...batches.values()]));
+    if (jobs.length) await enqueueMany(tx, jobs);
+    return outcomes;
+  }, TX_OPTIONS);
+  return { outcomes, observed };
+}
+
+function lockName(record: DeploymentRecord): string {
+  return environmentLockName(record.repository, record.environment);
+}
+
+/** The batches' changes as one, for one write. */
+function merged(batches: EnvironmentBatch[]): Parameters<typeof writeBatch>[1] {
+  return {
+    records: new Map(batches.flatMap((batch) => [...batch.records])),
+    changed: new Set(batches.flatMap((batch) => [...batch.changed])),
+    opened: [],
+    events: batches.flatMap((batch) => batch.events),
+  };
+}
+
+async function enqueueMany(
+  tx: Prisma.TransactionClient,
+  jobs: Array<GithubSyncJob & { deploymentId: string }>,
+): Promise<void> {
+  const rows = jobs.map((job) => ({
+    deployment_id: job.deploymentId,
+    kind: job.kind,
+    payload: job.payload,
+    dedupe_key: job.dedupeKey,
+  }));
+  await tx.$executeRawUnsafe(OUTBOX_SQL, JSON.stringify(rows));
+}

@@ -1,0 +1,162 @@
+import type { LedgerStore } from '../db/ledger-store.ts';
+import type { BatchedSignal } from '../db/signal-batch.ts';
+import { isTerminal } from '../ledger/index.ts';
+import type { Logger } from '../log.ts';
+import {
+  type CandidateLookup,
+  type Correlation,
+  correlateAll,
+  objectRef,
+  type WorkloadObject,
+} from './correlation.ts';
+import { observeRollout, type RolloutObservation } from './rollout-signal.ts';
+import type { WatchMetrics } from './watch-metrics.ts';
+import type { WorkloadKind } from './workload-kinds.ts';
+
+/** An object as the watch saw it, with its kind. */
+export interface Observed {
+  kind: WorkloadKind;
+  object: WorkloadObject;
+}
+
+interface Report {
+  key: string;
+  seen: Observed;
+  observation: RolloutObservation;
+  by: 'annotations' | 'image';
+  item: BatchedSignal;
+}
+
+/**
+ * Reports a batch of observed objects (queue key → newest object) to the ledger: one read
+ * correlates them all with their records, the steps already reported or no longer the record's
+ * story are dropped, and the rest are applied in one transaction (LedgerStore.applyMany). Resolves
+ * the keys that failed, to be retried.
+ */
+export function createRolloutReporter(deps: {
+  lookup: CandidateLookup;
+  store: LedgerStore;
+  metrics: WatchMetrics;
+  logger: Logger;
+}) {
+  const { lookup, store, metrics, logger } = deps;
+  // What was last logged about an object that is not reported, so each situation is logged once.
+  const loggedUnreported = new Map<string, string>();
+
+  function skipUnmatched(
+    key: string,
+    seen: Observed,
+    observation: RolloutObservation,
+    correlation: Correlation,
+  ) {
+    if (correlation.kind === 'matched') return;
+    const { step } = observation.status;
+    metrics.observed(step, correlation.kind);
+    // Log each object's situation once, not on every resync.
+    const situation = `${observation.key}:${correlation.kind === 'ambiguous' ? correlation.candidates.join(',') : ''}`;
+    if (loggedUnreported.get(key) === situation) return;
+    loggedUnreported.set(key, situation);
+    const object = { kind: seen.kind.kind, ...objectRef(seen.object) };
+    if (correlation.kind === 'ambiguous') {
+      logger.warn(
+        { ...object, step, candidate_deployment_ids: correlation.candidates },
+        'kubernetes workload matches several active records by image: not recorded',
+      );
+    } else {
+      logger.debug({ ...object, step, why: correlation.why }, 'kubernetes workload not linked to a record');
+    }
+  }
+
+  /** The matched steps that are news for their record. */
+  async function select(batch: Map<string, Observed>): Promise<Report[]> {
+    const entries = [...batch];
+    const { correlations, candidates } = await correlateAll(
+      entries.map(([, seen]) => seen.object),
+      lookup,
+    );
+    const reports: Report[] = [];
+    const lastReported = new Map(candidates.lastObservation);
+    for (const [i, [key, seen]] of entries.entries()) {
+      const observation = observeRollout(seen.kind, seen.object);
+      const correlation = correlations[i] as Correlation;
+      if (correlation.kind !== 'matched') {
+        skipUnmatched(key, seen, observation, correlation);
+        continue;
+      }
+      loggedUnreported.delete(key);
+      const { record } = correlation;
+      const { step, outcome } = observation.status;
+      // A finished record only learns how its rollout ended: when it completed (the cluster's
+      // time may be earlier than the one it was told), or that it failed if it was never
+      // deployed (a record superseded mid-rollout: the protection gate waits for that news).
+      // Waiting steps after the end (a scale, an HPA) are not its story.
+      const ending = outcome === 'complete' || (outcome === 'failed' && record.deployedAt === null);
+      if (isTerminal(record.state) && !ending) metrics.observed(step, 'record_finished');
+      else if (lastReported.get(record.id) === observation.key) metrics.observed(step, 'already_reported');
+      else {
+        lastReported.set(record.id, observation.key);
+        reports.push({
+          key,
+          seen,
+          observation,
+          by: correlation.by,
+          item: { record, signal: observation.signal },
+        });
+      }
+    }
+    return reports;
+  }
+
+  /** All in one transaction; when that fails, one by one, so one bad signal does not hold up the rest. */
+  async function apply(reports: Report[], failures: Map<string, unknown>) {
+    try {
+      return await store.applyMany(reports.map((report) => report.item));
+    } catch (error) {
+      if (reports.length === 1) throw error;
+      logger.warn({ err: error, objects: reports.length }, 'kubernetes batch not recorded: one at a time');
+      const results = [];
+      for (const { key, item } of reports) {
+        results.push(
+          await store.apply(item.record.id, item.signal).catch((failure: unknown) => {
+            failures.set(key, failure);
+            return undefined;
+          }),
+        );
+      }
+      return results;
+    }
+  }
+
+  return {
+    async report(batch: Map<string, Observed>): Promise<Map<string, unknown>> {
+      const failures = new Map<string, unknown>();
+      const reports = await select(batch);
+      if (reports.length === 0) return failures;
+      const results = await apply(reports, failures);
+      reports.forEach((report, i) => {
+        const result = results[i];
+        if (result === undefined) return; // failed: retried
+        const { step } = report.observation.status;
+        metrics.observed(step, 'reported');
+        logger.info(
+          {
+            deployment_id: report.item.record.id,
+            kind: report.seen.kind.kind,
+            ...objectRef(report.seen.object),
+            revision: report.observation.signal.k8s?.revision ?? null,
+            step,
+            matched_by: report.by,
+            applied: result?.applied ?? false,
+            reason: result?.reason ?? null,
+          },
+          'kubernetes rollout step recorded',
+        );
+      });
+      return failures;
+    },
+    /** An object was deleted: its next appearance is news again. */
+    forget(key: string) {
+      loggedUnreported.delete(key);
+    },
+  };
+}
