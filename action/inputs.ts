@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { runKey } from '../server/ledger/run-key.ts';
 import { commitTimeFromEvent, parseCommitTime } from './commit-time.ts';
 import type { RunContext } from './run-context.ts';
 import { parseStep, type Step } from './step.ts';
@@ -45,7 +46,7 @@ export function getSettings(run: RunContext): Settings {
     repository,
     environment: core.getInput('environment', { required: true }),
     step,
-    key: `${runId}-${runAttempt}`,
+    key: runKey(runId, runAttempt),
     runId,
     runAttempt,
     sha: deployedSha,

@@ -1,3 +1,5 @@
+import { backoff } from '../server/backoff.ts';
+
 /** The one place that decides whether and when to try a request again. */
 export interface RetryPolicy {
   maxAttempts: number;
@@ -52,17 +54,11 @@ export async function withRetries<T>(
           `${error.message} — the server asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s before retrying; giving up.`,
         );
       }
-      const waitMs = error.retryAfterMs ?? backoff(attempt, policy, random);
+      const waitMs = error.retryAfterMs ?? backoff(attempt, policy.baseDelayMs, policy.maxDelayMs, random);
       onRetry?.(error, attempt, waitMs);
       await sleep(waitMs);
     }
   }
-}
-
-/** "Equal jitter": half the exponential step for sure, the other half at random. */
-function backoff(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(step / 2 + (random() * step) / 2);
 }
 
 /** `Retry-After` as seconds or an HTTP date, in milliseconds from now. */

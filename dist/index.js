@@ -25600,6 +25600,12 @@ function explain(status, problem, auth2) {
   }
 }
 
+// server/backoff.ts
+function backoff(attempt, baseMs = 1e3, capMs = 5 * 6e4, random = Math.random) {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
 // action/retry.ts
 var DEFAULT_RETRY_POLICY = {
   maxAttempts: 5,
@@ -25628,15 +25634,11 @@ async function withRetries(operation, policy, { onRetry, sleep = delay, random =
           `${error2.message} — the server asked to wait ${Math.ceil(error2.retryAfterMs / 1e3)} s before retrying; giving up.`
         );
       }
-      const waitMs = error2.retryAfterMs ?? backoff(attempt, policy, random);
+      const waitMs = error2.retryAfterMs ?? backoff(attempt, policy.baseDelayMs, policy.maxDelayMs, random);
       onRetry?.(error2, attempt, waitMs);
       await sleep(waitMs);
     }
   }
-}
-function backoff(attempt, policy, random) {
-  const step = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(step / 2 + random() * step / 2);
 }
 function parseRetryAfter(header, now = Date.now()) {
   if (!header) return void 0;
@@ -25732,6 +25734,11 @@ function networkReason(error2) {
     return cause?.code ?? cause?.message ?? error2.message;
   }
   return String(error2);
+}
+
+// server/ledger/run-key.ts
+function runKey(runId, runAttempt) {
+  return `${runId}-${runAttempt}`;
 }
 
 // node_modules/zod/v4/core/util.js
@@ -26833,7 +26840,7 @@ function getSettings(run2) {
     repository,
     environment: getInput("environment", { required: true }),
     step,
-    key: `${runId}-${runAttempt}`,
+    key: runKey(runId, runAttempt),
     runId,
     runAttempt,
     sha: deployedSha,

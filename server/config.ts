@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type HookRef, parseHookList } from './github/hooks.ts';
+import type { StuckPolicy } from './ledger/index.ts';
 
 // The workloads the Kubernetes watcher knows (server/k8s/workload-kinds.ts reads each).
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout'] as const;
@@ -178,4 +179,11 @@ export function githubAuth(config: Config): { token: string } | { appId: string;
     return { appId: config.GITHUB_APP_ID, privateKey: config.GITHUB_APP_PRIVATE_KEY };
   }
   return config.GITHUB_TOKEN ? { token: config.GITHUB_TOKEN } : null;
+}
+
+export function stuckPolicy(config: Config): StuckPolicy {
+  return {
+    defaultSeconds: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS,
+    byEnvironment: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT,
+  };
 }

@@ -1,23 +1,24 @@
 import { type ServerType, serve } from '@hono/node-server';
+import { buildApp } from './app.ts';
 import { ApiKeyVerifier } from './auth/api-keys.ts';
 import { oidcVerifiers } from './auth/oidc.ts';
-import { type Config, githubAuth } from './config.ts';
+import { type Config, githubAuth, stuckPolicy } from './config.ts';
 import { dashboardDeps } from './dashboard/index.ts';
 import { LiveHub } from './dashboard/live.ts';
 import { openDatabase } from './db/connect.ts';
 import { DeliveryInbox } from './db/delivery-inbox.ts';
-import { type DecisionObserver, LedgerStore } from './db/ledger-store.ts';
+import { type DecisionListener, LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
 import { recoveryHooks } from './github/hooks.ts';
 import { createGithubClients } from './github/octokit.ts';
 import { createGithubTruth } from './github/run-truth.ts';
-import { buildApp } from './http/app.ts';
 import { trackInFlight } from './http/in-flight.ts';
 import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
+import { startProtectionWorker } from './jobs/protection-worker.ts';
 import { createReconciler } from './jobs/reconciler.ts';
 import { recoveryStatus } from './jobs/recovery-status.ts';
 import { startSweeper } from './jobs/sweeper.ts';
@@ -26,7 +27,6 @@ import { isTerminal } from './ledger/index.ts';
 import type { Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { loadProtectionConfig, setUpProtection } from './protection/index.ts';
-import { stuckPolicy } from './repair/stuck.ts';
 import { startCollector } from './sampling/collector.ts';
 import { samplingLimits, samplingPlan } from './sampling/settings.ts';
 import { bounded } from './shutdown.ts';
@@ -59,12 +59,13 @@ export async function startServer(config: Config, logger: Logger) {
   let kickOutbox = () => {};
   let kickProtection = () => {};
   let kickSampler = () => {};
-  const observe: DecisionObserver = (signal, decision) => {
+  const onDecision: DecisionListener = (signal, decision) => {
     metrics.recordDecision(signal, decision);
     kickOutbox();
     live.publish(decision.record);
     if (isTerminal(decision.record.state)) kickProtection();
-    if (decision.record.metricsEndpoint && decision.effects.length > 0) kickSampler();
+    if (decision.record.metricsEndpoint && decision.effects.some((e) => e.type === 'state_changed'))
+      kickSampler();
     logger.info(
       {
         deployment_id: decision.record.id,
@@ -78,7 +79,7 @@ export async function startServer(config: Config, logger: Logger) {
       'signal decided',
     );
   };
-  const store = new LedgerStore(db.prisma, { sql: db.sql, githubSync: auth !== null, observe });
+  const store = new LedgerStore(db.prisma, { sql: db.sql, githubSync: auth !== null, onDecision });
   const protection = setUpProtection(config, protectionRules, {
     prisma: db.prisma,
     store,
@@ -89,7 +90,7 @@ export async function startServer(config: Config, logger: Logger) {
     prisma: db.prisma,
     sql: db.sql,
     store,
-    observe,
+    onDecision,
     logger,
     protection: protection.receiver,
   });
@@ -104,7 +105,10 @@ export async function startServer(config: Config, logger: Logger) {
       })
     : null;
   if (outbox) kickOutbox = () => outbox.kick();
-  const protectionWorker = protection.start();
+  const protectionWorker = startProtectionWorker(
+    { gate: protection.receiver.gate, logger },
+    config.DEPLOYLEDGER_PROTECTION_INTERVAL_MS,
+  );
   kickProtection = () => protectionWorker.kick();
   const sweeper =
     config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS > 0

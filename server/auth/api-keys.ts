@@ -14,6 +14,11 @@ export interface Principal {
   runAttempt?: number | undefined;
 }
 
+/** Something that turns a bearer token into a principal (API keys, GitHub OIDC). */
+export interface TokenVerifier {
+  verify(token: string): Promise<Principal | null>;
+}
+
 const PREFIX_LENGTH = 12;
 
 function digest(value: string): Buffer {

@@ -1,7 +1,6 @@
 import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from 'jose';
-import type { TokenVerifier } from '../http/auth.ts';
-import { Problem, unauthorized } from '../http/problem.ts';
-import type { Principal } from './api-keys.ts';
+import { type DomainError, unauthorized, unavailable } from '../errors.ts';
+import type { Principal, TokenVerifier } from './api-keys.ts';
 
 export interface OidcSettings {
   issuer: string;
@@ -86,7 +85,7 @@ function positiveInteger(value: unknown, claim: string): number | undefined {
  * Why a token was refused, as far as it is safe to say: the reasons name our own settings
  * (audience, issuer) or the token's age, never key material.
  */
-function refusal(error: unknown, settings: OidcSettings): Problem {
+function refusal(error: unknown, settings: OidcSettings): DomainError {
   if (error instanceof errors.JWTExpired)
     return unauthorized('The OIDC token has expired; request a new one.');
   if (error instanceof errors.JWTClaimValidationFailed) {
@@ -110,11 +109,9 @@ function refusal(error: unknown, settings: OidcSettings): Problem {
     return unauthorized('The OIDC token is malformed.');
   }
   // The issuer's keys could not be fetched: not the caller's fault, and worth a retry.
-  return new Problem(
-    503,
+  return unavailable(
     'OIDC keys unavailable',
     'The server could not load the OIDC issuer keys to check the token; retry shortly.',
-    {},
-    { 'retry-after': '5' },
+    5,
   );
 }

@@ -1,3 +1,4 @@
+import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 
 export interface Violation {
@@ -39,7 +40,7 @@ const INVARIANTS: Invariant[] = [
   {
     name: 'at most one active deployment per (repository, environment)',
     sql: `SELECT ${SPELLINGS} AS subject, count(*) || ' active: ' || string_agg(key, ', ') AS detail
-          FROM deployment WHERE state IN ('pending', 'queued', 'in_progress')
+          FROM deployment WHERE state IN (${ACTIVE_STATES_SQL})
           GROUP BY ${REPOSITORY}, ${ENVIRONMENT} HAVING count(*) > 1`,
   },
   {
@@ -53,7 +54,7 @@ const INVARIANTS: Invariant[] = [
   {
     name: 'nothing active past its deadline',
     sql: `SELECT id::text AS subject, state || ' since ' || to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS detail
-          FROM deployment WHERE state IN ('pending', 'queued', 'in_progress')
+          FROM deployment WHERE state IN (${ACTIVE_STATES_SQL})
             AND created_at < now() - make_interval(mins => $1)`,
   },
   {

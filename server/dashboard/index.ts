@@ -1,6 +1,6 @@
+import type { TokenVerifier } from '../auth/api-keys.ts';
 import type { Config } from '../config.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import type { TokenVerifier } from '../http/auth.ts';
 import type { RecoveryReport } from '../jobs/recovery-status.ts';
 import type { Logger } from '../log.ts';
 import type { LiveHub } from './live.ts';

@@ -1,3 +1,4 @@
+import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
 import { environmentWhere } from '../db/deployments.ts';
 import { distinctRepositories, environmentsCte } from '../db/distinct.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
@@ -25,7 +26,7 @@ export async function currentPerEnvironment(
     LEFT JOIN LATERAL (
       SELECT d.id FROM deployment d
       WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
-        AND d.state IN ('pending', 'queued', 'in_progress')
+        AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
       LIMIT 1) active ON true
     LEFT JOIN LATERAL (
       SELECT d.id FROM deployment d

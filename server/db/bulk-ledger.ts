@@ -1,7 +1,8 @@
 import { ACTIVE_STATES, isActive } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
-import { environmentWhere, lockEnvironment } from './deployments.ts';
+import { environmentWhere } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
+import { lockEnvironment } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { toRecord } from './records.ts';
 
@@ -10,7 +11,7 @@ const TX_OPTIONS = { maxWait: 60_000, timeout: 300_000 };
 
 /**
  * Bulk maintenance work (import) on one environment: in one transaction holding the
- * environment's lock, as LedgerStore.withEnvironment does, the records a signal can still change
+ * environment's lock, as LedgerStore.inEnvironment does, the records a signal can still change
  * are read once (the active one, the successes) with which of `keys` are stored, `work` decides
  * every signal through the core in memory (EnvironmentBatch), and the outcome is written in a
  * few statements (bulk-write.ts).

@@ -1,5 +1,6 @@
-import { ACTIVE_STATES, type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
 import {
+  ACTIVE_STATES_SQL,
   COLUMN_TYPES,
   DECIDED_COLUMNS,
   type DeploymentSqlRow,
@@ -9,9 +10,10 @@ import {
   identityValues,
   RECORD_SELECT,
   type SqlRunner,
-  type TimelineEntry,
   type VersionedRecord,
 } from './deployment-sql.ts';
+import { environmentLockName } from './environment-lock.ts';
+import type { TimelineEntry } from './timeline.ts';
 
 // One statement per write, each its own transaction: the decided row, its timeline event and its
 // outbox jobs commit together or not at all. The statement takes the environment's advisory lock
@@ -19,12 +21,6 @@ import {
 // middle of that writer's read-decide-write; the row version catches a writer that read first.
 
 const LOCK = `lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)))`;
-const ACTIVE_LIST = ACTIVE_STATES.map((state) => `'${state}'`).join(', ');
-
-/** The advisory lock name of one (repository, environment), however either is spelled. */
-export function environmentLockName(repository: string, environment: string): string {
-  return `${foldName(repository)}\n${foldName(environment)}`;
-}
 
 export interface CreateReading {
   byKey: VersionedRecord | null;
@@ -45,7 +41,7 @@ export async function readForCreate(
        WHERE repository_key = $1 AND environment_key = $2 AND key = $3)
      UNION ALL
      (SELECT ${RECORD_SELECT}, 'active' AS role FROM deployment
-       WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_LIST}) LIMIT 1)
+       WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1)
      UNION ALL
      (SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
        WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`,

@@ -2,28 +2,11 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
-import type { SqlRunner } from './deployment-sql.ts';
+import type { Database } from './database.ts';
 import { DataDirInUseError, NoLedgerError } from './embedded/errors.ts';
 import { ownDataDir, PGDATA } from './embedded/own-data-dir.ts';
 import { LOCK_FILE, readOwner } from './embedded/owner-lock.ts';
-import type { PrismaClient } from './generated/client.ts';
 import { openPool } from './postgres-pool.ts';
-
-/** A connected database: Prisma for queries, plus a raw script runner for migrations. */
-export interface Database {
-  readonly kind: 'postgresql' | 'embedded';
-  readonly prisma: PrismaClient;
-  /** node-postgres on the same pool, for the few hot statements. */
-  readonly sql: SqlRunner;
-  /** Runs a multi-statement SQL script inside one transaction, with the migration lock held. */
-  runInMigrationTransaction<T>(work: (sql: ScriptRunner) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
-
-export interface ScriptRunner {
-  exec(script: string): Promise<void>;
-  query<R>(text: string, params?: unknown[]): Promise<R[]>;
-}
 
 export interface DatabaseOptions {
   databaseUrl?: string | undefined;

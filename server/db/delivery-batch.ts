@@ -2,16 +2,18 @@ import { randomUUID } from 'node:crypto';
 import {
   ACTIVE_STATES,
   type Decision,
+  type DeliveredDeployment,
   type DeploymentRecord,
+  deliveryKey,
   foldName,
-  type Observation,
-  planDeliveryOpening,
+  openFromDelivery,
   type Signal,
 } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
-import { correlateWith, keyFor } from './correlation.ts';
-import { environmentWhere, lockEnvironment } from './deployments.ts';
+import { correlateWith } from './delivery-correlation.ts';
+import { environmentWhere } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
+import { type DecisionListener, lockEnvironment } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { toRecord } from './records.ts';
 import { respellRepository } from './repository-names.ts';
@@ -21,7 +23,7 @@ const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 
 export interface FoldItem {
   deliveryId: string;
-  observation: Observation;
+  delivered: DeliveredDeployment;
 }
 
 export interface Folded {
@@ -34,34 +36,34 @@ export class NotBatchable extends Error {}
 
 /**
  * Folds deliveries of one (repository, environment), in arrival order, in one transaction that
- * holds the environment's lock: the records they can touch are read once, each observation is
+ * holds the environment's lock: the records they can touch are read once, each delivery is
  * correlated (correlation.ts, over the batch) and decided by the core in memory
  * (EnvironmentBatch, with LedgerStore's rules for opening from a delivery), the outcome is
  * written in a few statements (bulk-write.ts), and the deliveries are marked processed in the
- * same transaction, so each is applied exactly once. `observe` hears every decision after commit.
+ * same transaction, so each is applied exactly once. `onDecision` hears every decision after commit.
  * Throws NotBatchable (nothing written) when the one-by-one path must take them.
  */
 export async function foldDeliveries(
   prisma: PrismaClient,
   items: FoldItem[],
-  observe: (signal: Signal, decision: Decision) => void,
+  onDecision: DecisionListener,
 ): Promise<Folded[]> {
-  const first = items[0]?.observation;
+  const first = items[0]?.delivered;
   if (!first) return [];
   const sameSpelling = items.every(
-    ({ observation: o }) =>
+    ({ delivered: o }) =>
       o.repository === first.repository &&
       o.environment === first.environment &&
       (o.repositoryId ?? null) === (first.repositoryId ?? null),
   );
   if (!sameSpelling) throw new NotBatchable('names spelled differently within the batch');
-  // GitHub's own spelling and id first, as LedgerStore.observeDelivery does for each delivery.
+  // GitHub's own spelling and id first, as LedgerStore.applyDelivery does for each delivery.
   await respellRepository(prisma, first);
   const { repository, environment } = first;
   const repositoryKey = foldName(repository);
   const environmentKey = foldName(environment);
-  const observations = items.map((item) => item.observation);
-  const keys = [...new Set(observations.map(keyFor))];
+  const delivered = items.map((item) => item.delivered);
+  const keys = [...new Set(delivered.map(deliveryKey))];
   const { batch, folded } = await prisma.$transaction(async (tx) => {
     await lockEnvironment(tx, repository, environment);
     const rows = await tx.deployment.findMany({
@@ -73,9 +75,9 @@ export async function foldDeliveries(
           },
           {
             repositoryKey,
-            githubDeploymentId: { in: observations.map((o) => BigInt(o.githubDeploymentId)) },
+            githubDeploymentId: { in: delivered.map((o) => BigInt(o.githubDeploymentId)) },
           },
-          { id: { in: observations.flatMap((o) => (o.marker && isUuid(o.marker) ? [o.marker] : [])) } },
+          { id: { in: delivered.flatMap((o) => (o.marker && isUuid(o.marker) ? [o.marker] : [])) } },
         ],
       },
     });
@@ -91,21 +93,21 @@ export async function foldDeliveries(
       records.map((r) => r.key),
     );
     const folded: Folded[] = [];
-    for (const { deliveryId, observation } of items)
-      folded.push({ deliveryId, record: await foldOne(batch, observation) });
+    for (const { deliveryId, delivered } of items)
+      folded.push({ deliveryId, record: await foldOne(batch, delivered) });
     await writeBatch(tx, batch);
     await tx.$executeRaw`
       UPDATE webhook_delivery SET processed_at = now(), locked_until = NULL, last_error = NULL
       WHERE delivery_id = ANY(${items.map((item) => item.deliveryId)}::text[])`;
     return { batch, folded };
   }, TX_OPTIONS);
-  for (const [signal, decision] of batch.decisions) observe(signal, decision);
+  for (const [signal, decision] of batch.decisions) onDecision(signal, decision);
   return folded;
 }
 
-/** One delivery, as LedgerStore.observeDelivery decides it, against the batch. */
-async function foldOne(batch: EnvironmentBatch, observation: Observation): Promise<DeploymentRecord> {
-  const signal: Signal = { ...observation.signal, githubDeploymentId: observation.githubDeploymentId };
+/** One delivery, as LedgerStore.applyDelivery decides it, against the batch. */
+async function foldOne(batch: EnvironmentBatch, delivered: DeliveredDeployment): Promise<DeploymentRecord> {
+  const signal: Signal = { ...delivered.signal, githubDeploymentId: delivered.githubDeploymentId };
   const inBatch = [...batch.records.values()];
   const found = await correlateWith(
     {
@@ -113,19 +115,19 @@ async function foldOne(batch: EnvironmentBatch, observation: Observation): Promi
       byKey: async (key) => inBatch.find((r) => r.key === key) ?? null,
       byGithubId: async (id) => inBatch.find((r) => r.githubDeploymentId === id) ?? null,
     },
-    observation,
+    delivered,
   );
   if (found) return batch.apply(found.id, signal);
-  const opened = { id: randomUUID(), key: keyFor(observation) };
-  if (batch.hasKey(opened.key)) throw new NotBatchable(`key ${opened.key} is taken by a record not found`);
-  const active = batch.active();
-  const plan = planDeliveryOpening(observation, signal, opened, active);
-  if (active && plan.supersedeActive) batch.apply(active.id, plan.supersedeActive);
-  const record = batch.open(plan.request, 'webhook', plan.opening, observation.createdAt, {
-    id: opened.id,
+  const id = randomUUID();
+  const key = deliveryKey(delivered);
+  if (batch.hasKey(key)) throw new NotBatchable(`key ${key} is taken by a record not found`);
+  const plan = openFromDelivery(delivered, signal, batch.active(), id);
+  if (plan.supersede) batch.apply(plan.supersede.record.id, plan.supersede.signal);
+  const record = batch.open(plan.request, 'webhook', plan.opening, delivered.createdAt, {
+    id,
     at: signal.at,
   });
-  return plan.then ? batch.apply(record.id, plan.then) : record;
+  return plan.afterwards ? batch.apply(record.id, plan.afterwards) : record;
 }
 
 function isUuid(value: string): boolean {

@@ -1,6 +1,12 @@
-import type { DeploymentRecord, Signal, State } from '../ledger/index.ts';
+import { ACTIVE_STATES, type DeploymentRecord, type State } from '../ledger/index.ts';
 import type { Deployment } from './generated/client.ts';
 import { toRecord } from './records.ts';
+
+/**
+ * The core's active states as a SQL list (`state IN (${ACTIVE_STATES_SQL})`; in a tagged
+ * `$queryRaw`, through `Prisma.raw`), so SQL never retypes them.
+ */
+export const ACTIVE_STATES_SQL = ACTIVE_STATES.map((state) => `'${state}'`).join(', ');
 
 /** Runs one SQL statement on the pool (node-postgres): the hot paths skip Prisma's per-query cost. */
 export interface SqlRunner {
@@ -117,40 +123,4 @@ export const COLUMN_TYPES: Record<
 
 export function identityValues(record: DeploymentRecord): unknown[] {
   return [record.id, record.repository, record.environment, record.repositoryId ?? null, record.key];
-}
-
-/** The timeline row of one decided signal. */
-export interface TimelineEntry {
-  source: string;
-  state: State | null;
-  applied: boolean;
-  reason: string | null;
-  detail: Record<string, unknown>;
-  occurredAt: Date;
-  receivedAt: Date;
-}
-
-export function timelineEntry(
-  signal: Signal,
-  decision: { applied: boolean; reason: string | null },
-  now: Date,
-): TimelineEntry {
-  return {
-    source: signal.source,
-    state: signal.state,
-    applied: decision.applied,
-    reason: decision.reason ?? signal.reason ?? null,
-    detail: timelineDetail(signal),
-    occurredAt: signal.at,
-    receivedAt: now,
-  };
-}
-
-export function timelineDetail(signal: Signal): Record<string, unknown> {
-  const detail: Record<string, unknown> = { ...signal.detail };
-  if (signal.reason) detail.signal_reason = signal.reason;
-  if (signal.environmentUrl) detail.environment_url = signal.environmentUrl;
-  if (signal.logUrl) detail.log_url = signal.logUrl;
-  if (signal.description) detail.description = signal.description;
-  return detail;
 }

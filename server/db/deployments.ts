@@ -2,7 +2,8 @@ import { ACTIVE_STATES, type DeploymentRecord, foldName, type State } from '../l
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { toRecord } from './records.ts';
 
-export type Tx = Prisma.TransactionClient | PrismaClient;
+/** Where a query runs: the client, or a transaction (whose lock it then reads under). */
+export type Db = Prisma.TransactionClient | PrismaClient;
 
 /** The rows of one (repository, environment), however either name is spelled. */
 export function environmentWhere(repository: string, environment: string) {
@@ -14,13 +15,13 @@ export function repositoriesWhere(repositories: readonly string[]) {
   return { repositoryKey: { in: [...new Set(repositories.map(foldName))] } };
 }
 
-export async function findById(db: Tx, id: string): Promise<DeploymentRecord | null> {
+export async function findById(db: Db, id: string): Promise<DeploymentRecord | null> {
   const row = await db.deployment.findUnique({ where: { id } });
   return row ? toRecord(row) : null;
 }
 
 export async function findByKey(
-  db: Tx,
+  db: Db,
   repository: string,
   environment: string,
   key: string,
@@ -38,7 +39,7 @@ export async function findByKey(
 }
 
 export async function findActive(
-  db: Tx,
+  db: Db,
   repository: string,
   environment: string,
 ): Promise<DeploymentRecord | null> {
@@ -50,7 +51,7 @@ export async function findActive(
 
 /** Records of an environment in a state, other than one, newest first. */
 export async function findInState(
-  db: Tx,
+  db: Db,
   repository: string,
   environment: string,
   state: State,
@@ -63,16 +64,6 @@ export async function findInState(
   return rows.map(toRecord);
 }
 
-/**
- * Serializes every write to one (repository, environment) for the rest of the transaction,
- * across connections and server replicas, whatever the spelling of either name. The unique
- * indexes stay the last line of defence.
- */
-export async function lockEnvironment(tx: Prisma.TransactionClient, repository: string, environment: string) {
-  const name = `${foldName(repository)}\n${foldName(environment)}`;
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`;
-}
-
 export interface ListQuery {
   repositories: string[];
   environment?: string | undefined;
@@ -81,7 +72,7 @@ export interface ListQuery {
   cursor?: { createdAt: Date; id: string } | undefined;
 }
 
-export async function listDeployments(db: Tx, query: ListQuery): Promise<DeploymentRecord[]> {
+export async function listDeployments(db: Db, query: ListQuery): Promise<DeploymentRecord[]> {
   const after = query.cursor;
   const rows = await db.deployment.findMany({
     where: {

@@ -10,19 +10,10 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import { timelineEntry } from './deployment-sql.ts';
+import { type TimelineEntry, timelineEntry } from './timeline.ts';
 
 /** A timeline row decided in memory, written with its batch. */
-export interface EventRow {
-  deploymentId: string;
-  source: string;
-  state: string | null;
-  applied: boolean;
-  reason: string | null;
-  detail: Record<string, unknown>;
-  occurredAt: Date;
-  receivedAt: Date;
-}
+export type EventRow = TimelineEntry & { deploymentId: string };
 
 /** What a bulk producer (import) reads and decides through, for one environment. */
 export interface BatchLedger {
@@ -47,7 +38,7 @@ export interface BatchLedger {
 /**
  * One environment's ledger held in memory for a batch: the stored records a signal can still
  * change (the active one and the successes, which auto-inactive retires) plus every record the
- * batch opens. Each signal is decided by the core exactly as LedgerStore.persist does it
+ * batch opens. Each signal is decided by the core exactly as LedgerStore.persistDecision does it
  * (timeline event, auto-inactive effect); the batch is then written in a few statements
  * (bulk-write.ts) inside the transaction that holds the environment's lock (bulk-ledger.ts).
  */
@@ -111,8 +102,7 @@ export class EnvironmentBatch implements BatchLedger {
     opened: { id?: string; at?: Date } = {},
   ): DeploymentRecord {
     const id = opened.id ?? randomUUID();
-    const decision = openRecord(request, id, source, opened.at ?? signal.at, this.now);
-    decision.record.createdAt = createdAt;
+    const decision = openRecord({ ...request, createdAt }, id, source, opened.at ?? signal.at, this.now);
     this.opened.push(decision.record.id);
     this.openedIds.add(decision.record.id);
     this.keys.add(request.key);
@@ -141,16 +131,18 @@ export class EnvironmentBatch implements BatchLedger {
     return record;
   }
 
-  /** GitHub's auto-inactive, as LedgerStore does it: an older success yields to a newer one. */
+  /** GitHub's auto-inactive (the core's autoInactive), carried out in memory. */
   private deactivateOlderSuccesses(record: DeploymentRecord, signal: Signal): DeploymentRecord {
     const others = [...this.successes]
       .filter((id) => id !== record.id)
       .map((id) => this.records.get(id) as DeploymentRecord)
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
-    const newer = others.find((other) => other.createdAt > record.createdAt);
-    if (newer) return this.decideAndPersist(record, autoInactive(newer, signal.at));
-    for (const older of others) this.decideAndPersist(older, autoInactive(record, signal.at));
-    return record;
+    let result = record;
+    for (const step of autoInactive(record, others, signal.at)) {
+      const retired = this.decideAndPersist(step.record, step.signal);
+      if (step.record.id === record.id) result = retired;
+    }
+    return result;
   }
 
   private decideAndPersist(record: DeploymentRecord, signal: Signal): DeploymentRecord {

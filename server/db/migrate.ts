@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MIGRATIONS_DIR } from '../paths.ts';
-import type { Database } from './connect.ts';
+import type { Database } from './database.ts';
 
 // The same table Prisma Migrate keeps, so `prisma migrate deploy` (where its engine can be
 // downloaded) and this applier agree on what has been applied.

@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import type { Database } from './connect.ts';
+import type { Database } from './database.ts';
 import { PrismaClient } from './generated/client.ts';
 
 // Any fixed number works; it only has to be the same for every process migrating one database.

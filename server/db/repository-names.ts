@@ -1,5 +1,6 @@
 import { foldName } from '../ledger/index.ts';
-import { environmentWhere, lockEnvironment } from './deployments.ts';
+import { environmentWhere } from './deployments.ts';
+import { lockEnvironment } from './environment-lock.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { PrismaClient } from './generated/client.ts';
 

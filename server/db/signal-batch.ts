@@ -3,13 +3,13 @@ import {
   type DeploymentRecord,
   foldName,
   type GithubSyncJob,
-  githubSyncJobs,
+  githubSyncOf,
   type Signal,
 } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
-import { environmentLockName } from './conditional-writes.ts';
 import { type DeploymentSqlRow, fromSqlRow, RECORD_SELECT } from './deployment-sql.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
+import { environmentLockName } from './environment-lock.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 
 /** A producer's signal for a record, with the record as the producer read it. */
@@ -85,7 +85,7 @@ export async function applySignalBatch(
       if (!batch) {
         batch = new EnvironmentBatch(byEnvironment.get(name) ?? [], [], now, (before, signal, decision) => {
           observed.push([signal, decision]);
-          for (const job of githubSyncJobs(githubSync, { before, signal, decision }))
+          for (const job of githubSync ? githubSyncOf(decision) : [])
             jobs.push({ ...job, deploymentId: decision.record.id });
         });
         batches.set(name, batch);

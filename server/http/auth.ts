@@ -1,12 +1,7 @@
 import { createMiddleware } from 'hono/factory';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal, TokenVerifier } from '../auth/api-keys.ts';
 import { includesName } from '../ledger/index.ts';
 import { forbidden, unauthorized } from './problem.ts';
-
-/** Something that turns a bearer token into a principal (API keys, GitHub OIDC). */
-export interface TokenVerifier {
-  verify(token: string): Promise<Principal | null>;
-}
 
 export type AuthEnv = { Variables: { principal: Principal } };
 

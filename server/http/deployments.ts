@@ -1,13 +1,13 @@
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { Principal } from '../auth/api-keys.ts';
+import type { Principal, TokenVerifier } from '../auth/api-keys.ts';
+import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { findById, findByKey, listDeployments as listRecords } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
-import { type DeploymentRecord, foldName, type NewDeployment } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, type NewDeployment, parseRunKey, runKey } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
-import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
 import {
   createDeployment,
   getDeployment,
@@ -144,7 +144,7 @@ function toNewDeployment(
   key: string,
   principal: Principal,
 ): NewDeployment & { supersede: boolean } {
-  const fromKey = /^(\d+)-(\d+)$/.exec(key);
+  const fromKey = parseRunKey(key);
   return {
     repository: body.repository,
     environment: body.environment,
@@ -154,8 +154,8 @@ function toNewDeployment(
     sha: body.sha.toLowerCase(),
     ref: body.ref ?? null,
     state: body.state ?? 'pending',
-    runId: body.run_id ?? (fromKey ? Number(fromKey[1]) : null),
-    runAttempt: body.run_attempt ?? (fromKey ? Number(fromKey[2]) : null),
+    runId: body.run_id ?? fromKey?.runId ?? null,
+    runAttempt: body.run_attempt ?? fromKey?.runAttempt ?? null,
     githubDeploymentId: null,
     environmentUrl: body.environment_url ?? null,
     logUrl: body.log_url ?? null,
@@ -176,7 +176,7 @@ function toNewDeployment(
 
 function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number }, key: string): void {
   if (principal.runId === undefined) return;
-  const expected = `${principal.runId}-${principal.runAttempt ?? 1}`;
+  const expected = runKey(principal.runId, principal.runAttempt ?? 1);
   if (key !== expected) {
     throw new Problem(
       403,

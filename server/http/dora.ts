@@ -1,9 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { TokenVerifier } from '../auth/api-keys.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDora } from '../dora/compute.ts';
 import { presentDora } from '../dora/present.ts';
 import { resolveWindow } from '../dora/window.ts';
-import { type AuthEnv, assertRepository, requireBearer, type TokenVerifier } from './auth.ts';
+import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
 import { doraQuerySchema, doraResponseSchema } from './dora-schemas.ts';
 import { apiErrors, openApiApp } from './openapi.ts';
 import { badRequest } from './problem.ts';

@@ -1,3 +1,4 @@
+import type { TimelineEvent } from '../db/timeline.ts';
 import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { redactDeep } from '../redact.ts';
 
@@ -25,17 +26,6 @@ export function presentDeployment(record: DeploymentRecord) {
     completed_at: iso(record.completedAt),
     updated_at: iso(record.updatedAt),
   };
-}
-
-export interface TimelineEvent {
-  id: bigint;
-  source: string;
-  state: string | null;
-  applied: boolean;
-  reason: string | null;
-  detail: unknown;
-  occurredAt: Date;
-  receivedAt: Date;
 }
 
 export function presentEvent(event: TimelineEvent) {

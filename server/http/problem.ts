@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { DomainError, Refusal } from '../errors.ts';
 
 /** An error a client can act on, answered as RFC 9457 `application/problem+json`. */
 export class Problem extends Error {
@@ -31,21 +32,22 @@ export function problemResponse(c: Context, problem: Problem): Response {
   });
 }
 
-export const badRequest = (detail: string, extra?: Record<string, unknown>) =>
-  new Problem(400, 'Invalid request', detail, extra);
-export const notFound = (detail: string) => new Problem(404, 'Not found', detail);
-export const unauthorized = (detail: string) =>
-  new Problem(401, 'Unauthorized', detail, {}, { 'www-authenticate': 'Bearer' });
-export const forbidden = (detail: string) => new Problem(403, 'Forbidden', detail);
+export { badRequest, forbidden, notFound, unauthorized } from '../errors.ts';
 
-/** Seconds a client should wait before retrying while the database cannot be reached. */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const STATUS: Record<Refusal, ContentfulStatusCode> = {
+  invalid: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  too_large: 413,
+  unsupported_media_type: 415,
+  unavailable: 503,
+};
 
-export const databaseUnavailable = () =>
-  new Problem(
-    503,
-    'Database unavailable',
-    `The database cannot be reached right now; nothing is lost by retrying the same request (with the same Idempotency-Key) after ${DATABASE_RETRY_AFTER_SECONDS} seconds.`,
-    {},
-    { 'retry-after': String(DATABASE_RETRY_AFTER_SECONDS) },
-  );
+/** The answer to a domain refusal: its status, and the headers that tell a client what to do. */
+export function fromDomainError(error: DomainError): Problem {
+  const headers: Record<string, string> = {};
+  if (error.refusal === 'unauthorized') headers['www-authenticate'] = 'Bearer';
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  return new Problem(STATUS[error.refusal], error.title, error.detail, error.extra, headers);
+}

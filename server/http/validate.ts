@@ -1,8 +1,9 @@
 import type { Context, ValidationTargets } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
-import { badRequest } from './problem.ts';
-import { type FieldIssue, findIllFormed } from './well-formed.ts';
+import { badRequest } from '../errors.ts';
+import { fieldIssues, invalidFields } from '../schema-check.ts';
+import { findIllFormed } from '../well-formed.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -63,23 +64,4 @@ export function validationHook(
   // A header's own message names it (the Idempotency-Key rules); fields are listed.
   if (result.target === 'header') throw badRequest(issues.map((issue) => issue.message).join(' '));
   throw invalidFields(issues);
-}
-
-/** Checks a value against a schema outside a route (webhook payloads), naming every bad field. */
-export function check<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw invalidFields(fieldIssues(parsed.error));
-}
-
-function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : '(body)',
-    message: issue.message,
-  }));
-}
-
-function invalidFields(errors: FieldIssue[]) {
-  const fields = [...new Set(errors.map((error) => error.field))];
-  return badRequest(`Invalid fields: ${fields.join(', ')}.`, { errors });
 }

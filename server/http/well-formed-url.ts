@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
+import { type FieldIssue, illFormed } from '../well-formed.ts';
 import { badRequest } from './problem.ts';
-import { type FieldIssue, illFormed } from './well-formed.ts';
 
 /**
  * Refuses a request whose path segments or query parameters hold text that cannot be stored

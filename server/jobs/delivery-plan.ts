@@ -1,7 +1,7 @@
 import type { StoredDelivery } from '../db/deliveries.ts';
 import type { FoldItem } from '../db/delivery-batch.ts';
 import { foldName } from '../ledger/index.ts';
-import { observationOf } from '../webhooks/receive.ts';
+import { deliveredDeploymentOf } from '../webhooks/receive.ts';
 
 /** Deliveries folded together (one environment), or one delivery taken on its own. */
 export type FoldStep =
@@ -24,29 +24,29 @@ export function planFolding(deliveries: StoredDelivery[]): FoldStep[][] {
       lane = { steps: [], open: new Map() };
       lanes.set(key, lane);
     }
-    let observation: ReturnType<typeof observationOf>;
+    let delivered: ReturnType<typeof deliveredDeploymentOf>;
     try {
-      observation = observationOf(delivery);
+      delivered = deliveredDeploymentOf(delivery);
     } catch {
-      observation = null; // not what GitHub sends: the one-by-one path keeps it, with the reason
+      delivered = null; // not what GitHub sends: the one-by-one path keeps it, with the reason
     }
-    if (observation === null) {
+    if (delivered === null) {
       lane.steps.push({ kind: 'one', delivery });
       continue;
     }
-    if (observation === undefined) {
+    if (delivered === undefined) {
       lane.open.clear();
       lane.steps.push({ kind: 'one', delivery });
       continue;
     }
-    const environment = foldName(observation.environment);
+    const environment = foldName(delivered.environment);
     let group = lane.open.get(environment);
     if (!group) {
       group = { kind: 'batch', items: [], deliveries: [] };
       lane.open.set(environment, group);
       lane.steps.push(group);
     }
-    group.items.push({ deliveryId: delivery.deliveryId, observation });
+    group.items.push({ deliveryId: delivery.deliveryId, delivered });
     group.deliveries.push(delivery);
   }
   return [...lanes.values()].map((lane) => lane.steps);

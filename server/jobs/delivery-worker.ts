@@ -3,8 +3,8 @@ import { claimDeliveries, failDelivery, finishDelivery, type StoredDelivery } fr
 import { foldDeliveries, NotBatchable } from '../db/delivery-batch.ts';
 import type { SqlRunner } from '../db/deployment-sql.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import type { DecisionObserver, LedgerStore } from '../db/ledger-store.ts';
-import { Problem } from '../http/problem.ts';
+import type { DecisionListener, LedgerStore } from '../db/ledger-store.ts';
+import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
 import { type FoldStep, planFolding } from './delivery-plan.ts';
@@ -21,8 +21,8 @@ export interface DeliveryWorkerDeps {
   sql: SqlRunner;
   store: LedgerStore;
   logger: Logger;
-  /** The store's observer: told of every decision a batch made, after it commits. */
-  observe: DecisionObserver;
+  /** The store's listener: told of every decision a batch made, after it commits. */
+  onDecision: DecisionListener;
   protection?: ProtectionReceiver;
 }
 
@@ -55,7 +55,7 @@ async function runStep(deps: DeliveryWorkerDeps, step: FoldStep): Promise<void> 
   if (step.kind === 'one') return processOne(deps, step.delivery);
   if (step.items.length > 1) {
     try {
-      for (const { deliveryId, record } of await foldDeliveries(deps.prisma, step.items, deps.observe))
+      for (const { deliveryId, record } of await foldDeliveries(deps.prisma, step.items, deps.onDecision))
         deps.logger.info({ delivery_id: deliveryId, deployment_id: record.id }, 'delivery applied');
       return;
     } catch (error) {
@@ -77,7 +77,7 @@ async function processOne(deps: DeliveryWorkerDeps, delivery: StoredDelivery): P
     for (const id of outcome.deploymentIds) log.info({ deployment_id: id }, 'delivery applied');
     if (outcome.ignored) log.info({ ignored: outcome.ignored }, 'delivery ignored');
   } catch (error) {
-    if (error instanceof Problem) {
+    if (error instanceof DomainError && error.refusal !== 'unavailable') {
       // A payload we cannot read will not get better on retry: keep it, with the reason.
       await finishDelivery(prisma, delivery.deliveryId);
       await failDelivery(prisma, delivery.deliveryId, error.detail, 0);

@@ -3,9 +3,9 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import { type LogPosition, storedDeliveryIds } from '../db/hook-recovery.ts';
 import { type DeliveryLog, failed, type LoggedDelivery } from '../github/delivery-log.ts';
 import { checkBudget } from '../github/rate-limit.ts';
-import { findIllFormed, replaceIllFormed } from '../http/well-formed.ts';
 import type { Logger } from '../log.ts';
 import { USED_EVENTS } from '../webhooks/receive.ts';
+import { findIllFormed, replaceIllFormed } from '../well-formed.ts';
 
 /**
  * Read again this far before the stored position: a delivery GitHub logged a little out of
@@ -134,7 +134,7 @@ function firstOfEach(entries: LoggedDelivery[]): LoggedDelivery[] {
 }
 
 /**
- * Stores a fetched delivery as the receiver does (server/webhooks/route.ts): as it came, or, when
+ * Stores a fetched delivery as the receiver does (server/http/webhooks.ts): as it came, or, when
  * its text cannot be stored (a NUL byte, a lone surrogate), as a readable copy already finished
  * with the reason — never a poison entry that would fail every later read of the log.
  */

@@ -1,9 +1,10 @@
-import type { Prisma, PrismaClient } from '../db/generated/client.ts';
+import { findById } from '../db/deployments.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { toRecord } from '../db/records.ts';
+import { findStuckCandidates } from '../db/stuck-candidates.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
+import { isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
-import { ACTIVE, isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../repair/stuck.ts';
 import { Poller } from './poller.ts';
 import type { ReconcileAnswer, Reconciler } from './reconciler.ts';
 
@@ -44,13 +45,9 @@ export async function sweepOnce({
   reconciler,
 }: SweeperDeps): Promise<boolean> {
   const now = new Date();
-  const rows = await prisma.deployment.findMany({
-    where: { state: { in: ACTIVE }, OR: pastDeadline(policy, now) },
-    orderBy: { createdAt: 'asc' },
-    take: BATCH,
-  });
+  const rows = await findStuckCandidates(prisma, policy, now, BATCH);
   let ended = 0;
-  for (const candidate of rows.map(toRecord).filter((record) => isStuck(policy, record, now))) {
+  for (const candidate of rows.filter((record) => isStuck(policy, record, now))) {
     const log = logger.child({ deployment_id: candidate.id, environment: candidate.environment });
     // Asked outside the environment's lock: GitHub's answer may take a while.
     const answer = reconciler ? await reconciler.ask(candidate) : null;
@@ -61,10 +58,10 @@ export async function sweepOnce({
       );
       continue;
     }
-    const swept = await store.withEnvironment(candidate.repository, candidate.environment, async (ledger) => {
-      const fresh = await ledger.tx.deployment.findUnique({ where: { id: candidate.id } });
-      if (!fresh || !isStuck(policy, toRecord(fresh), new Date())) return null;
-      return ledger.apply(candidate.id, endingSignal(policy, toRecord(fresh), answer));
+    const swept = await store.inEnvironment(candidate.repository, candidate.environment, async (ledger) => {
+      const fresh = await findById(ledger.tx, candidate.id);
+      if (!fresh || !isStuck(policy, fresh, new Date())) return null;
+      return ledger.apply(candidate.id, endingSignal(policy, fresh, answer));
     });
     if (!swept?.applied) continue;
     ended++;
@@ -97,17 +94,4 @@ function pastGrace(policy: StuckPolicy, record: DeploymentRecord, now: Date): bo
     now.getTime() - record.createdAt.getTime() >
     stuckAfterMs(policy, record.environment) + UNREACHABLE_GRACE_MS
   );
-}
-
-/** Per environment: created before now minus its deadline (the overrides, then the default). */
-function pastDeadline(policy: StuckPolicy, now: Date): Prisma.DeploymentWhereInput[] {
-  const before = (environment: string) => new Date(now.getTime() - stuckAfterMs(policy, environment));
-  const overridden = Object.keys(policy.byEnvironment);
-  return [
-    ...overridden.map((environment) => ({ environment, createdAt: { lt: before(environment) } })),
-    {
-      environment: { notIn: overridden },
-      createdAt: { lt: new Date(now.getTime() - policy.defaultSeconds * 1000) },
-    },
-  ];
 }

@@ -1,5 +1,5 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
-import type { K8sCandidates, NamedKey } from '../db/k8s-correlation.ts';
+import type { K8sCandidates, NamedKey } from '../db/k8s-lookups.ts';
 import { type DeploymentRecord, foldName, sameName } from '../ledger/index.ts';
 
 export const ANNOTATION_REPOSITORY = 'deployledger.dev/repository';

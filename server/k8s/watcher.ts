@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { SqlRunner } from '../db/deployment-sql.ts';
-import { findK8sCandidates } from '../db/k8s-correlation.ts';
+import { findK8sCandidates } from '../db/k8s-lookups.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
 import { objectRef, type WorkloadObject } from './correlation.ts';

@@ -1,34 +1,41 @@
 import { decide } from './decide.ts';
-import { isActive, type State } from './states.ts';
-import type { Decision, DeploymentRecord, Signal, SignalSource } from './types.ts';
+import { githubSyncJobs } from './github-sync.ts';
+import { isActive } from './states.ts';
+import type { Decision, DeploymentRecord, Effect, K8sRef, Signal, SignalSource } from './types.ts';
 
-export interface NewDeployment {
-  repository: string;
-  environment: string;
-  /** GitHub's numeric repository id, when the producer knows it (OIDC, webhooks). */
-  repositoryId?: number | null;
-  key: string;
-  sha: string;
-  ref: string | null;
-  state: State;
-  runId: number | null;
-  runAttempt: number | null;
-  githubDeploymentId: number | null;
-  environmentUrl: string | null;
-  logUrl: string | null;
-  description: string | null;
-  metricsEndpoint: string | null;
-  k8s: { namespace: string; name: string } | null;
-  /** Hash of the request body, to tell a replay from a different request with the same key. */
-  fingerprint: string | null;
+/** What a producer asks to open: the record's identity and what it knows, in `state`. */
+export type NewDeployment = Pick<
+  DeploymentRecord,
+  | 'repository'
+  | 'environment'
+  | 'repositoryId'
+  | 'key'
+  | 'sha'
+  | 'ref'
+  | 'state'
+  | 'runId'
+  | 'runAttempt'
+  | 'githubDeploymentId'
+  | 'environmentUrl'
+  | 'logUrl'
+  | 'description'
+  | 'metricsEndpoint'
+  | 'fingerprint'
+  | 'commitAt'
+> & {
+  /** The Kubernetes object to follow; its revision is learnt from the watcher. */
+  k8s: Omit<K8sRef, 'revision'> | null;
   /**
    * The same request's hash as it was computed before names were folded: a record created before
    * the upgrade, with a mixed-case name, still recognises its replay.
    */
   legacyFingerprint?: string | null | undefined;
-  /** When the deployed commit was made, if the producer knows. */
-  commitAt?: Date | null;
-}
+  /**
+   * When the record counts as created, when not now: a late delivery's GitHub time, a legacy
+   * row's created_at.
+   */
+  createdAt?: Date | null;
+};
 
 export type CreatePlan =
   | { kind: 'replay'; record: DeploymentRecord }
@@ -81,17 +88,6 @@ export function supersedeSignal(source: SignalSource, by: { id: string; key: str
   };
 }
 
-/** GitHub's auto-inactive: a success makes the environment's earlier successes inactive. */
-export function autoInactive(by: { id: string }, at: Date): Signal {
-  return {
-    source: 'ledger',
-    state: 'inactive',
-    at,
-    reason: 'auto_inactive',
-    detail: { superseded_by: by.id },
-  };
-}
-
 /**
  * A new record in its first state. It starts as `pending` and the requested state is applied
  * as its first signal, so timestamps follow the same rules as every later signal.
@@ -122,26 +118,37 @@ export function openRecord(
     metricsEndpoint: request.metricsEndpoint,
     fingerprint: request.fingerprint,
     commitAt: request.commitAt ?? null,
-    createdAt: now,
+    createdAt: request.createdAt ?? now,
     startedAt: null,
     deployedAt: null,
     completedAt: null,
     updatedAt: now,
   };
-  const decision = decide(
-    base,
-    {
-      source,
-      state: request.state,
-      at,
-      environmentUrl: request.environmentUrl,
-      logUrl: request.logUrl,
-      description: request.description,
-    },
-    now,
-  );
+  const signal = openingSignal(request, source, at);
+  const decision = decide(base, signal, now);
   // Creating a pending record is not a duplicate of anything: the first signal always applies.
-  return { ...decision, applied: true, reason: null };
+  const opened = { record: decision.record, applied: true };
+  const effects: Effect[] = [
+    ...decision.effects.filter((effect) => effect.type !== 'github_sync'),
+    ...githubSyncJobs({ before: null, signal, decision: opened }).map((job) => ({
+      type: 'github_sync' as const,
+      job,
+    })),
+  ];
+  return { ...opened, reason: null, effects };
+}
+
+/** The first event on a new record's timeline: the request's state, as a signal. */
+export function openingSignal(request: NewDeployment, source: SignalSource, at: Date): Signal {
+  return {
+    source,
+    state: request.state,
+    at,
+    reason: 'created',
+    environmentUrl: request.environmentUrl,
+    logUrl: request.logUrl,
+    description: request.description,
+  };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { githubSyncJobs } from './github-sync.ts';
 import { isTerminal, rank } from './states.ts';
 import type { Decision, DeploymentRecord, Effect, IgnoredReason, Signal } from './types.ts';
 
@@ -26,6 +27,8 @@ export function decide(record: DeploymentRecord, signal: Signal, now: Date = new
     effects.push({ type: 'state_changed', from: record.state, to: next.state });
     if (next.state === 'success') effects.push({ type: 'deactivate_older_successes' });
   }
+  for (const job of githubSyncJobs({ before: record, signal, decision: { record: next, applied } }))
+    effects.push({ type: 'github_sync', job });
   return { record: next, applied, reason, effects };
 }
 
@@ -45,9 +48,13 @@ function mergeDetails(next: DeploymentRecord, signal: Signal, applied: boolean):
   // An active record follows the object it is rolling out as (its latest revision); a finished
   // one keeps what it finished as.
   if (signal.k8s && (applied || !isTerminal(next.state) || next.k8s === null)) next.k8s = { ...signal.k8s };
-  if (signal.githubDeploymentId !== undefined && next.githubDeploymentId === null) {
-    next.githubDeploymentId = signal.githubDeploymentId;
-  }
+  if (signal.githubDeploymentId !== undefined)
+    next.githubDeploymentId = firstGithubId(next, signal.githubDeploymentId);
+}
+
+/** GitHub's id for a record's deployment: the first one stored wins. */
+export function firstGithubId(record: DeploymentRecord, githubDeploymentId: number): number {
+  return record.githubDeploymentId ?? githubDeploymentId;
 }
 
 function pick(

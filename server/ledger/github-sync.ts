@@ -1,26 +1,20 @@
-import type { Decision, DeploymentRecord, Signal } from './types.ts';
-
-/** A call towards GitHub's Deployments API, queued in the outbox with the change that needs it. */
-export interface GithubSyncJob {
-  kind: 'github.create_deployment' | 'github.create_status';
-  payload: Record<string, unknown>;
-  /** The outbox adds a job with the same key once. */
-  dedupeKey: string;
-}
+import type { Decision, DeploymentRecord, GithubSyncJob, Signal } from './types.ts';
 
 /**
  * Which calls to GitHub a decision needs: a record without a GitHub deployment gets one when it
  * opens, and each state it reaches is posted once. Changes that came from GitHub itself (webhooks)
  * are not posted back, nor is auto-inactive: GitHub marks older successes inactive itself.
+ * `decide` and `openRecord` turn these into `github_sync` effects.
  */
-export function githubSyncJobs(
-  sync: boolean,
-  change: { before: DeploymentRecord | null; signal: Signal; decision: Decision },
-): GithubSyncJob[] {
+export function githubSyncJobs(change: {
+  before: DeploymentRecord | null;
+  signal: Signal;
+  decision: Pick<Decision, 'record' | 'applied'>;
+}): GithubSyncJob[] {
   const { before, signal, decision } = change;
   // A reconciled GitHub status (reason github_status_*) is GitHub's own already.
   const fromGithub = signal.source === 'webhook' || signal.reason?.startsWith('github_status_') === true;
-  if (!sync || fromGithub || signal.reason === 'auto_inactive') return [];
+  if (fromGithub || signal.reason === 'auto_inactive') return [];
   const { record } = decision;
   const jobs: GithubSyncJob[] = [];
   if (before === null && record.githubDeploymentId === null) {
@@ -35,4 +29,9 @@ export function githubSyncJobs(
     });
   }
   return jobs;
+}
+
+/** The jobs a decision's `github_sync` effects ask for. */
+export function githubSyncOf(decision: Pick<Decision, 'effects'>): GithubSyncJob[] {
+  return decision.effects.flatMap((effect) => (effect.type === 'github_sync' ? [effect.job] : []));
 }

@@ -1,18 +1,21 @@
 // The ledger core: pure functions from record + signal to record + effects. No I/O here;
 // producers call it through the store (server/db/ledger-store.ts), and it imports none of them.
 
+export { autoInactive, autoInactiveSignal } from './auto-inactive.ts';
 export {
   adoptRecord,
-  autoInactive,
   type CreatePlan,
   type NewDeployment,
+  openingSignal,
   openRecord,
   planCreate,
   supersedeSignal,
 } from './create.ts';
-export { decide } from './decide.ts';
-export { type DeliveryOpening, planDeliveryOpening } from './delivery-open.ts';
-export { type GithubSyncJob, githubSyncJobs } from './github-sync.ts';
+export { decide, firstGithubId } from './decide.ts';
+export { type DeliveryOpening, deliveryKey, openFromDelivery } from './delivery.ts';
+export { githubSyncJobs, githubSyncOf } from './github-sync.ts';
 export { foldName, includesName, sameName } from './names.ts';
+export { parseRunKey, runKey } from './run-key.ts';
 export * from './states.ts';
+export { isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from './stuck.ts';
 export type * from './types.ts';

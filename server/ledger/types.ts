@@ -26,6 +26,10 @@ export interface DeploymentRecord {
   logUrl: string | null;
   description: string | null;
   metricsEndpoint: string | null;
+  /**
+   * Hash of the create request's body, to tell a replay from a different request with the same
+   * key; null for a record a delivery opened.
+   */
   fingerprint: string | null;
   /** When the deployed commit was made (for lead time); null when no producer said. */
   commitAt?: Date | null;
@@ -61,11 +65,21 @@ export interface Signal {
 /** Why a signal did not change the state. */
 export type IgnoredReason = 'late' | 'duplicate' | 'conflicting';
 
+/** A call towards GitHub's Deployments API, queued in the outbox with the change that needs it. */
+export interface GithubSyncJob {
+  kind: 'github.create_deployment' | 'github.create_status';
+  payload: Record<string, unknown>;
+  /** The outbox adds a job with the same key once. */
+  dedupeKey: string;
+}
+
 /** Work the core asks its caller to do after a decision; carried out in the same transaction. */
 export type Effect =
   | { type: 'state_changed'; from: State; to: State }
   /** The record succeeded: older successes of its environment become inactive (auto-inactive). */
-  | { type: 'deactivate_older_successes' };
+  | { type: 'deactivate_older_successes' }
+  /** Post the change to GitHub (when the server has a GitHub connection). */
+  | { type: 'github_sync'; job: GithubSyncJob };
 
 export interface Decision {
   record: DeploymentRecord;
@@ -78,7 +92,7 @@ export interface Decision {
  * What a producer that cannot be answered with 409 (webhooks) saw of a deployment: enough to
  * find the record (first match wins: our marker, the workflow run, GitHub's id) or to open one.
  */
-export interface Observation {
+export interface DeliveredDeployment {
   repository: string;
   environment: string;
   /** GitHub's numeric id of the repository (`repository.id`), when the payload has it. */

@@ -2,21 +2,13 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { enqueue } from '../db/outbox.ts';
+import type { StuckPolicy } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
-import type { StuckPolicy } from '../repair/stuck.ts';
 import type { Comments } from './comments.ts';
 import { type ProtectionConfig, protectionFor } from './config.ts';
 import { evaluateRelease, evaluateRequest, type Outcome } from './evaluate.ts';
-import {
-  decideHeld,
-  findReleasable,
-  findRequestByDelivery,
-  type HeldRequest,
-  holdFor,
-  insertRequest,
-  type ProtectionRequestInput,
-  type Verdict,
-} from './requests.ts';
+import type { HeldRequest, ProtectionRequestInput, Verdict } from './request-types.ts';
+import { decideHeld, findReleasable, findRequestByDelivery, holdFor, insertRequest } from './requests.ts';
 import { findRecord, readSituation } from './situation.ts';
 import { supersededRolloutEnd } from './superseded-rollout.ts';
 

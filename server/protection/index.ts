@@ -1,18 +1,16 @@
 import type { Config } from '../config.ts';
-import { githubAuth } from '../config.ts';
+import { githubAuth, stuckPolicy } from '../config.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { createProtectionReviewer } from '../github/protection.ts';
-import { startProtectionWorker } from '../jobs/protection-worker.ts';
 import type { Logger } from '../log.ts';
-import { stuckPolicy } from '../repair/stuck.ts';
 import { Comments } from './comments.ts';
 import type { ProtectionConfig } from './config.ts';
 import { ProtectionGate } from './gate.ts';
 
 export { loadProtectionConfig } from './config.ts';
 
-/** Wires the protection rule: the gate for deliveries, the reviewer for the outbox, the worker. */
+/** Wires the protection rule: the gate for deliveries and the worker, the reviewer for the outbox. */
 export function setUpProtection(
   config: Config,
   rules: ProtectionConfig,
@@ -29,7 +27,5 @@ export function setUpProtection(
   return {
     receiver: { gate, apiUrl: config.GITHUB_API_URL },
     reviewer: auth ? createProtectionReviewer(auth, config.GITHUB_API_URL) : undefined,
-    start: () =>
-      startProtectionWorker({ gate, logger: deps.logger }, config.DEPLOYLEDGER_PROTECTION_INTERVAL_MS),
   };
 }

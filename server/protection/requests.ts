@@ -1,28 +1,8 @@
+import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import type { StuckPolicy } from '../repair/stuck.ts';
+import type { StuckPolicy } from '../ledger/index.ts';
+import type { HeldRequest, ProtectionRequestInput, Verdict } from './request-types.ts';
 import { rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollout.ts';
-
-/** One `deployment_protection_rule` request, as GitHub sent it. */
-export interface ProtectionRequestInput {
-  deliveryId: string;
-  repository: string;
-  environment: string;
-  runId: number;
-  callbackUrl: string;
-  installationId: number | null;
-  githubDeploymentId: number | null;
-  sha: string | null;
-  requestedAt: Date;
-}
-
-export interface HeldRequest extends ProtectionRequestInput {
-  id: bigint;
-  waitingFor: string | null;
-  deadline: Date | null;
-  createdAt: Date;
-}
-
-export type Verdict = { decision: 'approved' | 'rejected'; reason: string; comment: string };
 
 export async function findRequestByDelivery(prisma: PrismaClient, deliveryId: string) {
   return prisma.protectionRequest.findUnique({ where: { deliveryId } });
@@ -75,7 +55,7 @@ export async function findReleasable(
     LEFT JOIN deployment d ON d.id = r.waiting_for
     WHERE r.status = 'held'
       AND (d.id IS NULL
-           OR (d.state NOT IN ('pending', 'queued', 'in_progress')
+           OR (d.state NOT IN (${Prisma.raw(ACTIVE_STATES_SQL)})
                AND NOT (${supersededByOwnJob(REQUEST_COLUMNS)} AND ${rolloutNotSeenToEnd(policy)}))
            OR r.deadline <= now())
     ORDER BY r.id

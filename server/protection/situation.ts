@@ -1,9 +1,8 @@
-import { environmentWhere, findActive, findById } from '../db/deployments.ts';
+import { findActive, findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { toRecord } from '../db/records.ts';
-import type { DeploymentRecord } from '../ledger/index.ts';
-import type { StuckPolicy } from '../repair/stuck.ts';
-import type { ProtectionRequestInput } from './requests.ts';
+import { findOwnRecord, findUnrecoveredFailure } from '../db/protection-lookups.ts';
+import type { DeploymentRecord, StuckPolicy } from '../ledger/index.ts';
+import type { ProtectionRequestInput } from './request-types.ts';
 import { findSupersededRollout } from './superseded-rollout.ts';
 
 /** What the gate needs to know about the requesting job's environment, read from the ledger. */
@@ -37,38 +36,4 @@ function isOwn(record: DeploymentRecord, request: ProtectionRequestInput): boole
     (request.githubDeploymentId !== null && record.githubDeploymentId === request.githubDeploymentId) ||
     record.runId === request.runId
   );
-}
-
-async function findOwnRecord(prisma: PrismaClient, request: ProtectionRequestInput) {
-  const row = await prisma.deployment.findFirst({
-    where: {
-      ...environmentWhere(request.repository, request.environment),
-      OR: [
-        { runId: BigInt(request.runId) },
-        ...(request.githubDeploymentId !== null
-          ? [{ githubDeploymentId: BigInt(request.githubDeploymentId) }]
-          : []),
-      ],
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-  });
-  return row ? toRecord(row) : null;
-}
-
-/** The environment's newest failed deployment, unless a deployment created after it succeeded. */
-async function findUnrecoveredFailure(prisma: PrismaClient, repository: string, environment: string) {
-  const failed = await prisma.deployment.findFirst({
-    where: { ...environmentWhere(repository, environment), state: { in: ['failure', 'error'] } },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-  });
-  if (!failed) return null;
-  const succeededSince = await prisma.deployment.findFirst({
-    where: {
-      ...environmentWhere(repository, environment),
-      deployedAt: { not: null },
-      createdAt: { gt: failed.createdAt },
-    },
-    select: { id: true },
-  });
-  return succeededSince ? null : toRecord(failed);
 }

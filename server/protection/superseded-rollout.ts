@@ -1,8 +1,7 @@
 import { findById } from '../db/deployments.ts';
 import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import { type DeploymentRecord, foldName } from '../ledger/index.ts';
-import { type StuckPolicy, stuckAfterMs } from '../repair/stuck.ts';
-import type { ProtectionRequestInput } from './requests.ts';
+import { type DeploymentRecord, foldName, type StuckPolicy, stuckAfterMs } from '../ledger/index.ts';
+import type { ProtectionRequestInput } from './request-types.ts';
 
 /**
  * When a job targets a protected environment, GitHub creates the job's deployment and sends a

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import { stuckPolicy } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
 import { LedgerStore } from '../db/ledger-store.ts';
 import { applyMigrations, type Migration, readMigrations } from '../db/migrate.ts';
@@ -6,7 +7,6 @@ import { spoolLegacyFile } from './import-spool.ts';
 import { isEmpty } from './plan.ts';
 import { runImport } from './run-import.ts';
 import { runRepair } from './run-repair.ts';
-import { stuckPolicy } from './stuck.ts';
 import { renderPlan } from './table.ts';
 
 export interface RepairFlags {

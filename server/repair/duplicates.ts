@@ -1,4 +1,4 @@
-import { foldName } from '../ledger/index.ts';
+import { foldName, runKey } from '../ledger/index.ts';
 
 /** What grouping needs to know of a record or a legacy row. */
 export interface Groupable {
@@ -57,7 +57,7 @@ export function groupRows<T extends Groupable>(rows: T[], windowMs: number): T[]
         union(previous.id, row.id);
       lastBySha.set(shaKey, row);
       if (row.runId !== null && row.runAttempt !== null)
-        sameAsFirst(`${scope}\nrun\n${row.runId}-${row.runAttempt}`, row);
+        sameAsFirst(`${scope}\nrun\n${runKey(row.runId, row.runAttempt)}`, row);
       if (row.key !== undefined) sameAsFirst(`${scope}\nkey\n${row.key}`, row);
     }
   }

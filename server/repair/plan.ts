@@ -1,9 +1,8 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import { toRecord } from '../db/records.ts';
-import { type DeploymentRecord, foldName, isActive } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, isActive, isStuck, type StuckPolicy } from '../ledger/index.ts';
 import { findDuplicateGroups } from './duplicates.ts';
 import { predictMerge } from './merge.ts';
-import { isStuck, type StuckPolicy } from './stuck.ts';
 
 export interface MergeStep {
   kind: 'merge';

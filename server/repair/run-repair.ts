@@ -1,10 +1,9 @@
+import { findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { toRecord } from '../db/records.ts';
-import { supersedeSignal } from '../ledger/index.ts';
+import { isStuck, type StuckPolicy, supersedeSignal, timedOutSignal } from '../ledger/index.ts';
 import { mergeGroup } from './merge.ts';
 import { isEmpty, planRepair, type RepairPlan } from './plan.ts';
-import { isStuck, type StuckPolicy, timedOutSignal } from './stuck.ts';
 
 export interface RepairOptions {
   windowMs: number;
@@ -35,21 +34,20 @@ export async function runRepair(prisma: PrismaClient, store: LedgerStore, option
 
   for (const step of plan.merges) {
     const duplicateIds = step.duplicates.map((duplicate) => duplicate.id);
-    const done = await store.withEnvironment(step.survivor.repository, step.survivor.environment, (ledger) =>
+    const done = await store.inEnvironment(step.survivor.repository, step.survivor.environment, (ledger) =>
       mergeGroup(ledger, step.survivor.id, duplicateIds),
     );
     if (done) outcome.merged += 1;
   }
   for (const { record, by } of plan.supersedes) {
-    const result = await store.withEnvironment(record.repository, record.environment, (ledger) =>
+    const result = await store.inEnvironment(record.repository, record.environment, (ledger) =>
       ledger.apply(record.id, supersedeSignal('repair', by, new Date())),
     );
     if (result?.applied) outcome.superseded += 1;
   }
   for (const { record } of plan.resolves) {
-    const result = await store.withEnvironment(record.repository, record.environment, async (ledger) => {
-      const row = await ledger.tx.deployment.findUnique({ where: { id: record.id } });
-      const fresh = row ? toRecord(row) : null;
+    const result = await store.inEnvironment(record.repository, record.environment, async (ledger) => {
+      const fresh = await findById(ledger.tx, record.id);
       if (!fresh || !isStuck(options.policy, fresh, new Date())) return null;
       return ledger.apply(fresh.id, timedOutSignal('repair', options.policy, fresh, new Date()));
     });

@@ -1,8 +1,8 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { toRecord } from '../db/records.ts';
+import { findAwaitingPreSample, findDeployedSince } from '../db/sampling-candidates.ts';
 import { Poller } from '../jobs/poller.ts';
-import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
+import type { DeploymentRecord } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
 import { redactUserinfo } from '../redact.ts';
 import { type FetchLimits, fetchEndpoint } from './fetch-endpoint.ts';
@@ -50,25 +50,10 @@ async function collectOnce(deps: CollectorDeps, attempted: Map<string, number>):
   for (const [key, expires] of attempted) if (expires < now.getTime()) attempted.delete(key);
   const due: Array<[DeploymentRecord, Slot]> = [];
 
-  const starting = await deps.prisma.deployment.findMany({
-    where: {
-      metricsEndpoint: { not: null },
-      state: { in: [...ACTIVE_STATES] },
-      metricSamples: { none: { phase: 'pre' } },
-    },
-    take: 100,
-  });
-  for (const record of starting.map(toRecord)) due.push([record, preSlot(record)]);
+  for (const record of await findAwaitingPreSample(deps.prisma, 100)) due.push([record, preSlot(record)]);
 
-  const deployed = await deps.prisma.deployment.findMany({
-    where: {
-      metricsEndpoint: { not: null },
-      state: 'success',
-      deployedAt: { gt: new Date(now.getTime() - deps.plan.postWindowMs - staleAfterMs(deps.plan)) },
-    },
-    take: 100,
-  });
-  for (const record of deployed.map(toRecord)) {
+  const since = new Date(now.getTime() - deps.plan.postWindowMs - staleAfterMs(deps.plan));
+  for (const record of await findDeployedSince(deps.prisma, since, 100)) {
     const taken = await sampledTimes(deps.prisma, record.id, 'post');
     for (const slot of postSlots(record, deps.plan)) {
       if (isDue(slot, deps.plan, now) && !taken.has(slot.at.toISOString())) due.push([record, slot]);

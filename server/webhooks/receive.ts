@@ -2,9 +2,9 @@ import { createEventHandler, type EmitterWebhookEvent } from '@octokit/webhooks'
 import type { z } from 'zod';
 import type { StoredDelivery } from '../db/deliveries.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { check } from '../http/validate.ts';
-import type { Observation } from '../ledger/index.ts';
+import type { DeliveredDeployment } from '../ledger/index.ts';
 import type { ProtectionGate } from '../protection/gate.ts';
+import { check } from '../schema-check.ts';
 import { fromDeploymentEvent } from './handlers/deployment.ts';
 import {
   deploymentProtectionRuleEvent,
@@ -47,13 +47,13 @@ export async function receive(
   let outcome: ReceiveOutcome = { deploymentIds: [], ignored: `event ${delivery.event} is not used` };
   const events = createEventHandler({});
   events.on('deployment', async (event: EmitterWebhookEvent<'deployment'>) => {
-    const observation = fromDeploymentEvent(check(deploymentEvent, event.payload), event.id);
-    outcome = { deploymentIds: [(await store.observeDelivery(observation)).record.id] };
+    const delivered = fromDeploymentEvent(check(deploymentEvent, event.payload), event.id);
+    outcome = { deploymentIds: [(await store.applyDelivery(delivered)).record.id] };
   });
   events.on('deployment_status', async (event: EmitterWebhookEvent<'deployment_status'>) => {
-    const observation = fromDeploymentStatusEvent(check(deploymentStatusEvent, event.payload), event.id);
-    outcome = observation
-      ? { deploymentIds: [(await store.observeDelivery(observation)).record.id] }
+    const delivered = fromDeploymentStatusEvent(check(deploymentStatusEvent, event.payload), event.id);
+    outcome = delivered
+      ? { deploymentIds: [(await store.applyDelivery(delivered)).record.id] }
       : { deploymentIds: [], ignored: 'unknown deployment state' };
   });
   events.on('workflow_run', async (event: EmitterWebhookEvent<'workflow_run'>) => {
@@ -88,7 +88,7 @@ export async function receive(
     } as EmitterWebhookEvent);
   } catch (error) {
     // The event handler wraps a handler's error in an AggregateError; the worker decides on the
-    // error itself (a Problem: never retried; anything else: retried with backoff).
+    // error itself (a DomainError: never retried; anything else: retried with backoff).
     throw error instanceof AggregateError && error.errors.length === 1 ? error.errors[0] : error;
   }
   return outcome;
@@ -100,7 +100,7 @@ export async function receive(
  * know; undefined for the other events, which go through `receive`. Throws a Problem when the
  * payload is not what GitHub sends.
  */
-export function observationOf(delivery: StoredDelivery): Observation | null | undefined {
+export function deliveredDeploymentOf(delivery: StoredDelivery): DeliveredDeployment | null | undefined {
   if (delivery.event === 'deployment')
     return fromDeploymentEvent(check(deploymentEvent, delivery.payload), delivery.deliveryId);
   if (delivery.event === 'deployment_status')

@@ -1,10 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, SHA } from '../helpers/api.ts';
-import type { RunningServer } from '../helpers/server.ts';
+export { API_KEYS, OTHER_TOKEN, TOKEN } from '../helpers/api.ts';
 
-export const TOKEN = 'test-key-acme-shop-0123456789';
-export const OTHER_TOKEN = 'test-key-acme-other-0123456789';
-export const API_KEYS = `acme/shop=${TOKEN},acme/other=${OTHER_TOKEN}`;
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEYS, apiClient, OTHER_TOKEN, SHA, TOKEN } from '../helpers/api.ts';
+import type { RunningServer } from '../helpers/server.ts';
 
 /** The contract's HTTP API, run against a server on either database. */
 export function defineApiSuite(

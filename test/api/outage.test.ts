@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubRun, runAction } from '../helpers/action.ts';
 import { apiClient, SHA } from '../helpers/api.ts';
+import { eventually } from '../helpers/deliveries.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
@@ -51,7 +52,10 @@ describe('PostgreSQL unreachable: 503 with Retry-After, which the Action honours
         await proxy.up();
       }
       expect(await stored()).not.toContain(`during-${outage}`);
-      expect(server.logs.join('\n')).toMatch(/database unreachable; answered 503 with Retry-After/);
+      // The server writes its logs asynchronously: the line may reach us just after the answer.
+      await eventually(async () =>
+        /database unreachable; answered 503 with Retry-After/.test(server.logs.join('\n')) ? true : undefined,
+      );
       expect((await api.create(`during-${outage}`, body(`env-${outage}-2`))).status).toBe(201);
     });
   }

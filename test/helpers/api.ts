@@ -23,3 +23,8 @@ export function apiClient(baseUrl: string, token: string) {
 }
 
 export const SHA = 'a'.repeat(40);
+
+/** The API keys of the API suites: acme/shop and acme/other. */
+export const TOKEN = 'test-key-acme-shop-0123456789';
+export const OTHER_TOKEN = 'test-key-acme-other-0123456789';
+export const API_KEYS = `acme/shop=${TOKEN},acme/other=${OTHER_TOKEN}`;

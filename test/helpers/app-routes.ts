@@ -1,4 +1,4 @@
-import { type AppDeps, buildApp } from '../../server/http/app.ts';
+import { type AppDeps, buildApp } from '../../server/app.ts';
 
 /** A dependency the request must not reach: touching it fails the request (and so the test). */
 export const untouchable = (name: string) =>

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { API_KEYS, TOKEN } from '../api/api-suite.ts';
-import { apiClient } from './api.ts';
+import { API_KEYS, apiClient, TOKEN } from './api.ts';
 import { waitFor, watcherCaughtUp, watcherEnv } from './k8s-watch.ts';
 import { type KubeApiServer, startKubeApiServer } from './kube-apiserver.ts';
 import { createTestDatabase } from './postgres.ts';

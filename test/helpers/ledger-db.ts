@@ -6,6 +6,7 @@ import { LedgerStore } from '../../server/db/ledger-store.ts';
 import { applyMigrations } from '../../server/db/migrate.ts';
 import type { State } from '../../server/ledger/index.ts';
 import { createTestDatabase } from './postgres.ts';
+import { aRequest } from './records.ts';
 
 export type DatabaseKind = 'embedded' | 'postgresql';
 
@@ -51,22 +52,17 @@ export async function deployThrough(
   counter += 1;
   const created = await store.create(
     {
-      repository: options.repository ?? 'acme/dora',
-      environment: options.environment,
-      key: `unit-${counter}`,
-      sha: options.sha ?? counter.toString(16).padStart(7, '0'),
-      ref: 'main',
-      state: 'in_progress',
-      runId: null,
-      runAttempt: null,
-      githubDeploymentId: null,
-      environmentUrl: null,
-      logUrl: null,
-      description: null,
-      metricsEndpoint: null,
-      k8s: null,
-      fingerprint: `unit-${counter}`,
-      commitAt: options.commitAt ? new Date(options.commitAt) : null,
+      ...aRequest({
+        repository: options.repository ?? 'acme/dora',
+        environment: options.environment,
+        key: `unit-${counter}`,
+        sha: options.sha ?? counter.toString(16).padStart(7, '0'),
+        ref: 'main',
+        runId: null,
+        runAttempt: null,
+        fingerprint: `unit-${counter}`,
+        commitAt: options.commitAt ? new Date(options.commitAt) : null,
+      }),
       supersede: false,
     },
     'action',

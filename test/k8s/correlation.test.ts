@@ -1,6 +1,6 @@
 import type { V1Deployment } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import type { K8sCandidates } from '../../server/db/k8s-correlation.ts';
+import type { K8sCandidates } from '../../server/db/k8s-lookups.ts';
 import {
   type CandidateLookup,
   correlateAll,
@@ -9,35 +9,25 @@ import {
   type WorkloadObject,
 } from '../../server/k8s/correlation.ts';
 import type { DeploymentRecord } from '../../server/ledger/index.ts';
+import { aRecord } from '../helpers/records.ts';
 
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 
 function record(id: string, overrides: Partial<DeploymentRecord> = {}): DeploymentRecord {
   const now = new Date('2026-11-27T10:00:00Z');
-  return {
+  return aRecord({
     id,
-    repository: 'acme/shop',
     environment: 'production',
     key: `${id}-1`,
     sha: SHA,
-    ref: null,
     state: 'in_progress',
     runId: null,
     runAttempt: null,
-    githubDeploymentId: null,
-    k8s: null,
-    environmentUrl: null,
-    logUrl: null,
-    description: null,
-    metricsEndpoint: null,
     fingerprint: null,
     createdAt: now,
-    startedAt: null,
-    deployedAt: null,
-    completedAt: null,
     updatedAt: now,
     ...overrides,
-  };
+  });
 }
 
 function deploymentObject(images: string[], annotations: Record<string, string> = {}): V1Deployment {

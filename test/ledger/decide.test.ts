@@ -8,34 +8,21 @@ import {
   type Signal,
   type State,
 } from '../../server/ledger/index.ts';
+import { aRecord } from '../helpers/records.ts';
 
 const T0 = Date.parse('2026-11-27T10:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 
 function record(state: State = 'pending'): DeploymentRecord {
-  return {
+  return aRecord({
     id: '00000000-0000-4000-8000-000000000001',
-    repository: 'acme/shop',
-    environment: 'prod',
     key: '1-1',
-    sha: 'a'.repeat(40),
-    ref: null,
     state,
     runId: 1,
-    runAttempt: 1,
-    githubDeploymentId: null,
-    k8s: null,
-    environmentUrl: null,
-    logUrl: null,
-    description: null,
-    metricsEndpoint: null,
     fingerprint: null,
     createdAt: at(0),
-    startedAt: null,
-    deployedAt: null,
-    completedAt: null,
     updatedAt: at(0),
-  };
+  });
 }
 
 const signal = (state: State, minute: number, extra: Partial<Signal> = {}): Signal => ({
@@ -60,6 +47,14 @@ describe('decide: the contract’s ordering rules', () => {
     expect(done.effects).toEqual([
       { type: 'state_changed', from: 'in_progress', to: 'success' },
       { type: 'deactivate_older_successes' },
+      {
+        type: 'github_sync',
+        job: {
+          kind: 'github.create_status',
+          payload: { state: 'success' },
+          dedupeKey: `status:${done.record.id}:success`,
+        },
+      },
     ]);
   });
 

@@ -1,20 +1,10 @@
+import type { TimelineEvent } from '../../db/timeline.ts';
 import type { DeploymentRecord } from '../../ledger/index.ts';
 import { redactUserinfo } from '../../redact.ts';
 import { StateBadge } from '../components/state-badge.tsx';
 import { timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
 import { historyPath } from './environments.tsx';
-
-export interface TimelineRow {
-  id: bigint;
-  source: string;
-  state: string | null;
-  applied: boolean;
-  reason: string | null;
-  detail: unknown;
-  occurredAt: Date;
-  receivedAt: Date;
-}
 
 function Field({ label, children }: { label: string; children: unknown }) {
   return (
@@ -32,7 +22,7 @@ export function DeploymentDetail({
   links,
 }: {
   record: DeploymentRecord;
-  events: TimelineRow[];
+  events: TimelineEvent[];
   links: LinkOptions;
 }) {
   const link = linksFor(record, links);
@@ -122,7 +112,7 @@ export function DeploymentDetail({
 
 export function DeploymentPage(props: {
   record: DeploymentRecord;
-  events: TimelineRow[];
+  events: TimelineEvent[];
   links: LinkOptions;
 }) {
   const { record } = props;

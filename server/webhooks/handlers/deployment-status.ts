@@ -1,17 +1,17 @@
 import type { z } from 'zod';
-import { type Observation, parseState } from '../../ledger/index.ts';
-import { observeDeployment } from './deployment.ts';
+import { type DeliveredDeployment, parseState } from '../../ledger/index.ts';
+import { deliveredDeployment } from './deployment.ts';
 import { type deploymentStatusEvent, nonEmpty } from './payload.ts';
 
 /** `deployment_status` (created): a state GitHub recorded, at GitHub's time. */
 export function fromDeploymentStatusEvent(
   event: z.infer<typeof deploymentStatusEvent>,
   deliveryId: string,
-): Observation | null {
+): DeliveredDeployment | null {
   const status = event.deployment_status;
   const state = parseState(status.state);
   if (!state) return null;
-  return observeDeployment(event, {
+  return deliveredDeployment(event, {
     source: 'webhook',
     state,
     at: new Date(status.created_at),

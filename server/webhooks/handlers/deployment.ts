@@ -1,19 +1,19 @@
 import type { z } from 'zod';
 import { markerOf } from '../../github/marker.ts';
-import type { Observation } from '../../ledger/index.ts';
+import type { DeliveredDeployment } from '../../ledger/index.ts';
 import { type deploymentEvent, nonEmpty } from './payload.ts';
 
 type GithubDeployment = z.infer<typeof deploymentEvent>['deployment'];
 
-/** The fields every deployment-related delivery shares, as an observation of one state. */
-export function observeDeployment(
+/** The fields every deployment-related delivery shares, as an delivered of one state. */
+export function deliveredDeployment(
   event: {
     deployment: GithubDeployment;
     repository: { full_name: string; id?: number | undefined };
     workflow_run: { id: number; attempt: number } | null;
   },
-  signal: Observation['signal'],
-): Observation {
+  signal: DeliveredDeployment['signal'],
+): DeliveredDeployment {
   const { deployment } = event;
   return {
     repository: event.repository.full_name,
@@ -31,8 +31,11 @@ export function observeDeployment(
 }
 
 /** `deployment` (created): GitHub knows of a deployment; it starts `pending`. */
-export function fromDeploymentEvent(event: z.infer<typeof deploymentEvent>, deliveryId: string): Observation {
-  return observeDeployment(event, {
+export function fromDeploymentEvent(
+  event: z.infer<typeof deploymentEvent>,
+  deliveryId: string,
+): DeliveredDeployment {
+  return deliveredDeployment(event, {
     source: 'webhook',
     state: 'pending',
     at: new Date(event.deployment.created_at),

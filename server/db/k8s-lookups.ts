@@ -1,5 +1,11 @@
-import { ACTIVE_STATES, type DeploymentRecord, foldName } from '../ledger/index.ts';
-import { type DeploymentSqlRow, fromSqlRow, RECORD_SELECT, type SqlRunner } from './deployment-sql.ts';
+import { type DeploymentRecord, foldName } from '../ledger/index.ts';
+import {
+  ACTIVE_STATES_SQL,
+  type DeploymentSqlRow,
+  fromSqlRow,
+  RECORD_SELECT,
+  type SqlRunner,
+} from './deployment-sql.ts';
 
 /** A record named by a workload's annotations. */
 export interface NamedKey {
@@ -21,7 +27,6 @@ export interface K8sCandidates {
   lastObservation: Map<string, string>;
 }
 
-const ACTIVE_LIST = ACTIVE_STATES.map((state) => `'${state}'`).join(', ');
 const LAST_OBSERVATION = `(SELECT e.detail->>'observation' FROM deployment_event e
   WHERE e.deployment_id = deployment.id AND e.source = 'k8s' ORDER BY e.id DESC LIMIT 1) AS observation`;
 
@@ -38,7 +43,7 @@ export async function findK8sCandidates(
          (SELECT * FROM unnest($1::text[], $2::text[], $3::text[])))
      UNION ALL
      (SELECT ${RECORD_SELECT}, 'active' AS role, ${LAST_OBSERVATION} FROM deployment
-       WHERE sha = ANY($4::text[]) AND state IN (${ACTIVE_LIST})
+       WHERE sha = ANY($4::text[]) AND state IN (${ACTIVE_STATES_SQL})
        ORDER BY created_at DESC, id DESC)`,
     [
       keys.map((named) => foldName(named.repository)),

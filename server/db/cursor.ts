@@ -1,4 +1,4 @@
-import { badRequest } from './problem.ts';
+import { badRequest } from '../errors.ts';
 
 export interface Cursor {
   createdAt: Date;

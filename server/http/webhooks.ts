@@ -4,12 +4,19 @@ import { storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { DeliveryInbox } from '../db/delivery-inbox.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import { openApiApp, problem } from '../http/openapi.ts';
-import { badRequest, databaseUnavailable, Problem, unauthorized } from '../http/problem.ts';
-import { findIllFormed, replaceIllFormed } from '../http/well-formed.ts';
+import {
+  badRequest,
+  DomainError,
+  databaseUnavailable,
+  tooLarge,
+  unauthorized,
+  unavailable,
+} from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
-import type { SignatureVerifier } from './verify.ts';
+import type { SignatureVerifier } from '../webhooks/verify.ts';
+import { findIllFormed, replaceIllFormed } from '../well-formed.ts';
+import { openApiApp, problem } from './openapi.ts';
 
 export interface WebhookRouteDeps {
   prisma: PrismaClient;
@@ -53,14 +60,13 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       middleware: bodyLimit({
         maxSize: deps.bodyLimit,
         onError: () => {
-          throw new Problem(413, 'Body too large', `The delivery is larger than ${deps.bodyLimit} bytes.`);
+          throw tooLarge(`The delivery is larger than ${deps.bodyLimit} bytes.`);
         },
       }),
     },
     async (c) => {
       if (!deps.verifier.configured) {
-        throw new Problem(
-          503,
+        throw unavailable(
           'Webhooks not configured',
           'Set GITHUB_WEBHOOK_SECRET to receive GitHub deliveries.',
         );
@@ -76,7 +82,11 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       if (!event || !deliveryId)
         throw badRequest('X-GitHub-Event and X-GitHub-Delivery headers are required.');
       if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
-        throw new Problem(415, 'Unsupported media type', 'Set the webhook content type to application/json.');
+        throw new DomainError(
+          'unsupported_media_type',
+          'Unsupported media type',
+          'Set the webhook content type to application/json.',
+        );
       }
       const payload = parseObject(raw);
       if (event === 'ping') return c.json({ status: 'pong', zen: payload.zen ?? null });
@@ -147,6 +157,6 @@ async function store(
   } catch (error) {
     log.error({ err: error }, 'delivery could not be stored');
     if (isDatabaseUnavailable(error)) throw databaseUnavailable();
-    throw new Problem(503, 'Delivery not stored', 'The delivery could not be stored; redeliver it later.');
+    throw unavailable('Delivery not stored', 'The delivery could not be stored; redeliver it later.');
   }
 }

@@ -1,23 +1,10 @@
-import type { Config } from '../config.ts';
-import {
-  ACTIVE_STATES,
-  type DeploymentRecord,
-  isActive,
-  type Signal,
-  type SignalSource,
-} from '../ledger/index.ts';
+import { isActive } from './states.ts';
+import type { DeploymentRecord, Signal, SignalSource } from './types.ts';
 
 /** How long a record may stay active, measured from its created_at, before it counts as stuck. */
 export interface StuckPolicy {
   defaultSeconds: number;
   byEnvironment: Record<string, number>;
-}
-
-export function stuckPolicy(config: Config): StuckPolicy {
-  return {
-    defaultSeconds: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS,
-    byEnvironment: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT,
-  };
 }
 
 export function stuckAfterMs(policy: StuckPolicy, environment: string): number {
@@ -57,5 +44,3 @@ export function timedOutSignal(
     },
   };
 }
-
-export const ACTIVE = [...ACTIVE_STATES];

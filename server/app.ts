@@ -1,22 +1,23 @@
 import { bodyLimit } from 'hono/body-limit';
-import { type DashboardDeps, dashboardRoutes } from '../dashboard/index.ts';
-import { getRoot } from '../dashboard/operations.ts';
-import type { DeliveryInbox } from '../db/delivery-inbox.ts';
-import type { PrismaClient } from '../db/generated/client.ts';
-import type { LedgerStore } from '../db/ledger-store.ts';
-import { isDatabaseUnavailable } from '../db/unavailable.ts';
-import type { Logger } from '../log.ts';
-import type { Metrics } from '../metrics.ts';
-import { webhookRoutes } from '../webhooks/route.ts';
-import type { SignatureVerifier } from '../webhooks/verify.ts';
-import type { TokenVerifier } from './auth.ts';
-import { deploymentRoutes } from './deployments.ts';
-import { doraRoutes } from './dora.ts';
-import { healthRoutes } from './health.ts';
-import { openApiApp, serveOpenApiDocument } from './openapi.ts';
-import { databaseUnavailable, Problem, problemResponse } from './problem.ts';
-import { requestLog } from './request-log.ts';
-import { wellFormedUrl } from './well-formed-url.ts';
+import type { TokenVerifier } from './auth/api-keys.ts';
+import { type DashboardDeps, dashboardRoutes } from './dashboard/index.ts';
+import { getRoot } from './dashboard/operations.ts';
+import type { DeliveryInbox } from './db/delivery-inbox.ts';
+import type { PrismaClient } from './db/generated/client.ts';
+import type { LedgerStore } from './db/ledger-store.ts';
+import { isDatabaseUnavailable } from './db/unavailable.ts';
+import { DomainError, databaseUnavailable } from './errors.ts';
+import { deploymentRoutes } from './http/deployments.ts';
+import { doraRoutes } from './http/dora.ts';
+import { healthRoutes } from './http/health.ts';
+import { openApiApp, serveOpenApiDocument } from './http/openapi.ts';
+import { fromDomainError, Problem, problemResponse } from './http/problem.ts';
+import { requestLog } from './http/request-log.ts';
+import { webhookRoutes } from './http/webhooks.ts';
+import { wellFormedUrl } from './http/well-formed-url.ts';
+import type { Logger } from './log.ts';
+import type { Metrics } from './metrics.ts';
+import type { SignatureVerifier } from './webhooks/verify.ts';
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -68,12 +69,13 @@ export function buildApp(deps: AppDeps) {
   );
   app.onError((error, c) => {
     if (error instanceof Problem) return problemResponse(c, error);
+    if (error instanceof DomainError) return problemResponse(c, fromDomainError(error));
     if (isDatabaseUnavailable(error)) {
       deps.logger.warn(
         { err: error, method: c.req.method, path: c.req.path },
         'database unreachable; answered 503 with Retry-After',
       );
-      return problemResponse(c, databaseUnavailable());
+      return problemResponse(c, fromDomainError(databaseUnavailable()));
     }
     deps.logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
     return problemResponse(

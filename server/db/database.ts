@@ -1,0 +1,18 @@
+import type { SqlRunner } from './deployment-sql.ts';
+import type { PrismaClient } from './generated/client.ts';
+
+/** A connected database: Prisma for queries, plus a raw script runner for migrations. */
+export interface Database {
+  readonly kind: 'postgresql' | 'embedded';
+  readonly prisma: PrismaClient;
+  /** node-postgres on the same pool, for the few hot statements. */
+  readonly sql: SqlRunner;
+  /** Runs a multi-statement SQL script inside one transaction, with the migration lock held. */
+  runInMigrationTransaction<T>(work: (sql: ScriptRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface ScriptRunner {
+  exec(script: string): Promise<void>;
+  query<R>(text: string, params?: unknown[]): Promise<R[]>;
+}

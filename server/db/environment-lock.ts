@@ -1,0 +1,48 @@
+import { type Decision, foldName, type Signal } from '../ledger/index.ts';
+import type { Prisma, PrismaClient } from './generated/client.ts';
+
+export type Tx = Prisma.TransactionClient;
+
+// Writes to one environment queue behind its advisory lock; under a burst they wait their turn
+// rather than fail, so allow for a long queue.
+const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+
+/** The advisory lock name of one (repository, environment), however either is spelled. */
+export function environmentLockName(repository: string, environment: string): string {
+  return `${foldName(repository)}\n${foldName(environment)}`;
+}
+
+/**
+ * Serializes every write to one (repository, environment) for the rest of the transaction,
+ * across connections and server replicas, whatever the spelling of either name. The unique
+ * indexes stay the last line of defence.
+ */
+export async function lockEnvironment(tx: Tx, repository: string, environment: string) {
+  const name = environmentLockName(repository, environment);
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`;
+}
+
+/** Told of every decision after its transaction commits (logs, metrics, live views). */
+export type DecisionListener = (signal: Signal, decision: Decision) => void;
+
+/** The decisions one transaction has stored so far, told to the listener once it commits. */
+export type Decided = Array<[Signal, Decision]>;
+
+/**
+ * One transaction that holds the environment's lock from its first statement; the decisions
+ * `work` records in `decided` are told to `listener` after it commits (never for a rollback).
+ */
+export async function inLockedTransaction<T>(
+  prisma: PrismaClient,
+  scope: { repository: string; environment: string },
+  work: (tx: Tx, decided: Decided) => Promise<T>,
+  listener: DecisionListener = () => {},
+): Promise<T> {
+  const decided: Decided = [];
+  const result = await prisma.$transaction(async (tx) => {
+    await lockEnvironment(tx, scope.repository, scope.environment);
+    return work(tx, decided);
+  }, TX_OPTIONS);
+  for (const [signal, decision] of decided) listener(signal, decision);
+  return result;
+}

@@ -1,0 +1,51 @@
+import type { Signal, State } from '../ledger/index.ts';
+
+// A deployment's timeline (deployment_event): one row per decided signal, and notes.
+
+/** The timeline row of one decided signal. */
+export interface TimelineEntry {
+  source: string;
+  state: State | null;
+  applied: boolean;
+  reason: string | null;
+  detail: Record<string, unknown>;
+  occurredAt: Date;
+  receivedAt: Date;
+}
+
+export function timelineEntry(
+  signal: Signal,
+  decision: { applied: boolean; reason: string | null },
+  now: Date,
+): TimelineEntry {
+  return {
+    source: signal.source,
+    state: signal.state,
+    applied: decision.applied,
+    reason: decision.reason ?? signal.reason ?? null,
+    detail: timelineDetail(signal),
+    occurredAt: signal.at,
+    receivedAt: now,
+  };
+}
+
+export function timelineDetail(signal: Signal): Record<string, unknown> {
+  const detail: Record<string, unknown> = { ...signal.detail };
+  if (signal.reason) detail.signal_reason = signal.reason;
+  if (signal.environmentUrl) detail.environment_url = signal.environmentUrl;
+  if (signal.logUrl) detail.log_url = signal.logUrl;
+  if (signal.description) detail.description = signal.description;
+  return detail;
+}
+
+/** A timeline row as stored and read back (the API's events, the dashboard's timeline). */
+export interface TimelineEvent {
+  id: bigint;
+  source: string;
+  state: string | null;
+  applied: boolean;
+  reason: string | null;
+  detail: unknown;
+  occurredAt: Date;
+  receivedAt: Date;
+}
