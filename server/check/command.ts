@@ -2,7 +2,8 @@ import type { Config } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
 import { NoLedgerError } from '../db/embedded/errors.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { checkInvariants, formatReport } from './invariants.ts';
+import { checkInvariants, ledgerTablePresent } from '../db/invariant-queries.ts';
+import { formatReport } from './report.ts';
 
 /** Exit codes of `deployledger check`. */
 export const CHECK_EXIT = { clean: 0, violations: 1, noLedger: 2 } as const;
@@ -50,9 +51,7 @@ export async function checkCommand(
 
 async function hasLedger(prisma: PrismaClient, where: string): Promise<boolean> {
   try {
-    const [row] = await prisma.$queryRaw<Array<{ present: boolean }>>`
-      SELECT to_regclass('public.deployment') IS NOT NULL AS present`;
-    return row?.present === true;
+    return await ledgerTablePresent(prisma);
   } catch (error) {
     // PostgreSQL answers 3D000 when the database in DATABASE_URL does not exist.
     if (/3D000|does not exist/.test(describeError(error))) return false;

@@ -1,8 +1,8 @@
+import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from '../db/dora-aggregates.ts';
+import { type ReworkRow, reworkCounts } from '../db/dora-rework.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { foldName, sameName } from '../ledger/index.ts';
-import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from './aggregate-sql.ts';
 import { type Band, changeFailureBand, frequencyBand, leadTimeBand, recoveryBand } from './bands.ts';
-import { type ReworkRow, reworkCounts } from './rework-sql.ts';
 import { type DoraWindow, windowDays } from './window.ts';
 
 export interface DoraFigures {

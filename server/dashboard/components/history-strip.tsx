@@ -1,4 +1,4 @@
-import type { StripMark } from '../queries.ts';
+import type { StripMark } from '../../db/dashboard-reads.ts';
 
 const WIDTH = 900;
 const HEIGHT = 24;

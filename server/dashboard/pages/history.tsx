@@ -1,9 +1,9 @@
+import type { StripMark } from '../../db/dashboard-reads.ts';
 import { type DeploymentRecord, STATES, type State } from '../../ledger/index.ts';
 import { HistoryStrip } from '../components/history-strip.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { shortSha, timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
-import type { StripMark } from '../queries.ts';
 
 export interface HistoryProps {
   repository: string;

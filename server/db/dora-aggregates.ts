@@ -1,6 +1,6 @@
-import { distinctEnvironments } from '../db/distinct.ts';
-import { Prisma, type PrismaClient } from '../db/generated/client.ts';
 import { foldName } from '../ledger/index.ts';
+import { distinctEnvironments } from './distinct.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
 
 export interface Scope {
   /** null: every repository (public dashboard, Prometheus). */
@@ -38,6 +38,22 @@ export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
+/** The window [since, until) the aggregates cover, bucketed by `bucketMs` from `since`. */
+export interface AggregateWindow {
+  since: Date;
+  until: Date;
+  bucketMs: number;
+}
+
+/** The window's bounds and bucket width as the aggregate queries bind them. */
+export function windowSql(window: AggregateWindow) {
+  return {
+    since: Prisma.sql`${window.since.toISOString()}::timestamptz`,
+    until: Prisma.sql`${window.until.toISOString()}::timestamptz`,
+    bucketSeconds: window.bucketMs / 1000,
+  };
+}
+
 /**
  * The four DORA figures, aggregated in the database for a window [since, until):
  * - successes: deployments whose `deployed_at` falls in the window; lead time = deployed_at − commit_at;
@@ -50,12 +66,10 @@ export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
 export async function aggregateDora(
   prisma: PrismaClient,
   scope: Scope,
-  window: { since: Date; until: Date; bucketMs: number },
+  window: AggregateWindow,
 ): Promise<AggregateRow[]> {
   if (scope.repositories?.length === 0) return [];
-  const since = Prisma.sql`${window.since.toISOString()}::timestamptz`;
-  const until = Prisma.sql`${window.until.toISOString()}::timestamptz`;
-  const bucketSeconds = window.bucketMs / 1000;
+  const { since, until, bucketSeconds } = windowSql(window);
   return prisma.$queryRaw<AggregateRow[]>`
     WITH successes AS (
       SELECT d.repository_key AS repository, d.environment_key AS environment, d.deployed_at AS at,

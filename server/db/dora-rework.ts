@@ -1,5 +1,5 @@
-import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import { type Scope, scopeFilter } from './aggregate-sql.ts';
+import { type AggregateWindow, type Scope, scopeFilter, windowSql } from './dora-aggregates.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
 
 /**
  * A deployment started this soon after a failed deployment of its environment ended is taken
@@ -37,12 +37,10 @@ export interface ReworkRow {
 export async function reworkCounts(
   prisma: PrismaClient,
   scope: Scope,
-  window: { since: Date; until: Date; bucketMs: number },
+  window: AggregateWindow,
 ): Promise<ReworkRow[]> {
   if (scope.repositories?.length === 0) return [];
-  const since = Prisma.sql`${window.since.toISOString()}::timestamptz`;
-  const until = Prisma.sql`${window.until.toISOString()}::timestamptz`;
-  const bucketSeconds = window.bucketMs / 1000;
+  const { since, until, bucketSeconds } = windowSql(window);
   const afterFailure = Prisma.sql`${`${REWORK_AFTER_FAILURE_MINUTES} minutes`}::interval`;
   return prisma.$queryRaw<ReworkRow[]>`
     WITH deployed AS (

@@ -1,10 +1,10 @@
-import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
-import { environmentWhere } from '../db/deployments.ts';
-import { distinctRepositories, environmentsCte } from '../db/distinct.ts';
-import { Prisma, type PrismaClient } from '../db/generated/client.ts';
-import { toRecord } from '../db/records.ts';
 import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { foldName, isActive } from '../ledger/index.ts';
+import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
+import { environmentWhere } from './deployments.ts';
+import { distinctRepositories, environmentsCte } from './distinct.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+import { toRecord } from './records.ts';
 
 /** Read-only queries behind the dashboard pages. */
 

@@ -1,5 +1,5 @@
-import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
-import type { PrismaClient } from '../db/generated/client.ts';
+import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
+import type { PrismaClient } from './generated/client.ts';
 
 export interface Violation {
   invariant: string;
@@ -117,20 +117,9 @@ async function deploymentColumns(prisma: PrismaClient): Promise<Set<string>> {
   return new Set(rows.map((row) => row.column_name));
 }
 
-/** The checker's report: one line per invariant, then each violation. */
-export function formatReport(violations: Violation[]): string {
-  const lines = ['| invariant | result |', '| --- | --- |'];
-  for (const name of INVARIANT_NAMES) {
-    const broken = violations.filter((violation) => violation.invariant === name).length;
-    lines.push(`| ${name} | ${broken === 0 ? 'ok' : `${broken} violation${broken === 1 ? '' : 's'}`} |`);
-  }
-  if (violations.length > 0) {
-    lines.push('', '| invariant | subject | detail |', '| --- | --- | --- |');
-    for (const v of violations) lines.push(`| ${v.invariant} | ${v.subject} | ${v.detail} |`);
-  }
-  lines.push(
-    '',
-    violations.length === 0 ? 'All invariants hold.' : `${violations.length} violation(s) found.`,
-  );
-  return lines.join('\n');
+/** Whether the ledger's `deployment` table exists in the database (`deployledger check`). */
+export async function ledgerTablePresent(prisma: PrismaClient): Promise<boolean> {
+  const [row] = await prisma.$queryRaw<Array<{ present: boolean }>>`
+    SELECT to_regclass('public.deployment') IS NOT NULL AS present`;
+  return row?.present === true;
 }
