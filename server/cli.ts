@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { listApiKeys, revokeApiKey } from './auth/api-key-admin.ts';
+import { revokeApiKey } from './auth/api-key-admin.ts';
 import { createApiKey, VERIFIED_KEY_TTL_MS } from './auth/api-keys.ts';
 import { checkCommand } from './check/command.ts';
 import { loadConfig } from './config.ts';
+import { listApiKeys } from './db/api-keys.ts';
 import { openDatabase } from './db/connect.ts';
 import type { Database } from './db/database.ts';
 import { applyMigrations } from './db/migrate.ts';

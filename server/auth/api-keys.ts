@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { findLiveKeys, insertApiKey } from '../db/api-keys.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 
 /** Who a bearer token speaks for. */
@@ -39,9 +40,7 @@ export async function createApiKey(prisma: PrismaClient, repository: string): Pr
   const key = generateApiKey();
   const prefix = prefixOf(key);
   if (!prefix) throw new Error('generated API key has no prefix');
-  await prisma.apiKey.create({
-    data: { id: randomUUID(), repository, prefix, hash: digest(key).toString('hex') },
-  });
+  await insertApiKey(prisma, { id: randomUUID(), repository, prefix, hash: digest(key).toString('hex') });
   return key;
 }
 
@@ -91,7 +90,7 @@ export class ApiKeyVerifier {
       .map((entry) => entry.repository);
     const prefix = prefixOf(token);
     if (prefix) {
-      const rows = await this.prisma.apiKey.findMany({ where: { prefix, revokedAt: null } });
+      const rows = await findLiveKeys(this.prisma, prefix);
       for (const row of rows) {
         if (timingSafeEqual(Buffer.from(row.hash, 'hex'), presented)) repositories.push(row.repository);
       }

@@ -16,3 +16,8 @@ export interface ScriptRunner {
   exec(script: string): Promise<void>;
   query<R>(text: string, params?: unknown[]): Promise<R[]>;
 }
+
+/** Answers when the database does; throws its error when it does not (readiness). */
+export async function pingDatabase(prisma: PrismaClient): Promise<void> {
+  await prisma.$queryRaw`SELECT 1`;
+}

@@ -64,6 +64,12 @@ export async function findInState(
   return rows.map(toRecord);
 }
 
+/** Every record, oldest first (what `repair` plans over). */
+export async function listAllOldestFirst(db: Db): Promise<DeploymentRecord[]> {
+  const rows = await db.deployment.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  return rows.map(toRecord);
+}
+
 export interface ListQuery {
   repositories: string[];
   environment?: string | undefined;

@@ -1,4 +1,5 @@
 import type { Signal, State } from '../ledger/index.ts';
+import type { Db } from './deployments.ts';
 
 // A deployment's timeline (deployment_event): one row per decided signal, and notes.
 
@@ -48,4 +49,9 @@ export interface TimelineEvent {
   detail: unknown;
   occurredAt: Date;
   receivedAt: Date;
+}
+
+/** A record's timeline, in the order it was written. */
+export async function findTimeline(db: Db, deploymentId: string) {
+  return db.deploymentEvent.findMany({ where: { deploymentId }, orderBy: { id: 'asc' } });
 }

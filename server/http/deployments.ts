@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from '../db/cursor.ts';
 import { findById, findByKey, listDeployments as listRecords } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
+import { findTimeline } from '../db/timeline.ts';
 import { type DeploymentRecord, foldName, type NewDeployment, parseRunKey, runKey } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
 import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
@@ -71,10 +72,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   app.openapi(getDeployment, async (c) => {
     const record = await readable(c.req.valid('param').id, c.get('principal').repositories);
     noteDeployment(c, record.id);
-    const events = await prisma.deploymentEvent.findMany({
-      where: { deploymentId: record.id },
-      orderBy: { id: 'asc' },
-    });
+    const events = await findTimeline(prisma, record.id);
     const metrics = await readMetricComparison(prisma, record.id, record.metricsEndpoint);
     return c.json(
       { ...presentDeployment(record), events: events.map(presentEvent), ...(metrics ? { metrics } : {}) },

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createRoute } from '@hono/zod-openapi';
+import { pingDatabase } from '../db/database.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { Metrics } from '../metrics.ts';
 import { malformedUrl, openApiApp } from './openapi.ts';
@@ -45,7 +46,7 @@ export function healthRoutes(prisma: PrismaClient, metrics: Metrics, metricsToke
     Object.fromEntries([...metrics.components].map(([name, report]) => [name, report()]));
   app.openapi(getReadiness, async (c) => {
     try {
-      await prisma.$queryRaw`SELECT 1`;
+      await pingDatabase(prisma);
       return c.json({ status: 'ready', database: 'ok', ...components() });
     } catch (error) {
       return c.json({ status: 'not ready', database: (error as Error).message, ...components() }, 503);

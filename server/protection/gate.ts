@@ -2,13 +2,21 @@ import { isUniqueViolation } from '../db/errors.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import { enqueue } from '../db/outbox.ts';
+import {
+  decideHeld,
+  findReleasable,
+  findRequestByDelivery,
+  type HeldRequest,
+  holdFor,
+  insertRequest,
+  type ProtectionRequestInput,
+  type Verdict,
+} from '../db/protection-requests.ts';
 import type { StuckPolicy } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
 import type { Comments } from './comments.ts';
 import { type ProtectionConfig, protectionFor } from './config.ts';
 import { evaluateRelease, evaluateRequest, type Outcome } from './evaluate.ts';
-import type { HeldRequest, ProtectionRequestInput, Verdict } from './request-types.ts';
-import { decideHeld, findReleasable, findRequestByDelivery, holdFor, insertRequest } from './requests.ts';
 import { findRecord, readSituation } from './situation.ts';
 import { supersededRolloutEnd } from './superseded-rollout.ts';
 

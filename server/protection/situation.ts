@@ -1,9 +1,9 @@
 import { findActive, findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { findOwnRecord, findUnrecoveredFailure } from '../db/protection-lookups.ts';
+import type { ProtectionRequestInput } from '../db/protection-requests.ts';
+import { findSupersededRollout } from '../db/superseded-rollouts.ts';
 import type { DeploymentRecord, StuckPolicy } from '../ledger/index.ts';
-import type { ProtectionRequestInput } from './request-types.ts';
-import { findSupersededRollout } from './superseded-rollout.ts';
 
 /** What the gate needs to know about the requesting job's environment, read from the ledger. */
 export async function readSituation(

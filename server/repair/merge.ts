@@ -1,5 +1,5 @@
+import { findMergeGroup, foldIntoSurvivor } from '../db/duplicate-merge.ts';
 import type { EnvironmentLedger } from '../db/ledger-store.ts';
-import { toRecord } from '../db/records.ts';
 import { type DeploymentRecord, decide, type Signal } from '../ledger/index.ts';
 
 /**
@@ -56,30 +56,14 @@ export function predictMerge(survivor: DeploymentRecord, duplicates: DeploymentR
  * deployments. Returns false when the group changed since it was planned.
  */
 export async function mergeGroup(ledger: EnvironmentLedger, survivorId: string, duplicateIds: string[]) {
-  const { tx } = ledger;
-  const survivor = await tx.deployment.findUnique({ where: { id: survivorId } });
-  const rows = await tx.deployment.findMany({
-    where: { id: { in: duplicateIds } },
-    orderBy: { createdAt: 'asc' },
-  });
-  if (!survivor || rows.length === 0) return false;
-  const duplicates = rows.map(toRecord);
-  const ids = duplicates.map((duplicate) => duplicate.id);
-
-  await tx.deploymentEvent.updateMany({
-    where: { deploymentId: { in: ids } },
-    data: { deploymentId: survivorId },
-  });
-  for (const id of ids) {
-    // A sample the survivor already has for the same slot and metric is the same sample: dropped.
-    await tx.$executeRaw`
-      UPDATE metric_sample m SET deployment_id = ${survivorId}::uuid
-      WHERE m.deployment_id = ${id}::uuid
-        AND NOT EXISTS (
-          SELECT 1 FROM metric_sample s WHERE s.deployment_id = ${survivorId}::uuid
-            AND s.phase = m.phase AND s.collected_at = m.collected_at AND s.name = m.name)`;
-  }
-  await tx.deployment.deleteMany({ where: { id: { in: ids } } });
-  for (const signal of mergeSignals(toRecord(survivor), duplicates)) await ledger.apply(survivorId, signal);
+  const group = await findMergeGroup(ledger.tx, survivorId, duplicateIds);
+  if (!group) return false;
+  const { survivor, duplicates } = group;
+  await foldIntoSurvivor(
+    ledger.tx,
+    survivorId,
+    duplicates.map((duplicate) => duplicate.id),
+  );
+  for (const signal of mergeSignals(survivor, duplicates)) await ledger.apply(survivorId, signal);
   return true;
 }

@@ -1,5 +1,5 @@
+import { listAllOldestFirst } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { toRecord } from '../db/records.ts';
 import { type DeploymentRecord, foldName, isActive, isStuck, type StuckPolicy } from '../ledger/index.ts';
 import { findDuplicateGroups } from './duplicates.ts';
 import { predictMerge } from './merge.ts';
@@ -42,9 +42,7 @@ export async function planRepair(
   prisma: PrismaClient,
   options: { windowMs: number; policy: StuckPolicy; now: Date },
 ): Promise<RepairPlan> {
-  const records = (await prisma.deployment.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
-    toRecord,
-  );
+  const records = await listAllOldestFirst(prisma);
   const merges: MergeStep[] = findDuplicateGroups(records, options.windowMs).map(
     ([survivor, ...duplicates]) => {
       if (!survivor) throw new Error('a duplicate group is never empty');

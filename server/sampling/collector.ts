@@ -1,5 +1,6 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
+import { insertSample, sampledTimes } from '../db/metric-samples.ts';
 import { findAwaitingPreSample, findDeployedSince } from '../db/sampling-candidates.ts';
 import { Poller } from '../jobs/poller.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
@@ -16,7 +17,6 @@ import {
   slotKey,
   staleAfterMs,
 } from './schedule.ts';
-import { sampledTimes, storeSample } from './store-samples.ts';
 
 export interface CollectorDeps {
   prisma: PrismaClient;
@@ -77,7 +77,7 @@ async function sample(deps: CollectorDeps, record: DeploymentRecord, slot: Slot)
   try {
     const body = await fetchEndpoint(endpoint, deps.limits);
     const values = parseMetrics(body.contentType, body.text);
-    const stored = await storeSample(deps.prisma, record.id, slot, values);
+    const stored = await insertSample(deps.prisma, record.id, slot, values);
     log.info({ metrics: values.length, stored }, 'metrics sampled');
   } catch (error) {
     const message = redactUserinfo((error as Error).message);

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../db/generated/client.ts';
+import { findSamples } from '../db/metric-samples.ts';
 import { redactUserinfo } from '../redact.ts';
 
 export interface MetricComparison {
@@ -21,10 +22,7 @@ export async function readMetricComparison(
   deploymentId: string,
   endpoint: string | null,
 ) {
-  const samples = await prisma.metricSample.findMany({
-    where: { deploymentId },
-    orderBy: [{ collectedAt: 'asc' }, { name: 'asc' }],
-  });
+  const samples = await findSamples(prisma, deploymentId);
   if (!endpoint && samples.length === 0) return null;
   const times = { pre: new Set<string>(), post: new Set<string>() };
   const pre = new Map<string, number>();

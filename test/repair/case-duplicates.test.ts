@@ -54,8 +54,19 @@ describe('case-duplicates written before the migration (real PostgreSQL)', () =>
       return id;
     };
     // One deployment seen as two records (a delivery for Acme/Shop, the Action for acme/shop).
-    await seed('Acme/Shop', 'production', '999-1', 'in_progress', 10);
-    await seed('acme/shop', 'production', '999-1', 'success', 9);
+    const survivor = await seed('Acme/Shop', 'production', '999-1', 'in_progress', 10);
+    const duplicate = await seed('acme/shop', 'production', '999-1', 'success', 9);
+    // Both sampled the same slot (the same sample, kept once); the duplicate also a later one.
+    const sample = (id: string, at: string, value: number) =>
+      query(
+        db.url,
+        `INSERT INTO metric_sample (deployment_id, phase, collected_at, name, value)
+         VALUES ($1, 'pre', $2, 'errors', $3)`,
+        [id, at, value],
+      );
+    await sample(survivor, '2026-12-01T10:00:00Z', 1);
+    await sample(duplicate, '2026-12-01T10:00:00Z', 1);
+    await sample(duplicate, '2026-12-01T10:05:00Z', 2);
     // Two deployments (two commits) both active on one environment spelled two ways.
     await seed('acme/shop', 'CASE', '1-1', 'in_progress', 8, 'a'.repeat(40));
     await seed('acme/shop', 'case', '2-1', 'in_progress', 7, 'b'.repeat(40));
@@ -107,6 +118,22 @@ describe('case-duplicates written before the migration (real PostgreSQL)', () =>
     expect(rows[0]).toMatchObject({ key: '999-1', state: 'success' });
     expect(rows.filter((row) => row.state === 'in_progress')).toHaveLength(1);
     expect(rows[1]).toMatchObject({ key: '1-1', state: 'inactive' });
+    // The survivor keeps the duplicate's timeline and its samples, the shared slot once.
+    const samples = await query<{ collected_at: Date; value: number; one_record: boolean }>(
+      db.url,
+      `SELECT m.collected_at, m.value, d.key = '999-1' AS one_record FROM metric_sample m
+       JOIN deployment d ON d.id = m.deployment_id ORDER BY m.collected_at`,
+    );
+    expect(samples.map((row) => [row.collected_at.toISOString(), row.value, row.one_record])).toEqual([
+      ['2026-12-01T10:00:00.000Z', 1, true],
+      ['2026-12-01T10:05:00.000Z', 2, true],
+    ]);
+    const created = await query(
+      db.url,
+      `SELECT 1 FROM deployment_event e JOIN deployment d ON d.id = e.deployment_id
+       WHERE d.key = '999-1' AND e.reason = 'created'`,
+    );
+    expect(created).toHaveLength(2);
 
     const check = await runCli(['check'], env);
     expect(check.stdout).toContain('All invariants hold.');

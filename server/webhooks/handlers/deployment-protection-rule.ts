@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { ProtectionRequestInput } from '../../db/protection-requests.ts';
 import { badRequest } from '../../errors.ts';
 import { checkCallbackUrl } from '../../github/protection.ts';
-import type { ProtectionRequestInput } from '../../protection/request-types.ts';
 
 /** The fields of `deployment_protection_rule` (action `requested`) that the gate uses. */
 export const deploymentProtectionRuleEvent = z.object({

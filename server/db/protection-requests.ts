@@ -1,8 +1,32 @@
-import { ACTIVE_STATES_SQL } from '../db/deployment-sql.ts';
-import { Prisma, type PrismaClient } from '../db/generated/client.ts';
 import type { StuckPolicy } from '../ledger/index.ts';
-import type { HeldRequest, ProtectionRequestInput, Verdict } from './request-types.ts';
-import { rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollout.ts';
+import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+import { rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollouts.ts';
+
+// The deployment protection rule's requests (protection_request): held until what they wait
+// for ends, then decided once.
+
+/** One `deployment_protection_rule` request, as GitHub sent it. */
+export interface ProtectionRequestInput {
+  deliveryId: string;
+  repository: string;
+  environment: string;
+  runId: number;
+  callbackUrl: string;
+  installationId: number | null;
+  githubDeploymentId: number | null;
+  sha: string | null;
+  requestedAt: Date;
+}
+
+export interface HeldRequest extends ProtectionRequestInput {
+  id: bigint;
+  waitingFor: string | null;
+  deadline: Date | null;
+  createdAt: Date;
+}
+
+export type Verdict = { decision: 'approved' | 'rejected'; reason: string; comment: string };
 
 export async function findRequestByDelivery(prisma: PrismaClient, deliveryId: string) {
   return prisma.protectionRequest.findUnique({ where: { deliveryId } });

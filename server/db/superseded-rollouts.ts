@@ -1,0 +1,109 @@
+import { type DeploymentRecord, foldName, type StuckPolicy } from '../ledger/index.ts';
+import { findById } from './deployments.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+
+// Records the requesting job's own deployment superseded, and whether their rollout has ended
+// (server/protection/superseded-rollout.ts says why the gate asks). The SQL lives here once:
+// `findReleasable` and the situation use the same conditions.
+
+/** The requesting job, as the conditions compare it. */
+export interface RequestingJob {
+  repository: string;
+  environment: string;
+  runId: number;
+  githubDeploymentId: number | null;
+}
+
+/** Which request the conditions are about: SQL for its columns (`r.run_id`) or its values. */
+export interface RequestColumns {
+  repository: Prisma.Sql;
+  environment: Prisma.Sql;
+  runId: Prisma.Sql;
+  githubDeploymentId: Prisma.Sql;
+}
+
+const FINAL_STATES = Prisma.join(['success', 'failure', 'error']);
+const PRODUCERS = Prisma.join(['action', 'webhook']);
+const ROLLOUT_END_STEPS = Prisma.join(['complete', 'progress_deadline_exceeded']);
+
+/** An event `e` that shows the rollout of its record is over. */
+const endEvent = Prisma.sql`(
+  (e.source = 'k8s' AND e.detail->>'step' IN (${ROLLOUT_END_STEPS}))
+  OR (e.source IN (${PRODUCERS}) AND e.state IN (${FINAL_STATES})
+      AND e.reason IS DISTINCT FROM 'superseded'))`;
+
+/**
+ * Record `d` is `inactive` because a deployment of the requesting job (same workflow run or
+ * same GitHub deployment) superseded it, and is not itself the job's own deployment.
+ */
+export function supersededByOwnJob(req: RequestColumns): Prisma.Sql {
+  return Prisma.sql`(d.state = 'inactive'
+    AND d.run_id IS DISTINCT FROM ${req.runId}
+    AND (${req.githubDeploymentId} IS NULL OR d.github_deployment_id IS DISTINCT FROM ${req.githubDeploymentId})
+    AND EXISTS (
+      SELECT 1 FROM deployment_event s
+      JOIN deployment o ON o.id::text = s.detail->>'superseded_by'
+      WHERE s.deployment_id = d.id AND s.applied AND s.state = 'inactive' AND s.reason = 'superseded'
+        AND o.repository = ${req.repository} AND o.environment = ${req.environment}
+        AND (o.run_id = ${req.runId} OR o.github_deployment_id = ${req.githubDeploymentId})))`;
+}
+
+/**
+ * Record `d`'s rollout has not been seen to end, and the sweeper's deadline (which would have
+ * ended it, had it stayed active) has not passed either.
+ */
+export function rolloutNotSeenToEnd(policy: StuckPolicy): Prisma.Sql {
+  return Prisma.sql`(NOT EXISTS (SELECT 1 FROM deployment_event e WHERE e.deployment_id = d.id AND ${endEvent})
+    AND d.created_at > now() - make_interval(secs => COALESCE(
+      (${JSON.stringify(policy.byEnvironment)}::jsonb ->> d.environment)::float8, ${policy.defaultSeconds}::float8)))`;
+}
+
+function requestValues(request: RequestingJob): RequestColumns {
+  return {
+    repository: Prisma.sql`${request.repository}`,
+    environment: Prisma.sql`${request.environment}`,
+    runId: Prisma.sql`${BigInt(request.runId)}::bigint`,
+    githubDeploymentId:
+      request.githubDeploymentId === null
+        ? Prisma.sql`NULL::bigint`
+        : Prisma.sql`${BigInt(request.githubDeploymentId)}::bigint`,
+  };
+}
+
+/** The newest record the job's own deployment superseded whose rollout is still going on. */
+export async function findSupersededRollout(
+  prisma: PrismaClient,
+  request: RequestingJob,
+  policy: StuckPolicy,
+): Promise<DeploymentRecord | null> {
+  const rows = await prisma.$queryRaw<Array<{ id: string }>>`
+    SELECT d.id::text AS id FROM deployment d
+    WHERE d.repository_key = ${foldName(request.repository)} AND d.environment_key = ${foldName(request.environment)}
+      AND ${supersededByOwnJob(requestValues(request))}
+      AND ${rolloutNotSeenToEnd(policy)}
+    ORDER BY d.created_at DESC, d.id DESC
+    LIMIT 1`;
+  return rows[0] ? findById(prisma, rows[0].id) : null;
+}
+
+/** Whether the job's own deployment superseded this record. */
+export async function isSupersededByOwnJob(
+  prisma: PrismaClient,
+  request: RequestingJob,
+  recordId: string,
+): Promise<boolean> {
+  const superseded = await prisma.$queryRaw<Array<{ ok: number }>>`
+    SELECT 1 AS ok FROM deployment d WHERE d.id = ${recordId}::uuid AND ${supersededByOwnJob(requestValues(request))}`;
+  return superseded.length > 0;
+}
+
+/** The first event that shows the record's rollout is over; undefined while none does. */
+export async function findRolloutEndEvent(prisma: PrismaClient, recordId: string) {
+  const [event] = await prisma.$queryRaw<
+    Array<{ source: string; state: string | null; step: string | null }>
+  >`
+    SELECT e.source, e.state, e.detail->>'step' AS step FROM deployment_event e
+    WHERE e.deployment_id = ${recordId}::uuid AND ${endEvent}
+    ORDER BY e.id LIMIT 1`;
+  return event;
+}
