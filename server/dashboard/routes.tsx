@@ -5,9 +5,10 @@ import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import type { TokenVerifier } from '../auth/api-keys.ts';
 import { decodeCursor, encodeCursor } from '../db/cursor.ts';
-import { currentPerEnvironment, stripMarks, timeline, visibleRepositories } from '../db/dashboard-reads.ts';
+import { currentPerEnvironment, stripMarks, visibleRepositories } from '../db/dashboard-reads.ts';
 import { findById, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
+import { findTimeline } from '../db/timeline.ts';
 import { computeDora } from '../dora/compute.ts';
 import { bucketFor } from '../dora/window.ts';
 import type { RecoveryReport } from '../jobs/recovery-status.ts';
@@ -230,7 +231,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     const viewer = c.get('viewer');
     const record = await readable(viewer, c.req.param('id'));
     if (!record) return c.html(notFoundPage(viewer, 'This deployment'), 404);
-    const events = await timeline(prisma, record.id);
+    const events = await findTimeline(prisma, record.id);
     return c.html(
       page(
         viewer,
@@ -243,7 +244,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     const record = await readable(c.get('viewer'), c.req.param('id'));
     if (!record) return c.text('Not found', 404);
     return c.html(
-      <DeploymentDetail record={record} events={await timeline(prisma, record.id)} links={links} />,
+      <DeploymentDetail record={record} events={await findTimeline(prisma, record.id)} links={links} />,
     );
   });
 

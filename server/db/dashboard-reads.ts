@@ -104,7 +104,3 @@ export async function stripMarks(
     ORDER BY m.created_at, m.id`;
   return rows.map((row) => ({ id: row.id, state: row.state as State, createdAt: row.created_at }));
 }
-
-export async function timeline(prisma: PrismaClient, deploymentId: string) {
-  return prisma.deploymentEvent.findMany({ where: { deploymentId }, orderBy: { id: 'asc' } });
-}
