@@ -2,12 +2,6 @@ import { type AggregateWindow, type Scope, scopeFilter, windowSql } from './dora
 import { Prisma, type PrismaClient } from './generated/client.ts';
 
 /**
- * A deployment started this soon after a failed deployment of its environment ended is taken
- * for a fix of that failure (rework), not a planned change.
- */
-export const REWORK_AFTER_FAILURE_MINUTES = 60;
-
-/**
  * One row per (repository, environment, bucket), plus a total row per environment (bucket null),
  * by the folded names (ledger/names.ts), as aggregateDora groups them; shas compare case-blind.
  */
@@ -19,7 +13,7 @@ export interface ReworkRow {
   rework: number;
   /** …of them: a redeploy of an earlier sha over another one (a rollback). */
   redeploys: number;
-  /** …of them: started within REWORK_AFTER_FAILURE_MINUTES after a failed deployment ended. */
+  /** …of them: started within `afterFailureMinutes` after a failed deployment ended. */
   after_failure: number;
 }
 
@@ -30,7 +24,7 @@ export interface ReworkRow {
  * - it deploys a sha the environment had deployed before, while another sha was the last one
  *   deployed (a rollback, or a redeploy of an earlier version; deploying the current sha again is
  *   not), or
- * - it started (`started_at`, else `created_at`) within REWORK_AFTER_FAILURE_MINUTES after a
+ * - it started (`started_at`, else `created_at`) within `afterFailureMinutes` after a
  *   failed deployment (`failure` or `error`, never deployed) of its environment ended (a fix
  *   forward, or a retry of what failed).
  */
@@ -38,10 +32,11 @@ export async function reworkCounts(
   prisma: PrismaClient,
   scope: Scope,
   window: AggregateWindow,
+  afterFailureMinutes: number,
 ): Promise<ReworkRow[]> {
   if (scope.repositories?.length === 0) return [];
   const { since, until, bucketSeconds } = windowSql(window);
-  const afterFailure = Prisma.sql`${`${REWORK_AFTER_FAILURE_MINUTES} minutes`}::interval`;
+  const afterFailure = Prisma.sql`${`${afterFailureMinutes} minutes`}::interval`;
   return prisma.$queryRaw<ReworkRow[]>`
     WITH deployed AS (
       SELECT d.repository_key AS repository, d.environment_key AS environment, lower(d.sha) AS sha, d.deployed_at,

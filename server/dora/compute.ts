@@ -3,6 +3,7 @@ import { type ReworkRow, reworkCounts } from '../db/dora-rework.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { foldName, sameName } from '../ledger/index.ts';
 import { type Band, changeFailureBand, frequencyBand, leadTimeBand, recoveryBand } from './bands.ts';
+import { REWORK_AFTER_FAILURE_MINUTES } from './rework.ts';
 import { type DoraWindow, windowDays } from './window.ts';
 
 export interface DoraFigures {
@@ -110,7 +111,7 @@ export async function computeDora(
   const [rows, environments, reworkRows] = await Promise.all([
     aggregateDora(prisma, scope, window),
     knownEnvironments(prisma, scope),
-    reworkCounts(prisma, scope, window),
+    reworkCounts(prisma, scope, window, REWORK_AFTER_FAILURE_MINUTES),
   ]);
   // An environment asked for by name is reported even before its first deployment.
   if (scope.environment && scope.repositories) {

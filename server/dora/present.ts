@@ -1,6 +1,6 @@
-import { REWORK_AFTER_FAILURE_MINUTES } from '../db/dora-rework.ts';
 import { BANDS_REPORT_YEAR, type Band } from './bands.ts';
 import type { DoraReport } from './compute.ts';
+import { REWORK_AFTER_FAILURE_MINUTES } from './rework.ts';
 
 /** A band with the year of the report it comes from beside it (both null without data). */
 function banded(band: Band | null) {

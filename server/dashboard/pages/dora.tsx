@@ -1,5 +1,5 @@
-import { REWORK_AFTER_FAILURE_MINUTES } from '../../db/dora-rework.ts';
 import type { DoraReport } from '../../dora/compute.ts';
+import { REWORK_AFTER_FAILURE_MINUTES } from '../../dora/rework.ts';
 import { RepositorySelect } from '../components/repository-select.tsx';
 import { BandBadge } from '../components/state-badge.tsx';
 import { TrendChart, type TrendChartProps } from '../components/trend-chart.tsx';
