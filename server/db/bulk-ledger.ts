@@ -1,5 +1,6 @@
 import { ACTIVE_STATES, isActive } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
+import { findDeployedShas } from './deployment-kind.ts';
 import { environmentWhere } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { lockEnvironment } from './environment-lock.ts';
@@ -12,13 +13,14 @@ const TX_OPTIONS = { maxWait: 60_000, timeout: 300_000 };
 /**
  * Bulk maintenance work (import) on one environment: in one transaction holding the
  * environment's lock, as LedgerStore.inEnvironment does, the records a signal can still change
- * are read once (the active one, the successes) with which of `keys` are stored, `work` decides
+ * are read once (the active one, the successes) with which of `keys` are stored and which of
+ * `shas` succeeded here before (for the kind of what it opens), `work` decides
  * every signal through the core in memory (EnvironmentBatch), and the outcome is written in a
  * few statements (bulk-write.ts).
  */
 export async function withEnvironmentBatch<T>(
   prisma: PrismaClient,
-  scope: { repository: string; environment: string; keys: string[] },
+  scope: { repository: string; environment: string; keys: string[]; shas: string[] },
   work: (batch: EnvironmentBatch) => T,
 ): Promise<T> {
   const { repository, environment, keys } = scope;
@@ -37,6 +39,7 @@ export async function withEnvironmentBatch<T>(
     const batch = new EnvironmentBatch(
       records.filter((record) => isActive(record.state) || record.state === 'success'),
       records.map((record) => record.key),
+      await findDeployedShas(tx, repository, environment, scope.shas),
     );
     const result = work(batch);
     await writeBatch(tx, batch);

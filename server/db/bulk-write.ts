@@ -42,6 +42,8 @@ const RECORD_COLUMNS: Column<DeploymentRecord>[] = [
   ['environment', 'text', (r) => r.environment],
   ['repository_id', 'bigint', (r) => r.repositoryId ?? null],
   ['key', 'text', (r) => r.key],
+  // Decided once, when the record opens (a GitHub compare refines it later, record-kind.ts).
+  ['kind', 'text', (r) => r.kind],
   ...STATE_COLUMNS,
 ];
 

@@ -1,4 +1,5 @@
-import { type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, type GithubSyncJob, type KindFacts } from '../ledger/index.ts';
+import { currentWhere, deployedBeforeWhere } from './deployment-kind.ts';
 import {
   ACTIVE_STATES_SQL,
   COLUMN_TYPES,
@@ -27,16 +28,25 @@ export interface CreateReading {
   active: VersionedRecord | null;
   /** The environment's newest record: does it show the names as this request spells them? */
   newest: VersionedRecord | null;
+  /** What the record's kind is decided on (ledger/kind.ts). */
+  facts: KindFacts;
 }
 
-/** Everything a create decides on, in one read: the record under its key, the active one, the newest. */
+/**
+ * Everything a create decides on, in one read: the record under its key, the active one, the
+ * newest, and for its kind the current success and whether the sha succeeded here before (each
+ * a probe of one index: the success index, the sha-deployed index).
+ */
 export async function readForCreate(
   sql: SqlRunner,
   repository: string,
   environment: string,
   key: string,
+  sha: string,
 ): Promise<CreateReading> {
-  const rows = await sql.query<DeploymentSqlRow & { role: 'key' | 'active' | 'newest' }>(
+  const rows = await sql.query<
+    DeploymentSqlRow & { role: 'key' | 'active' | 'newest' | 'current' | 'before' }
+  >(
     `(SELECT ${RECORD_SELECT}, 'key' AS role FROM deployment
        WHERE repository_key = $1 AND environment_key = $2 AND key = $3)
      UNION ALL
@@ -44,14 +54,21 @@ export async function readForCreate(
        WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1)
      UNION ALL
      (SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
-       WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`,
-    [foldName(repository), foldName(environment), key],
+       WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)
+     UNION ALL
+     (SELECT ${RECORD_SELECT}, 'current' AS role FROM deployment
+       WHERE ${currentWhere('$1', '$2')} ORDER BY created_at DESC, id DESC LIMIT 1)
+     UNION ALL
+     (SELECT ${RECORD_SELECT}, 'before' AS role FROM deployment
+       WHERE ${deployedBeforeWhere('$1', '$2', '$4')} LIMIT 1)`,
+    [foldName(repository), foldName(environment), key, sha],
   );
   const pick = (role: string) => {
     const row = rows.find((candidate) => candidate.role === role);
     return row ? fromSqlRow(row) : null;
   };
-  return { byKey: pick('key'), active: pick('active'), newest: pick('newest') };
+  const facts = { currentSha: pick('current')?.record.sha ?? null, deployedBefore: pick('before') !== null };
+  return { byKey: pick('key'), active: pick('active'), newest: pick('newest'), facts };
 }
 
 export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {

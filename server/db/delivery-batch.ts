@@ -11,6 +11,7 @@ import {
 } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
 import { correlateWith } from './delivery-correlation.ts';
+import { findDeployedShas } from './deployment-kind.ts';
 import { environmentWhere } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { type DecisionListener, lockEnvironment } from './environment-lock.ts';
@@ -88,9 +89,11 @@ export async function foldDeliveries(
       )
     )
       throw new NotBatchable('a delivery names a record of another environment');
+    const shas = delivered.map((o) => o.sha);
     const batch = new EnvironmentBatch(
       records,
       records.map((r) => r.key),
+      await findDeployedShas(tx, repository, environment, shas),
     );
     const folded: Folded[] = [];
     for (const { deliveryId, delivered } of items)

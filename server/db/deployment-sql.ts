@@ -18,7 +18,7 @@ export interface SqlRunner {
  * to a record through the same toRecord (int8 columns arrive as strings; Number() reads both).
  */
 export const RECORD_SELECT = `id, repository, environment, repository_key AS "repositoryKey",
-  environment_key AS "environmentKey", repository_id AS "repositoryId", key, sha, ref, state,
+  environment_key AS "environmentKey", repository_id AS "repositoryId", key, sha, ref, state, kind,
   run_id AS "runId", run_attempt AS "runAttempt", github_deployment_id AS "githubDeploymentId",
   k8s_namespace AS "k8sNamespace", k8s_name AS "k8sName", k8s_revision AS "k8sRevision",
   environment_url AS "environmentUrl", log_url AS "logUrl", description,
@@ -43,6 +43,7 @@ export const DECIDED_COLUMNS = [
   'sha',
   'ref',
   'state',
+  'kind',
   'run_id',
   'run_attempt',
   'github_deployment_id',
@@ -67,6 +68,7 @@ export function decidedValues(record: DeploymentRecord): unknown[] {
     record.sha,
     record.ref,
     record.state,
+    record.kind,
     record.runId,
     record.runAttempt,
     record.githubDeploymentId,
@@ -102,6 +104,7 @@ export const COLUMN_TYPES: Record<
   sha: 'text',
   ref: 'text',
   state: 'text',
+  kind: 'text',
   run_id: 'bigint',
   run_attempt: 'integer',
   github_deployment_id: 'bigint',

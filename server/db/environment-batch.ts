@@ -5,6 +5,7 @@ import {
   type DeploymentRecord,
   decide,
   isActive,
+  type KindFacts,
   type NewDeployment,
   openRecord,
   type Signal,
@@ -54,11 +55,15 @@ export class EnvironmentBatch implements BatchLedger {
   readonly decisions: Array<[Signal, Decision]> = [];
   private readonly keys: Set<string>;
   private readonly successes = new Set<string>();
+  /** Shas (lowered) that reached success in the environment: stored, or in this batch so far. */
+  private readonly deployedShas: Set<string>;
   private activeId: string | null = null;
 
   constructor(
     stored: DeploymentRecord[],
     storedKeys: Iterable<string>,
+    /** Of the shas the batch may open, those that reached success here before (deployment-kind.ts). */
+    deployedShas: Iterable<string>,
     private readonly now: Date = new Date(),
     /** Told of every decision with the record before it (null for one opened): outbox jobs. */
     private readonly onDecided: (
@@ -68,6 +73,7 @@ export class EnvironmentBatch implements BatchLedger {
     ) => void = () => {},
   ) {
     this.keys = new Set(storedKeys);
+    this.deployedShas = new Set(deployedShas);
     for (const record of stored) this.track(record);
   }
 
@@ -102,15 +108,34 @@ export class EnvironmentBatch implements BatchLedger {
     opened: { id?: string; at?: Date } = {},
   ): DeploymentRecord {
     const id = opened.id ?? randomUUID();
-    const decision = openRecord({ ...request, createdAt }, id, source, opened.at ?? signal.at, this.now);
+    const facts = this.kindFacts(request.sha);
+    const decision = openRecord(
+      { ...request, createdAt },
+      facts,
+      id,
+      source,
+      opened.at ?? signal.at,
+      this.now,
+    );
     this.opened.push(decision.record.id);
     this.openedIds.add(decision.record.id);
     this.keys.add(request.key);
     return this.persist(signal, decision);
   }
 
+  /** As deployment-kind.ts reads them, from the batch's state: history is decided in order. */
+  private kindFacts(sha: string): KindFacts {
+    let current: DeploymentRecord | null = null;
+    for (const id of this.successes) {
+      const success = this.records.get(id) as DeploymentRecord;
+      if (!current || success.createdAt > current.createdAt) current = success;
+    }
+    return { currentSha: current?.sha ?? null, deployedBefore: this.deployedShas.has(sha.toLowerCase()) };
+  }
+
   private track(record: DeploymentRecord): void {
     this.records.set(record.id, record);
+    if (record.deployedAt !== null) this.deployedShas.add(record.sha.toLowerCase());
     if (record.state === 'success') this.successes.add(record.id);
     else this.successes.delete(record.id);
     if (isActive(record.state)) this.activeId = record.id;

@@ -39,7 +39,13 @@ export async function createAtOnce(
 ): Promise<CreateResult | null> {
   if (request.repositoryId != null) return null; // a repository id may rename records: locked path
   const { repository, environment, key } = request;
-  const { byKey, active, newest } = await readForCreate(deps.sql, repository, environment, key);
+  const { byKey, active, newest, facts } = await readForCreate(
+    deps.sql,
+    repository,
+    environment,
+    key,
+    request.sha,
+  );
   // A replay answers what is stored: a retried request is no news about how names are spelled.
   if (byKey && byKey.record.fingerprint !== null) return answerExisting(request, byKey.record);
   const respelled =
@@ -49,7 +55,7 @@ export async function createAtOnce(
   if (plan.kind === 'environment_busy') return plan;
   if (plan.kind !== 'create' || plan.supersede) return null;
   const now = new Date();
-  const decision = openRecord(request, randomUUID(), source, at, now);
+  const decision = openRecord(request, facts, randomUUID(), source, at, now);
   if (retiresOthers(decision)) return null;
   const signal = openingSignal(request, source, at);
   const event = timelineEntry(signal, decision, now);

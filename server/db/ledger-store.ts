@@ -20,6 +20,7 @@ import {
   supersedeSignal,
 } from '../ledger/index.ts';
 import { correlate } from './delivery-correlation.ts';
+import { findKindFacts } from './deployment-kind.ts';
 import type { SqlRunner } from './deployment-sql.ts';
 import { findActive, findById, findByKey, findInState } from './deployments.ts';
 import {
@@ -137,7 +138,8 @@ export class LedgerStore {
         const { record, signal: retire } = plan.supersede;
         await this.decideAndPersist(tx, decided, record, retire, now);
       }
-      const decision = openRecord(plan.request, id, 'webhook', signal.at, now);
+      const facts = await findKindFacts(tx, repository, environment, delivered.sha);
+      const decision = openRecord(plan.request, facts, id, 'webhook', signal.at, now);
       const opened = await this.persistDecision(tx, decided, null, plan.opening, decision, now);
       if (!plan.afterwards) return opened;
       return this.decideAndPersist(tx, decided, opened.record, plan.afterwards, now);
@@ -184,7 +186,8 @@ export class LedgerStore {
         },
         open: async (request, source, signal, createdAt) => {
           const now = new Date();
-          const decision = openRecord({ ...request, createdAt }, randomUUID(), source, signal.at, now);
+          const facts = await findKindFacts(tx, repository, environment, request.sha);
+          const decision = openRecord({ ...request, createdAt }, facts, randomUUID(), source, signal.at, now);
           return this.persistDecision(tx, decided, null, signal, decision, now);
         },
       }),
@@ -221,7 +224,8 @@ export class LedgerStore {
           const retire = supersedeSignal(source, { id, key }, at);
           await this.decideAndPersist(tx, decided, plan.supersede, retire, now);
         }
-        const decision = openRecord(request, id, source, at, now);
+        const facts = await findKindFacts(tx, repository, environment, request.sha);
+        const decision = openRecord(request, facts, id, source, at, now);
         const signal = openingSignal(request, source, at);
         const created = await this.persistDecision(tx, decided, null, signal, decision, now);
         return { kind: 'created', record: created.record };

@@ -1,4 +1,4 @@
-import type { DeploymentRecord, State } from '../ledger/index.ts';
+import type { DeploymentKind, DeploymentRecord, State } from '../ledger/index.ts';
 import type { Deployment, Prisma } from './generated/client.ts';
 
 export function toRecord(row: Deployment): DeploymentRecord {
@@ -11,6 +11,7 @@ export function toRecord(row: Deployment): DeploymentRecord {
     sha: row.sha,
     ref: row.ref,
     state: row.state as State,
+    kind: row.kind as DeploymentKind,
     runId: toNumber(row.runId),
     runAttempt: row.runAttempt,
     githubDeploymentId: toNumber(row.githubDeploymentId),
@@ -42,6 +43,7 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
     sha: record.sha,
     ref: record.ref,
     state: record.state,
+    kind: record.kind,
     runId: toBigInt(record.runId),
     runAttempt: record.runAttempt,
     githubDeploymentId: toBigInt(record.githubDeploymentId),

@@ -83,11 +83,17 @@ export async function applySignalBatch(
     const batchOf = (name: string) => {
       let batch = batches.get(name);
       if (!batch) {
-        batch = new EnvironmentBatch(byEnvironment.get(name) ?? [], [], now, (before, signal, decision) => {
-          observed.push([signal, decision]);
-          for (const job of githubSync ? githubSyncOf(decision) : [])
-            jobs.push({ ...job, deploymentId: decision.record.id });
-        });
+        batch = new EnvironmentBatch(
+          byEnvironment.get(name) ?? [],
+          [],
+          [],
+          now,
+          (before, signal, decision) => {
+            observed.push([signal, decision]);
+            for (const job of githubSync ? githubSyncOf(decision) : [])
+              jobs.push({ ...job, deploymentId: decision.record.id });
+          },
+        );
         batches.set(name, batch);
       }
       return batch;

@@ -1,3 +1,4 @@
+import type { CompareStatus } from '../ledger/index.ts';
 import { markerOf, markerPayload } from './marker.ts';
 import { createGithubClients, type GithubAuth, type GithubClients, splitRepository } from './octokit.ts';
 
@@ -23,6 +24,8 @@ export interface GithubApi {
   /** A deployment we created earlier for this record (its payload names the record), if any. */
   findOurDeployment(repository: string, params: DeploymentParams): Promise<number | null>;
   createStatus(repository: string, deploymentId: number, params: StatusParams): Promise<number>;
+  /** Where `head` stands relative to `base` (GET /repos/{owner}/{repo}/compare/{base}...{head}). */
+  compareCommits(repository: string, base: string, head: string): Promise<CompareStatus>;
 }
 
 /** GitHub's limit for a status description. */
@@ -88,6 +91,19 @@ export function createGithubApi(
         },
       );
       return Number(data.id);
+    },
+
+    async compareCommits(repository, base, head) {
+      const [owner, repo] = split(repository);
+      const octokit = await client(repository);
+      // One commit's worth of the answer is enough: only `status` is read.
+      const { data } = await octokit.request('GET /repos/{owner}/{repo}/compare/{basehead}', {
+        owner,
+        repo,
+        basehead: `${base}...${head}`,
+        per_page: 1,
+      });
+      return data.status;
     },
   };
 }

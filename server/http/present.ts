@@ -12,6 +12,7 @@ export function presentDeployment(record: DeploymentRecord) {
     sha: record.sha,
     ref: record.ref,
     state: record.state,
+    kind: record.kind,
     run_id: record.runId,
     run_attempt: record.runAttempt,
     github_deployment_id: record.githubDeploymentId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseState, STATES, type State } from '../ledger/index.ts';
+import { DEPLOYMENT_KINDS, parseState, STATES, type State } from '../ledger/index.ts';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
@@ -89,6 +89,10 @@ export const deploymentSchema = z
     sha: z.string(),
     ref: z.string().nullable(),
     state: z.enum(STATES),
+    kind: z.enum(DEPLOYMENT_KINDS).meta({
+      description:
+        "`rollback`: this sha succeeded in the environment before and is an ancestor of the current deployment's (GitHub's compare API when a token is set; else: it succeeded before and is not the current one); `redeploy`: the current sha again; `forward` otherwise. Decided when the record is created; see docs/api.md.",
+    }),
     run_id: z.number().int().nullable(),
     run_attempt: z.number().int().nullable(),
     github_deployment_id: z.number().int().nullable(),

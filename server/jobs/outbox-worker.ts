@@ -9,6 +9,7 @@ import type { GithubApi } from '../github/client.ts';
 import type { ProtectionReviewer } from '../github/protection.ts';
 import type { Logger } from '../log.ts';
 import { REVIEW_KIND, reviewRecordId, runProtectionReview } from '../protection/review-job.ts';
+import { COMPARE_KIND, runCompareJob } from './compare-kind.ts';
 import { runGithubJob } from './github-sync.ts';
 import { Poller } from './poller.ts';
 
@@ -58,6 +59,7 @@ async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
   const noteOn = record?.id ?? (isReview ? reviewRecordId(job) : null);
   try {
     if (isReview) await runProtectionReview(job, deps.protection, deps.store);
+    else if (record && job.kind === COMPARE_KIND) await runCompareJob(job, record, { ...deps, logger: log });
     else if (record) await runGithubJob(job, record, deps.github, deps.store);
     await completeJob(deps.prisma, job.id);
     log.info({ attempts: job.attempts }, 'github call done');

@@ -1,5 +1,6 @@
 import { decide } from './decide.ts';
 import { githubSyncJobs } from './github-sync.ts';
+import { compareJobOf, type KindFacts, kindOf } from './kind.ts';
 import { isActive } from './states.ts';
 import type { Decision, DeploymentRecord, Effect, K8sRef, Signal, SignalSource } from './types.ts';
 
@@ -90,10 +91,12 @@ export function supersedeSignal(source: SignalSource, by: { id: string; key: str
 
 /**
  * A new record in its first state. It starts as `pending` and the requested state is applied
- * as its first signal, so timestamps follow the same rules as every later signal.
+ * as its first signal, so timestamps follow the same rules as every later signal. Its kind
+ * follows from what the store knows of the environment's history (`facts`, kind.ts).
  */
 export function openRecord(
   request: NewDeployment,
+  facts: KindFacts,
   id: string,
   source: SignalSource,
   at: Date,
@@ -108,6 +111,7 @@ export function openRecord(
     sha: request.sha,
     ref: request.ref,
     state: 'pending',
+    kind: kindOf(request.sha, facts),
     runId: request.runId,
     runAttempt: request.runAttempt,
     githubDeploymentId: request.githubDeploymentId,
@@ -135,6 +139,8 @@ export function openRecord(
       job,
     })),
   ];
+  const compare = compareJobOf(base, facts);
+  if (compare) effects.push({ type: 'github_sync', job: compare });
   return { ...opened, reason: null, effects };
 }
 

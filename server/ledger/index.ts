@@ -14,6 +14,14 @@ export {
 export { decide, firstGithubId } from './decide.ts';
 export { type DeliveryOpening, deliveryKey, openFromDelivery } from './delivery.ts';
 export { githubSyncJobs, githubSyncOf } from './github-sync.ts';
+export {
+  type CompareStatus,
+  compareJobOf,
+  type KindFacts,
+  kindOf,
+  NO_HISTORY,
+  refineKind,
+} from './kind.ts';
 export { foldName, includesName, sameName } from './names.ts';
 export { parseRunKey, runKey } from './run-key.ts';
 export * from './states.ts';

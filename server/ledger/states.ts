@@ -10,6 +10,10 @@ export const STATES = [
 ] as const;
 export type State = (typeof STATES)[number];
 
+/** What a deployment is, relative to what its environment ran when it was created (kind.ts). */
+export const DEPLOYMENT_KINDS = ['forward', 'redeploy', 'rollback'] as const;
+export type DeploymentKind = (typeof DEPLOYMENT_KINDS)[number];
+
 export const ACTIVE_STATES: readonly State[] = ['pending', 'queued', 'in_progress'];
 export const TERMINAL_STATES: readonly State[] = ['success', 'failure', 'error', 'inactive'];
 

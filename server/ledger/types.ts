@@ -1,4 +1,4 @@
-import type { State } from './states.ts';
+import type { DeploymentKind, State } from './states.ts';
 
 export interface K8sRef {
   namespace: string;
@@ -18,6 +18,8 @@ export interface DeploymentRecord {
   sha: string;
   ref: string | null;
   state: State;
+  /** Forward, redeploy or rollback (kind.ts); decided when the record opens, refined by GitHub. */
+  kind: DeploymentKind;
   runId: number | null;
   runAttempt: number | null;
   githubDeploymentId: number | null;
@@ -67,7 +69,7 @@ export type IgnoredReason = 'late' | 'duplicate' | 'conflicting';
 
 /** A call towards GitHub's Deployments API, queued in the outbox with the change that needs it. */
 export interface GithubSyncJob {
-  kind: 'github.create_deployment' | 'github.create_status';
+  kind: 'github.create_deployment' | 'github.create_status' | 'github.compare_kind';
   payload: Record<string, unknown>;
   /** The outbox adds a job with the same key once. */
   dedupeKey: string;

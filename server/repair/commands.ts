@@ -29,10 +29,19 @@ export function seconds(value: string, flag: string): number {
  */
 const AFTER_REPAIR = ['20261201000100_case_insensitive_identity'];
 
-/** Every migration before the first one that waits for a repair. */
+/**
+ * Later migrations that only add a column this version's code reads (with a default, nothing else):
+ * repair runs this code on the older schema, so they are applied before it too, out of order (the
+ * applier records each by name; `prisma migrate deploy` then finds them applied).
+ */
+const BEFORE_REPAIR_TOO = ['20261211000400_deployment_kind'];
+
+/** Every migration before the first one that waits for a repair, and the additions repair reads. */
 function migrationsBeforeRepair(all: Migration[]): Migration[] {
   const first = all.findIndex((migration) => AFTER_REPAIR.includes(migration.name));
-  return first === -1 ? all : all.slice(0, first);
+  if (first === -1) return all;
+  const additions = all.slice(first).filter((migration) => BEFORE_REPAIR_TOO.includes(migration.name));
+  return [...all.slice(0, first), ...additions];
 }
 
 async function withLedger<T>(

@@ -50,7 +50,12 @@ async function importBatch(prisma: PrismaClient, groups: LegacyRow[][]): Promise
   const keys = groups.map((group) => importKey(group[0] as LegacyRow));
   return withEnvironmentBatch(
     prisma,
-    { repository: first.repository, environment: first.environment, keys },
+    {
+      repository: first.repository,
+      environment: first.environment,
+      keys,
+      shas: groups.map((g) => (g[0] as LegacyRow).sha),
+    },
     (ledger) => groups.filter((group) => importGroup(ledger, group)),
   );
 }

@@ -44,6 +44,9 @@ describe('GET /openapi.json', () => {
       expect.arrayContaining(['in_progress', 'running', 'success']),
     );
     expect(create.properties.sha.pattern).toBe('^[0-9a-fA-F]{7,64}$');
+    const record = doc.components.schemas.Deployment;
+    expect(record.properties.kind.enum).toEqual(['forward', 'redeploy', 'rollback']);
+    expect(record.required).toContain('kind');
     expect(Object.keys(doc.paths['/v1/deployments'].post.responses)).toEqual(
       expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '422']),
     );

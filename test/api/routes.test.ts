@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerStore } from '../../server/db/ledger-store.ts';
-import { type NewDeployment, openRecord } from '../../server/ledger/index.ts';
+import { type NewDeployment, NO_HISTORY, openRecord } from '../../server/ledger/index.ts';
 import { SHA } from '../helpers/api.ts';
 import { inProcessApp } from '../helpers/app-routes.ts';
 
@@ -97,7 +97,7 @@ describe('POST /v1/deployments in process', () => {
         seen.push(request);
         return {
           kind: 'created',
-          record: openRecord(request, '00000000-0000-4000-8000-000000000001', source, at).record,
+          record: openRecord(request, NO_HISTORY, '00000000-0000-4000-8000-000000000001', source, at).record,
         };
       },
     } as unknown as LedgerStore;

@@ -30,6 +30,10 @@ export async function startGithubApi() {
   const failures: Failure[] = [];
   const hooks = new Map<string, Hook>();
   const runAttempts = new Map<string, Record<string, unknown>>();
+  /** Each repository's commits (`owner/name#sha`, lowered) and their parent. */
+  const parents = new Map<string, string | null>();
+  /** Answers forced on the next compare calls only. */
+  const compareFailures: Failure[] = [];
   let nextId = 1000;
   let publicUrl = '';
 
@@ -65,6 +69,20 @@ export async function startGithubApi() {
     if (attempt && req.method === 'GET') {
       const run = runAttempts.get(`${attempt[1]}#${attempt[2]}#${attempt[3]}`);
       return run ? send(200, run) : send(404, { message: 'Not Found' });
+    }
+
+    const compare = /^\/repos\/([^/]+\/[^/]+)\/compare\/([^/.]+)\.\.\.([^/.]+)$/.exec(url.pathname);
+    if (compare && req.method === 'GET') {
+      const refused = compareFailures.shift();
+      if (refused)
+        return send(refused.status, { message: refused.message ?? 'Forbidden' }, refused.headers ?? {});
+      const answer = compareCommits(
+        parents,
+        compare[1] as string,
+        compare[2] as string,
+        compare[3] as string,
+      );
+      return answer ? send(200, answer) : send(404, { message: 'Not Found' });
     }
 
     const list = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(url.pathname);
@@ -136,6 +154,18 @@ export async function startGithubApi() {
     /** Forgets the forced answers not given yet: GitHub answers normally again. */
     clearFailures() {
       failures.length = 0;
+    },
+    /** Commits of `repository`, each the parent of the next; the first one's parent is `parent`. */
+    addCommits(repository: string, shas: string[], parent: string | null = null) {
+      let previous = parent;
+      for (const sha of shas) {
+        parents.set(`${repository}#${sha.toLowerCase()}`, previous?.toLowerCase() ?? null);
+        previous = sha;
+      }
+    },
+    /** The next compare calls answer these failures (a 403, a rate limit with GitHub's headers). */
+    failNextCompare(...answers: Failure[]) {
+      compareFailures.push(...answers);
     },
     /** A repository webhook (`/repos/{owner}/{repo}/hooks/{hookId}`) with its delivery log. */
     addRepoHook(repository: string, hookId: number, secret: string) {
@@ -214,4 +244,47 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown> |
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString();
   return text ? JSON.parse(text) : null;
+}
+
+/**
+ * GitHub's answer to GET /repos/{owner}/{repo}/compare/{base}...{head}, from the commits the test
+ * added: `behind` when head is an ancestor of base, `ahead` when base is one of head, `identical`,
+ * else `diverged`; null (404) for a commit it does not know.
+ */
+function compareCommits(parents: Map<string, string | null>, repository: string, base: string, head: string) {
+  const lineage = (sha: string) => {
+    const chain: string[] = [];
+    for (let at: string | null | undefined = sha.toLowerCase(); at; at = parents.get(`${repository}#${at}`))
+      chain.push(at);
+    return chain;
+  };
+  if (
+    !parents.has(`${repository}#${base.toLowerCase()}`) ||
+    !parents.has(`${repository}#${head.toLowerCase()}`)
+  )
+    return null;
+  const fromBase = lineage(base);
+  const fromHead = lineage(head);
+  const mergeBase = fromHead.find((sha) => fromBase.includes(sha)) ?? null;
+  const aheadBy = mergeBase === null ? fromHead.length : fromHead.indexOf(mergeBase);
+  const behindBy = mergeBase === null ? fromBase.length : fromBase.indexOf(mergeBase);
+  const status =
+    aheadBy === 0 && behindBy === 0
+      ? 'identical'
+      : aheadBy === 0
+        ? 'behind'
+        : behindBy === 0
+          ? 'ahead'
+          : 'diverged';
+  return {
+    url: `https://api.github.com/repos/${repository}/compare/${base}...${head}`,
+    status,
+    ahead_by: aheadBy,
+    behind_by: behindBy,
+    total_commits: aheadBy,
+    base_commit: { sha: base },
+    merge_base_commit: { sha: mergeBase },
+    commits: [],
+    files: [],
+  };
 }

@@ -14,6 +14,7 @@ export function aRecord(overrides: Partial<DeploymentRecord> = {}): DeploymentRe
     sha: 'a'.repeat(40),
     ref: null,
     state: 'pending',
+    kind: 'forward',
     runId: 7,
     runAttempt: 1,
     githubDeploymentId: null,

@@ -4,6 +4,7 @@ import {
   type DeliveredDeployment,
   type DeploymentRecord,
   type NewDeployment,
+  NO_HISTORY,
   openFromDelivery,
   openRecord,
 } from '../../server/ledger/index.ts';
@@ -89,7 +90,7 @@ describe('opening a record from a delivery that matches none', () => {
     expect(plan.opening).toMatchObject({ reason: 'superseded', detail: { superseded_by: 'active' } });
     expect(plan.supersede).toBeNull();
     expect(plan.afterwards).toBe(seen.signal);
-    const opened = openRecord(plan.request, 'late-id', 'webhook', seen.signal.at, at(9));
+    const opened = openRecord(plan.request, NO_HISTORY, 'late-id', 'webhook', seen.signal.at, at(9));
     expect(opened.record).toMatchObject({
       state: 'inactive',
       createdAt: at(3),
@@ -109,10 +110,10 @@ describe('opening a record from a delivery that matches none', () => {
 describe('openRecord', () => {
   it('takes created_at from its input, else now', () => {
     const request = { ...observationRequest(), createdAt: at(1) };
-    expect(openRecord(request, 'x', 'repair', at(2), at(3)).record.createdAt).toEqual(at(1));
-    expect(openRecord({ ...request, createdAt: null }, 'x', 'repair', at(2), at(3)).record.createdAt).toEqual(
-      at(3),
-    );
+    expect(openRecord(request, NO_HISTORY, 'x', 'repair', at(2), at(3)).record.createdAt).toEqual(at(1));
+    expect(
+      openRecord({ ...request, createdAt: null }, NO_HISTORY, 'x', 'repair', at(2), at(3)).record.createdAt,
+    ).toEqual(at(3));
   });
 });
 

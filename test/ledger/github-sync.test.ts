@@ -4,6 +4,7 @@ import {
   decide,
   githubSyncJobs,
   githubSyncOf,
+  NO_HISTORY,
   openRecord,
   type Signal,
 } from '../../server/ledger/index.ts';
@@ -56,10 +57,9 @@ describe('which changes are posted to GitHub', () => {
   it('an opened record carries its jobs as github_sync effects (a delivery opens none)', () => {
     const request = aRequest();
     const id = '00000000-0000-4000-8000-000000000009';
-    expect(githubSyncOf(openRecord(request, id, 'action', at, at)).map((job) => job.dedupeKey)).toEqual([
-      `create:${id}`,
-      `status:${id}:in_progress`,
-    ]);
-    expect(githubSyncOf(openRecord(request, id, 'webhook', at, at))).toEqual([]);
+    expect(
+      githubSyncOf(openRecord(request, NO_HISTORY, id, 'action', at, at)).map((job) => job.dedupeKey),
+    ).toEqual([`create:${id}`, `status:${id}:in_progress`]);
+    expect(githubSyncOf(openRecord(request, NO_HISTORY, id, 'webhook', at, at))).toEqual([]);
   });
 });

@@ -1,39 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
-import { startGithubApi } from '../helpers/github-api.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
-import { type RunningServer, startServer } from '../helpers/server.ts';
+import { startServerWithGithub } from '../helpers/server-with-github.ts';
 
 const SECRET = 'sync-webhook-secret';
 const TOKEN = 'test-key-sync-0123456789';
 
 describe('the record reflected into GitHub Deployments', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let github: Awaited<ReturnType<typeof startGithubApi>>;
-  let server: RunningServer;
-  const api = () => apiClient(server.url, TOKEN);
+  let setup: Awaited<ReturnType<typeof startServerWithGithub>>;
+  const api = () => apiClient(setup.server.url, TOKEN);
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    github = await startGithubApi();
-    server = await startServer({
-      DATABASE_URL: db.url,
+    setup = await startServerWithGithub({
       DEPLOYLEDGER_API_KEYS: `acme/synced=${TOKEN}`,
       GITHUB_WEBHOOK_SECRET: SECRET,
-      GITHUB_TOKEN: 'ghs_test_token',
-      GITHUB_API_URL: github.url,
-      DEPLOYLEDGER_GITHUB_RETRY_BASE_MS: '50',
     });
   });
-  afterAll(async () => {
-    await server.stop();
-    await github.close();
-    await db.drop();
-  });
+  afterAll(() => setup.stop());
 
   it('creates one GitHub deployment despite a 502, and posts one status per transition, in order', async () => {
-    github.failNext(1, 502);
+    setup.github.failNext(1, 502);
     const created = await api().create('4242-1', {
       repository: 'acme/synced',
       environment: 'production',
@@ -43,25 +29,25 @@ describe('the record reflected into GitHub Deployments', () => {
       description: 'Deploying from CI',
     });
     expect(created.status).toBe(201);
-    await eventually(async () => (github.statuses.length === 1 ? true : undefined));
+    await eventually(async () => (setup.github.statuses.length === 1 ? true : undefined));
     expect((await api().status(created.body.id, { state: 'success' })).body.applied).toBe(true);
-    await eventually(async () => (github.statuses.length === 2 ? true : undefined));
+    await eventually(async () => (setup.github.statuses.length === 2 ? true : undefined));
 
-    const creates = github.calls.filter(
+    const creates = setup.github.calls.filter(
       (call) => call.method === 'POST' && call.path.endsWith('/deployments'),
     );
     expect(creates.map((call) => call.status)).toEqual([502, 201]);
-    expect(github.deployments).toHaveLength(1);
-    const [deployment] = github.deployments;
+    expect(setup.github.deployments).toHaveLength(1);
+    const [deployment] = setup.github.deployments;
     expect(deployment).toMatchObject({
       ref: SHA,
       environment: 'production',
       payload: { deployledger: { id: created.body.id } },
     });
     expect(creates[1]!.body).toMatchObject({ auto_merge: false, required_contexts: [] });
-    expect(github.statuses.map((status) => status.state)).toEqual(['in_progress', 'success']);
+    expect(setup.github.statuses.map((status) => status.state)).toEqual(['in_progress', 'success']);
     // The environment URL is sent on every status, so "View deployment" never vanishes.
-    expect(github.statuses.map((status) => status.environment_url)).toEqual([
+    expect(setup.github.statuses.map((status) => status.environment_url)).toEqual([
       'https://shop.example.com',
       'https://shop.example.com',
     ]);
@@ -75,9 +61,9 @@ describe('the record reflected into GitHub Deployments', () => {
   });
 
   it('an echo of our own deployment and status by webhook changes nothing and calls GitHub no more', async () => {
-    const [deployment] = github.deployments;
+    const [deployment] = setup.github.deployments;
     const [record] = (await api().list({ repository: 'acme/synced' })).body.deployments;
-    const callsBefore = github.calls.length;
+    const callsBefore = setup.github.calls.length;
 
     const echoDeployment = sample('deployment', (p) => !p.workflow_run);
     Object.assign(echoDeployment.deployment, {
@@ -93,8 +79,10 @@ describe('the record reflected into GitHub Deployments', () => {
     echoStatus.deployment_status.created_at = new Date().toISOString();
     setRepository(echoStatus, 'acme/synced');
 
-    expect((await send(server.url, SECRET, delivery('deployment', echoDeployment))).status).toBe(202);
-    expect((await send(server.url, SECRET, delivery('deployment_status', echoStatus))).status).toBe(202);
+    expect((await send(setup.server.url, SECRET, delivery('deployment', echoDeployment))).status).toBe(202);
+    expect((await send(setup.server.url, SECRET, delivery('deployment_status', echoStatus))).status).toBe(
+      202,
+    );
     const after = await eventually(async () => {
       const r = (await api().get(record.id)).body;
       return r.events.filter((e: { source: string }) => e.source === 'webhook').length === 2 ? r : undefined;
@@ -108,6 +96,6 @@ describe('the record reflected into GitHub Deployments', () => {
     ]);
     expect((await api().list({ repository: 'acme/synced' })).body.deployments).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(github.calls.length).toBe(callsBefore);
+    expect(setup.github.calls.length).toBe(callsBefore);
   });
 });

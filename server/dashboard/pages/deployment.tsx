@@ -1,6 +1,7 @@
 import type { TimelineEvent } from '../../db/timeline.ts';
 import type { DeploymentRecord } from '../../ledger/index.ts';
 import { redactUserinfo } from '../../redact.ts';
+import { KindField } from '../components/kind-label.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
@@ -31,6 +32,9 @@ export function DeploymentDetail({
       <dl class="record">
         <Field label="State">
           <StateBadge state={record.state} />
+        </Field>
+        <Field label="Kind">
+          <KindField kind={record.kind} />
         </Field>
         <Field label="Commit">
           <a class="sha" href={link.commit}>

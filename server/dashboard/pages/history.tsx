@@ -1,6 +1,7 @@
 import type { StripMark } from '../../db/dashboard-reads.ts';
 import { type DeploymentRecord, STATES, type State } from '../../ledger/index.ts';
 import { HistoryStrip } from '../components/history-strip.tsx';
+import { KindLabel } from '../components/kind-label.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { shortSha, timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
@@ -71,7 +72,7 @@ export function HistoryPage(props: HistoryProps) {
                   <a href={`/dashboard/deployments/${record.id}`}>{timestamp(record.createdAt)}</a>
                 </td>
                 <td data-label="State">
-                  <StateBadge state={record.state} />
+                  <StateBadge state={record.state} /> <KindLabel kind={record.kind} />
                 </td>
                 <td data-label="Commit">
                   <a class="sha" href={linksFor(record, props.links).commit}>
