@@ -6,6 +6,7 @@ import {
   type DeploymentRecord,
   deliveryKey,
   foldName,
+  type GithubSyncJob,
   openFromDelivery,
   type Signal,
 } from '../ledger/index.ts';
@@ -15,6 +16,7 @@ import { findDeployedShas } from './deployment-kind.ts';
 import { environmentWhere } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { type DecisionListener, lockEnvironment } from './environment-lock.ts';
+import { enqueue } from './outbox.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { toRecord } from './records.ts';
 import { respellRepository } from './repository-names.ts';
@@ -41,13 +43,15 @@ export class NotBatchable extends Error {}
  * correlated (correlation.ts, over the batch) and decided by the core in memory
  * (EnvironmentBatch, with LedgerStore's rules for opening from a delivery), the outcome is
  * written in a few statements (bulk-write.ts), and the deliveries are marked processed in the
- * same transaction, so each is applied exactly once. `onDecision` hears every decision after commit.
+ * same transaction, so each is applied exactly once. `onDecision` hears every decision after commit;
+ * `jobsOf` says which GitHub jobs a decision queues (the store's, e.g. a rollback's compare).
  * Throws NotBatchable (nothing written) when the one-by-one path must take them.
  */
 export async function foldDeliveries(
   prisma: PrismaClient,
   items: FoldItem[],
   onDecision: DecisionListener,
+  jobsOf: (decision: Decision) => GithubSyncJob[] = () => [],
 ): Promise<Folded[]> {
   const first = items[0]?.delivered;
   if (!first) return [];
@@ -99,6 +103,8 @@ export async function foldDeliveries(
     for (const { deliveryId, delivered } of items)
       folded.push({ deliveryId, record: await foldOne(batch, delivered) });
     await writeBatch(tx, batch);
+    for (const [, decision] of batch.decisions)
+      for (const job of jobsOf(decision)) await enqueue(tx, { deploymentId: decision.record.id, ...job });
     await tx.$executeRaw`
       UPDATE webhook_delivery SET processed_at = now(), locked_until = NULL, last_error = NULL
       WHERE delivery_id = ANY(${items.map((item) => item.deliveryId)}::text[])`;

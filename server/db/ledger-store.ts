@@ -307,7 +307,7 @@ export class LedgerStore {
   }
 
   /** The decision's GitHub jobs, when this server posts to GitHub. */
-  private jobsOf(decision: Decision): GithubSyncJob[] {
+  jobsOf(decision: Decision): GithubSyncJob[] {
     return this.githubSync ? githubSyncOf(decision) : [];
   }
 }

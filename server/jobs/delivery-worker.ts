@@ -55,7 +55,12 @@ async function runStep(deps: DeliveryWorkerDeps, step: FoldStep): Promise<void> 
   if (step.kind === 'one') return processOne(deps, step.delivery);
   if (step.items.length > 1) {
     try {
-      for (const { deliveryId, record } of await foldDeliveries(deps.prisma, step.items, deps.onDecision))
+      for (const { deliveryId, record } of await foldDeliveries(
+        deps.prisma,
+        step.items,
+        deps.onDecision,
+        (decision) => deps.store.jobsOf(decision),
+      ))
         deps.logger.info({ delivery_id: deliveryId, deployment_id: record.id }, 'delivery applied');
       return;
     } catch (error) {

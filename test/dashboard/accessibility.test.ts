@@ -4,6 +4,7 @@ import { apiClient } from '../helpers/api.ts';
 import { wcagViolations } from '../helpers/axe.ts';
 import { launchBrowser } from '../helpers/browser.ts';
 import { type SeededDeployment, seedShopHistory } from '../helpers/dora-history.ts';
+import { type SeededRollback, seedRollback } from '../helpers/rollback-history.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
 const SHOP_KEY = 'test-key-a11y-shop-0123456789abcdef';
@@ -14,6 +15,7 @@ describe('dashboard accessibility (WCAG 2.1 AA, axe-core)', () => {
   let server: RunningServer;
   let browser: Browser;
   let seeded: SeededDeployment[];
+  let rollback: SeededRollback;
   const pages = () => {
     const production = seeded.find((d) => d.environment === 'production');
     return [
@@ -22,6 +24,9 @@ describe('dashboard accessibility (WCAG 2.1 AA, axe-core)', () => {
       '/dashboard/environments/acme/shop/production?state=failure',
       `/dashboard/deployments/${production?.id}`,
       '/dashboard/dora?repository=acme/shop&days=30',
+      // The rollback and redeploy labels, in the history and on a deployment page.
+      '/dashboard/environments/acme/shop/canary',
+      `/dashboard/deployments/${rollback.ids[2]}`,
     ];
   };
 
@@ -40,6 +45,7 @@ describe('dashboard accessibility (WCAG 2.1 AA, axe-core)', () => {
       DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS: '0',
     });
     seeded = await seedShopHistory(apiClient(server.url, SHOP_KEY), new Date());
+    rollback = await seedRollback(apiClient(server.url, SHOP_KEY), 'canary');
     browser = await launchBrowser();
   });
   afterAll(async () => {

@@ -9,6 +9,7 @@ import {
   XSS_DESCRIPTION,
 } from '../helpers/dora-history.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { seedRollback } from '../helpers/rollback-history.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
 const SHOP_KEY = 'test-key-dashboard-shop-0123456789';
@@ -215,6 +216,27 @@ describe('dashboard in a real browser', () => {
     );
     expect(await section.locator('figure.trend svg').count()).toBe(5);
     await screenshot(page, 'dora');
+    await page.close();
+  });
+
+  it('labels a rollback and a redeploy in the history and on the deployment page', async () => {
+    const { ids, kinds } = await seedRollback(shopApi(), 'canary');
+    const page = await shop.newPage();
+    await page.goto(`${server.url}/dashboard/environments/acme/shop/canary`);
+    const labels = await page
+      .locator('tbody tr')
+      .evaluateAll((trs) =>
+        trs.map((tr) => [tr.getAttribute('data-deployment'), tr.querySelector('.kind')?.textContent ?? null]),
+      );
+    // Newest first; a forward deployment, the usual case, carries no label.
+    expect(labels).toEqual(ids.map((id, i) => [id, kinds[i] === 'forward' ? null : kinds[i]]).reverse());
+    await screenshot(page, 'history-rollback');
+    await page.goto(`${server.url}/dashboard/deployments/${ids[2]}`);
+    const kind = page.locator('dl.record dt:text-is("Kind") + dd');
+    expect(await kind.locator('.kind').textContent()).toBe('rollback');
+    expect(await kind.textContent()).toContain('ran before');
+    await page.goto(`${server.url}/dashboard/deployments/${ids[0]}`);
+    expect(await page.locator('dl.record dt:text-is("Kind") + dd .kind').textContent()).toBe('forward');
     await page.close();
   });
 
