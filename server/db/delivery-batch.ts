@@ -16,8 +16,8 @@ import { findDeployedShas } from './deployment-kind.ts';
 import { environmentWhere } from './deployments.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { type DecisionListener, lockEnvironment } from './environment-lock.ts';
-import { enqueue } from './outbox.ts';
 import type { PrismaClient } from './generated/client.ts';
+import { enqueue } from './outbox.ts';
 import { toRecord } from './records.ts';
 import { respellRepository } from './repository-names.ts';
 
