@@ -1,6 +1,6 @@
 import { type DeploymentKind, foldName, type KindFacts } from '../ledger/index.ts';
 import type { Db } from './deployments.ts';
-import { environmentLockName } from './environment-lock.ts';
+import { environmentLockName, environmentLockSql } from './environment-lock.ts';
 
 // What a record's kind is decided on (ledger/kind.ts), read where the record is opened, and the
 // kind GitHub's compare refines, written under the environment's lock.
@@ -70,7 +70,7 @@ export async function writeKind(
   kind: DeploymentKind,
 ): Promise<boolean> {
   const [row] = await db.$queryRawUnsafe<Array<{ written: number }>>(
-    `WITH lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))),
+    `WITH lock AS (SELECT ${environmentLockSql('$1')}),
      u AS (UPDATE deployment SET kind = $3 FROM lock WHERE id = $2::uuid RETURNING id)
      SELECT count(*)::int AS written FROM u`,
     environmentLockName(record.repository, record.environment),
