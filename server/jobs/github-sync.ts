@@ -1,7 +1,7 @@
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { OutboxJob } from '../db/outbox.ts';
 import type { GithubApi } from '../github/client.ts';
-import type { DeploymentRecord } from '../ledger/index.ts';
+import { afterOurCreate, type DeploymentRecord } from '../ledger/index.ts';
 
 /** Carries out one outbox job against GitHub's API, noting each call on the record's timeline. */
 export async function runGithubJob(
@@ -10,6 +10,10 @@ export async function runGithubJob(
   github: GithubApi,
   store: LedgerStore,
 ) {
+  if (job.kind === 'github.retire_deployment') {
+    await retireGithubDeployment(record, Number(job.payload.github_deployment_id), github, store);
+    return;
+  }
   const githubId = await ensureGithubDeployment(job, record, github, store);
   if (job.kind !== 'github.create_status') return;
   const state = String(job.payload.state);
@@ -26,7 +30,12 @@ export async function runGithubJob(
   });
 }
 
-/** Never two GitHub deployments for one record: reuse the stored id, or the one a lost answer created. */
+/**
+ * Never two GitHub deployments for one record: reuse the stored id (ours, or GitHub's job
+ * deployment the record adopted; `record` was read just before this job ran), or the one a lost
+ * answer created. When the record adopted GitHub's job deployment while our create was in flight,
+ * the one just created is retired at once.
+ */
 async function ensureGithubDeployment(
   job: OutboxJob,
   record: DeploymentRecord,
@@ -48,5 +57,37 @@ async function ensureGithubDeployment(
   await store.note(record.id, 'github', created ? 'github_deployment_created' : 'github_deployment_found', {
     github_deployment_id: id,
   });
-  return stored?.githubDeploymentId ?? id;
+  const { kept, retire } = afterOurCreate(stored?.githubDeploymentId ?? null, id);
+  if (retire) await retireGithubDeployment({ ...record, githubDeploymentId: kept }, id, github, store);
+  return kept;
+}
+
+/**
+ * Marks a GitHub deployment of ours that the record gave up `inactive`, then deletes it (GitHub
+ * deletes only an inactive deployment, unless it is the repository's only one). A deployment
+ * whose payload does not name this record is never touched; one already gone is done.
+ */
+export async function retireGithubDeployment(
+  record: DeploymentRecord,
+  githubId: number,
+  github: GithubApi,
+  store: LedgerStore,
+): Promise<void> {
+  const marker = await github.markerOfDeployment(record.repository, githubId);
+  if (marker !== record.id) {
+    const reason = marker === undefined ? 'github_deployment_gone' : 'github_deployment_not_ours';
+    await store.note(record.id, 'github', reason, { github_deployment_id: githubId });
+    return;
+  }
+  await github.createStatus(record.repository, githubId, {
+    state: 'inactive',
+    environmentUrl: record.environmentUrl,
+    logUrl: record.logUrl,
+    description: `Replaced by the job's deployment ${record.githubDeploymentId}`,
+  });
+  await github.deleteDeployment(record.repository, githubId);
+  await store.note(record.id, 'github', 'github_deployment_retired', {
+    github_deployment_id: githubId,
+    replaced_by: record.githubDeploymentId,
+  });
 }
