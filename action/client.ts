@@ -17,6 +17,8 @@ export interface StartRequest {
   metrics_endpoint?: string | undefined;
   k8s?: { namespace: string; name: string } | undefined;
   supersede?: boolean | undefined;
+  /** false: no GitHub deployment of the server's own for this record. */
+  github_deployment?: false | undefined;
 }
 
 /** What the status calls take. */

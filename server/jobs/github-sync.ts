@@ -17,6 +17,11 @@ export async function runGithubJob(
   const githubId = await ensureGithubDeployment(job, record, github, store);
   if (job.kind !== 'github.create_status') return;
   const state = String(job.payload.state);
+  if (githubId === null) {
+    // `github_deployment: false` and GitHub's job deployment not adopted yet: nowhere to post.
+    await store.note(record.id, 'github', 'github_status_skipped', { state });
+    return;
+  }
   const statusId = await github.createStatus(record.repository, githubId, {
     state,
     environmentUrl: record.environmentUrl,
@@ -33,16 +38,18 @@ export async function runGithubJob(
 /**
  * Never two GitHub deployments for one record: reuse the stored id (ours, or GitHub's job
  * deployment the record adopted; `record` was read just before this job ran), or the one a lost
- * answer created. When the record adopted GitHub's job deployment while our create was in flight,
- * the one just created is retired at once.
+ * answer created. Only the record's create job creates one (a record opened with
+ * `github_deployment: false` has none); null when there is none. When the record adopted GitHub's
+ * job deployment while our create was in flight, the one just created is retired at once.
  */
 async function ensureGithubDeployment(
   job: OutboxJob,
   record: DeploymentRecord,
   github: GithubApi,
   store: LedgerStore,
-): Promise<number> {
+): Promise<number | null> {
   if (record.githubDeploymentId !== null) return record.githubDeploymentId;
+  if (job.kind !== 'github.create_deployment') return null;
   const params = {
     ref: record.sha,
     environment: record.environment,

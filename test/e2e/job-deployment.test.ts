@@ -180,4 +180,28 @@ describe("e2e: one GitHub deployment per job with `environment:` (GitHub's job d
     const applied = record.events.filter((e: Json) => e.applied && e.state).map((e: Json) => e.state);
     expect(applied).not.toContain('inactive');
   }, 60_000);
+
+  it('`deployment: false`, Action start before the job deployment delivery: we create none; statuses go to the job deployment once adopted', async () => {
+    stats.scenarios++;
+    const run = newRun(9104, 'jobs-no-deployment');
+    cluster.echo.hold((deployment) => deployment.sha === run.sha);
+    const job = startJob(run);
+    const started = await actionStep(cluster, run, 'start', 0, { deployment: 'false' });
+    expect(started.exitCode, started.log).toBe(0);
+    const id = started.outputs['deployment-id'] as string;
+    // Nowhere to post in_progress yet: the job's deployment shows GitHub's own.
+    await until('the in_progress status to be skipped', async () => {
+      const record = await readRecord(cluster, id);
+      return record.events.some((e: Json) => e.reason === 'github_status_skipped');
+    });
+
+    cluster.echo.release();
+    await until('the record to adopt the job deployment', async () => {
+      return (await readRecord(cluster, id)).github_deployment_id === job.id;
+    });
+    await finish(run, id, job.id);
+
+    await expectOneGithubDeployment(run, id, job.id);
+    expect(ourCreates(run)).toEqual([]);
+  }, 60_000);
 });

@@ -112,4 +112,14 @@ describe("GitHub's job deployment and ours", () => {
     expect(afterOurCreate(OURS, OURS)).toEqual({ kept: OURS, retire: false });
     expect(afterOurCreate(null, OURS)).toEqual({ kept: OURS, retire: false });
   });
+
+  it('`github_deployment: false`: the opened record asks for no GitHub deployment of ours, only its statuses', () => {
+    const id = '00000000-0000-4000-8000-00000000000b';
+    const kinds = (githubDeployment: boolean | undefined) =>
+      githubSyncOf(
+        openRecord(aRequest({ state: 'in_progress', githubDeployment }), id, 'action', at, at),
+      ).map((job) => job.kind);
+    expect(kinds(false)).toEqual(['github.create_status']);
+    expect(kinds(undefined)).toEqual(['github.create_deployment', 'github.create_status']);
+  });
 });
