@@ -1,7 +1,7 @@
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { OutboxJob } from '../db/outbox.ts';
 import type { GithubApi } from '../github/client.ts';
-import { afterOurCreate, type DeploymentRecord } from '../ledger/index.ts';
+import { afterOurCreate, type DeploymentRecord, retireJob } from '../ledger/index.ts';
 
 /** Carries out one outbox job against GitHub's API, noting each call on the record's timeline. */
 export async function runGithubJob(
@@ -40,7 +40,7 @@ export async function runGithubJob(
  * deployment the record adopted; `record` was read just before this job ran), or the one a lost
  * answer created. Only the record's create job creates one (a record opened with
  * `github_deployment: false` has none); null when there is none. When the record adopted GitHub's
- * job deployment while our create was in flight, the one just created is retired at once.
+ * job deployment while our create was in flight, the one just created is queued for retiring.
  */
 async function ensureGithubDeployment(
   job: OutboxJob,
@@ -65,7 +65,8 @@ async function ensureGithubDeployment(
     github_deployment_id: id,
   });
   const { kept, retire } = afterOurCreate(stored?.githubDeploymentId ?? null, id);
-  if (retire) await retireGithubDeployment({ ...record, githubDeploymentId: kept }, id, github, store);
+  // Its own job, next in this record's order: retried on its own if GitHub fails on the way.
+  if (retire) await store.queueGithubJob(record.id, retireJob(record, id));
   return kept;
 }
 
