@@ -29,7 +29,9 @@ export function deploymentDelivery(deployment: Payload) {
     description: deployment.description,
     created_at: deployment.created_at,
     updated_at: deployment.created_at,
+    ...(deployment.task ? { task: deployment.task } : {}),
   });
+  if (deployment.creator) Object.assign(payload.deployment.creator, deployment.creator);
   setRepository(payload, deployment.repository);
   return delivery('deployment', payload);
 }
