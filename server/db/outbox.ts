@@ -4,6 +4,7 @@ export type OutboxKind =
   | 'github.create_deployment'
   | 'github.create_status'
   | 'github.compare_kind'
+  | 'github.retire_deployment'
   | 'github.review_protection';
 
 export interface OutboxJob {
