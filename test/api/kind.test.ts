@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../helpers/api.ts';
-import { eventually } from '../helpers/deliveries.ts';
+import { eventually, send } from '../helpers/deliveries.ts';
+import { deploymentDelivery, deploymentStatusDelivery } from '../helpers/github-echo.ts';
 import { startServerWithGithub } from '../helpers/server-with-github.ts';
 
 const TOKEN = 'test-key-kind-0123456789';
+const SECRET = 'kind-webhook-secret';
 const REPOSITORY = 'acme/kinds';
 const sha = (letter: string) => letter.repeat(40);
 // main: A → B → C; a hotfix branch from B: D (diverged from C).
@@ -26,14 +28,24 @@ describe('a deployment’s kind: forward, redeploy, rollback', () => {
     return created.body;
   }
 
-  const compared = (id: string, reason: string) =>
-    eventually(async () => {
+  /**
+   * The record once its timeline shows `reason`, read again after that: one GET reads the record
+   * and its timeline one after the other, so the kind written just before the note may be missing
+   * from the read that first shows the note.
+   */
+  const compared = async (id: string, reason: string) => {
+    await eventually(async () => {
       const { body } = await api().get(id);
-      return body.events.find((event: { reason: string }) => event.reason === reason) ? body : undefined;
+      return body.events.some((event: { reason: string }) => event.reason === reason) ? true : undefined;
     });
+    return (await api().get(id)).body;
+  };
 
   beforeAll(async () => {
-    setup = await startServerWithGithub({ DEPLOYLEDGER_API_KEYS: `${REPOSITORY}=${TOKEN}` });
+    setup = await startServerWithGithub({
+      DEPLOYLEDGER_API_KEYS: `${REPOSITORY}=${TOKEN}`,
+      GITHUB_WEBHOOK_SECRET: SECRET,
+    });
     setup.github.addCommits(REPOSITORY, [A, B, C]);
     setup.github.addCommits(REPOSITORY, [D], B);
   });
@@ -109,5 +121,23 @@ describe('a deployment’s kind: forward, redeploy, rollback', () => {
       .calls.slice(before)
       .filter((c) => c.path === `/repos/${REPOSITORY}/compare/${B}...${C}`);
     expect(calls.map((c) => c.status)).toEqual([403, 200]);
+  });
+
+  it('gives a record a webhook delivery opens its kind too (a deployment made in GitHub, not by us)', async () => {
+    await deploy(A, 'webhooked');
+    await deploy(C, 'webhooked');
+    // Someone redeploys A from GitHub's UI: GitHub's deployment, then its success, delivered to us.
+    const theirs = github().addDeployment(REPOSITORY, { sha: A, environment: 'webhooked' });
+    const status = { id: 99_001, state: 'success', created_at: new Date().toISOString() };
+    expect((await send(setup.server.url, SECRET, deploymentDelivery(theirs))).status).toBe(202);
+    expect((await send(setup.server.url, SECRET, deploymentStatusDelivery(theirs, status))).status).toBe(202);
+    const opened = await eventually(async () => {
+      const list = await api().list({ repository: REPOSITORY, environment: 'webhooked' });
+      const record = list.body.deployments.find((r: { key: string }) => r.key === `gh-${theirs.id}`);
+      return record?.state === 'success' ? record : undefined;
+    });
+    expect(opened.kind).toBe('rollback');
+    // A is an ancestor of C: GitHub confirms it.
+    expect((await compared(opened.id, 'kind_compared')).kind).toBe('rollback');
   });
 });
