@@ -68,7 +68,8 @@ export async function readForCreate(
  * when what that decision assumed holds — nothing stored under the key, no active record (both
  * the unique indexes' word) and the environment's newest record spelled as this request spells
  * it. Otherwise it writes nothing and answers the reading to decide on (readForCreate's). A key
- * already stored (a replay) is answered without taking the environment's lock.
+ * already stored (a replay) is answered without taking the environment's lock, and with that
+ * record alone (the key's record decides a create before any other).
  */
 export async function openUnlessTaken(
   sql: SqlRunner,
@@ -91,7 +92,9 @@ export async function openUnlessTaken(
      ${followers('d', first + values.length)},
      w AS (SELECT count(*)::int AS written FROM d)
      SELECT w.written, r.* FROM w
-       LEFT JOIN (SELECT * FROM present UNION ALL ${ACTIVE} UNION ALL ${NEWEST}) r ON w.written = 0`,
+       LEFT JOIN (SELECT * FROM present
+                  UNION ALL SELECT * FROM (${ACTIVE} UNION ALL ${NEWEST}) other
+                            WHERE NOT EXISTS (SELECT 1 FROM present)) r ON w.written = 0`,
     [
       foldName(record.repository),
       foldName(record.environment),
