@@ -1,16 +1,18 @@
 import { type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
 import {
-  ACTIVE_STATES_SQL,
-  COLUMN_TYPES,
-  DECIDED_COLUMNS,
-  type DeploymentSqlRow,
-  decidedValues,
-  fromSqlRow,
-  IDENTITY_COLUMNS,
-  identityValues,
+  columnName,
+  columnType,
+  DECIDED_FIELDS,
+  IDENTITY_FIELDS,
   RECORD_SELECT,
+} from './deployment-columns.ts';
+import {
+  ACTIVE_STATES_SQL,
+  type DeploymentSqlRow,
+  fromSqlRow,
   type SqlRunner,
   type VersionedRecord,
+  valuesOf,
 } from './deployment-sql.ts';
 import { environmentLockName, environmentLockSql } from './environment-lock.ts';
 import { insertJobsSql, jobsJson } from './outbox.ts';
@@ -77,11 +79,12 @@ export async function openUnlessTaken(
   event: TimelineEntry,
   jobs: GithubSyncJob[],
 ): Promise<{ written: true } | { written: false; reading: CreateReading }> {
-  const columns = [...IDENTITY_COLUMNS, ...DECIDED_COLUMNS];
-  const values = [...identityValues(record), ...decidedValues(record)];
+  const fields = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
+  const columns = fields.map(columnName);
+  const values = valuesOf(record, fields);
   const first = 5; // $1–$3 the reads' names and key, $4 the lock's name
-  const placeholders = columns.map((column, i) => `$${i + first}::${COLUMN_TYPES[column]}`).join(', ');
-  const name = (column: (typeof columns)[number]) => `$${first + columns.indexOf(column)}`;
+  const placeholders = fields.map((field, i) => `$${i + first}::${columnType(field)}`).join(', ');
+  const name = (field: (typeof fields)[number]) => `$${first + fields.indexOf(field)}`;
   const rows = await sql.query<ReadingRow & { written: number }>(
     `WITH present AS (${BY_KEY}),
      lock AS (SELECT ${environmentLockSql('$4')} WHERE NOT EXISTS (SELECT 1 FROM present)),
@@ -126,8 +129,8 @@ export async function updateDecided(
   event: TimelineEntry,
   jobs: GithubSyncJob[],
 ): Promise<boolean> {
-  const values = decidedValues(record);
-  const assignments = DECIDED_COLUMNS.map((column, i) => `${column} = $${i + 4}`).join(', ');
+  const values = valuesOf(record, DECIDED_FIELDS);
+  const assignments = DECIDED_FIELDS.map((field, i) => `${columnName(field)} = $${i + 4}`).join(', ');
   const rest = values.length + 4;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},
