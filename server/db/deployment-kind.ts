@@ -1,4 +1,5 @@
 import { type DeploymentKind, foldName, type KindFacts } from '../ledger/index.ts';
+import type { SqlRunner } from './deployment-sql.ts';
 import type { Db } from './deployments.ts';
 import { environmentLockName, environmentLockSql } from './environment-lock.ts';
 
@@ -9,15 +10,26 @@ import { environmentLockName, environmentLockSql } from './environment-lock.ts';
  * The environment's current deployment: its latest success, the one record GitHub's auto-inactive
  * leaves in `success` (found through the success index). Parameters: repository and environment key.
  */
-export function currentWhere(repository: string, environment: string): string {
+function currentWhere(repository: string, environment: string): string {
   return `repository_key = ${repository} AND environment_key = ${environment} AND state = 'success'`;
 }
 
 /** Whether `sha` reached success in the environment before: a probe of the sha-deployed index. */
-export function deployedBeforeWhere(repository: string, environment: string, sha: string): string {
+function deployedBeforeWhere(repository: string, environment: string, sha: string): string {
   return `repository_key = ${repository} AND environment_key = ${environment}
     AND lower(sha) = lower(${sha}) AND deployed_at IS NOT NULL`;
 }
+
+const KIND_FACTS_SQL = `SELECT (SELECT sha FROM deployment WHERE ${currentWhere('$1', '$2')}
+         ORDER BY created_at DESC, id DESC LIMIT 1) AS current,
+       EXISTS (SELECT 1 FROM deployment WHERE ${deployedBeforeWhere('$1', '$2', '$3')}) AS before`;
+
+type KindFactsRow = { current: string | null; before: boolean };
+
+const toFacts = (row: KindFactsRow | undefined): KindFacts => ({
+  currentSha: row?.current ?? null,
+  deployedBefore: row?.before ?? false,
+});
 
 /** The kind facts for a record about to open, in one statement (on a locked path, under its lock). */
 export async function findKindFacts(
@@ -26,15 +38,28 @@ export async function findKindFacts(
   environment: string,
   sha: string,
 ): Promise<KindFacts> {
-  const [row] = await db.$queryRawUnsafe<Array<{ current: string | null; before: boolean }>>(
-    `SELECT (SELECT sha FROM deployment WHERE ${currentWhere('$1', '$2')}
-             ORDER BY created_at DESC, id DESC LIMIT 1) AS current,
-            EXISTS (SELECT 1 FROM deployment WHERE ${deployedBeforeWhere('$1', '$2', '$3')}) AS before`,
+  const [row] = await db.$queryRawUnsafe<KindFactsRow[]>(
+    KIND_FACTS_SQL,
     foldName(repository),
     foldName(environment),
     sha,
   );
-  return { currentSha: row?.current ?? null, deployedBefore: row?.before ?? false };
+  return toFacts(row);
+}
+
+/** The same facts on the create's fast path (node-postgres): two index probes in one round trip. */
+export async function readKindFacts(
+  sql: SqlRunner,
+  repository: string,
+  environment: string,
+  sha: string,
+): Promise<KindFacts> {
+  const [row] = await sql.query<KindFactsRow>(
+    KIND_FACTS_SQL,
+    [foldName(repository), foldName(environment), sha],
+    'deployment_kind_facts',
+  );
+  return toFacts(row);
 }
 
 /**
