@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import { stuckPolicy } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
+import { refreshAfterBulk } from '../db/dora-rollups.ts';
 import { LedgerStore } from '../db/ledger-store.ts';
 import { applyMigrations, type Migration, readMigrations } from '../db/migrate.ts';
 import { spoolLegacyFile } from './import-spool.ts';
@@ -102,6 +103,8 @@ export async function importCommand(
   const spool = await spoolLegacyFile(file);
   await withLedger(config, async (db) => {
     const outcome = await runImport(db.prisma, spool, windowMs);
+    // The DORA rollups of the days the import touched, now rather than at the first DORA read.
+    await refreshAfterBulk(db.prisma);
     print(
       `Read ${outcome.rows} row(s): ${outcome.deployments} deployment(s) after removing duplicates; ` +
         `${outcome.imported} imported, ${outcome.alreadyImported} already in the ledger.`,
