@@ -1,18 +1,21 @@
 import { type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
 import {
-  ACTIVE_STATES_SQL,
-  COLUMN_TYPES,
-  DECIDED_COLUMNS,
-  type DeploymentSqlRow,
-  decidedValues,
-  fromSqlRow,
-  IDENTITY_COLUMNS,
-  identityValues,
+  columnName,
+  columnType,
+  DECIDED_FIELDS,
+  IDENTITY_FIELDS,
   RECORD_SELECT,
+} from './deployment-columns.ts';
+import {
+  ACTIVE_STATES_SQL,
+  type DeploymentSqlRow,
+  fromSqlRow,
   type SqlRunner,
   type VersionedRecord,
+  valuesOf,
 } from './deployment-sql.ts';
-import { environmentLockName } from './environment-lock.ts';
+import { environmentLockName, environmentLockSql } from './environment-lock.ts';
+import { insertJobsSql, jobsJson } from './outbox.ts';
 import type { TimelineEntry } from './timeline.ts';
 
 // One statement per write, each its own transaction: the decided row, its timeline event and its
@@ -20,7 +23,7 @@ import type { TimelineEntry } from './timeline.ts';
 // first, so it waits for a writer holding it (LedgerStore's locked path) and never writes in the
 // middle of that writer's read-decide-write; the row version catches a writer that read first.
 
-const LOCK = `lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)))`;
+const LOCK = `lock AS (SELECT ${environmentLockSql('$1')})`;
 
 export interface CreateReading {
   byKey: VersionedRecord | null;
@@ -71,9 +74,10 @@ export async function insertOpened(
   event: TimelineEntry,
   jobs: GithubSyncJob[],
 ): Promise<boolean> {
-  const columns = [...IDENTITY_COLUMNS, ...DECIDED_COLUMNS];
-  const values = [...identityValues(record), ...decidedValues(record)];
-  const placeholders = columns.map((column, i) => `$${i + 2}::${COLUMN_TYPES[column]}`).join(', ');
+  const fields = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
+  const columns = fields.map(columnName);
+  const values = valuesOf(record, fields);
+  const placeholders = fields.map((field, i) => `$${i + 2}::${columnType(field)}`).join(', ');
   const rest = values.length + 2;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},
@@ -94,8 +98,8 @@ export async function updateDecided(
   event: TimelineEntry,
   jobs: GithubSyncJob[],
 ): Promise<boolean> {
-  const values = decidedValues(record);
-  const assignments = DECIDED_COLUMNS.map((column, i) => `${column} = $${i + 4}`).join(', ');
+  const values = valuesOf(record, DECIDED_FIELDS);
+  const assignments = DECIDED_FIELDS.map((field, i) => `${columnName(field)} = $${i + 4}`).join(', ');
   const rest = values.length + 4;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},
@@ -121,10 +125,7 @@ function followers(from: string, first: number): string {
                   (deployment_id, source, state, applied, reason, detail, occurred_at, received_at)
                 SELECT id, ${p(0)}::text, ${p(1)}::text, ${p(2)}::boolean, ${p(3)}::text, ${p(4)}::jsonb,
                        ${p(5)}::timestamptz, ${p(6)}::timestamptz FROM ${from}),
-     o AS (INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
-           SELECT ${from}.id, j.kind, j.payload, j.dedupe_key
-           FROM ${from}, jsonb_to_recordset(${p(7)}::jsonb) AS j(kind text, payload jsonb, dedupe_key text)
-           ON CONFLICT (dedupe_key) DO NOTHING)`;
+     o AS (${insertJobsSql(p(7), { table: from, deploymentIdSql: `${from}.id` })})`;
 }
 
 function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] {
@@ -136,6 +137,6 @@ function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] 
     JSON.stringify(event.detail),
     event.occurredAt,
     event.receivedAt,
-    JSON.stringify(jobs.map((job) => ({ kind: job.kind, payload: job.payload, dedupe_key: job.dedupeKey }))),
+    jobsJson(jobs),
   ];
 }
