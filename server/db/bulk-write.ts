@@ -20,6 +20,7 @@ const STATE_COLUMNS: Column<DeploymentRecord>[] = [
   ['k8s_namespace', 'text', (r) => r.k8s?.namespace ?? null],
   ['k8s_name', 'text', (r) => r.k8s?.name ?? null],
   ['k8s_revision', 'text', (r) => r.k8s?.revision ?? null],
+  ['k8s_rollouts', 'jsonb', (r) => r.rollouts ?? null],
   ['environment_url', 'text', (r) => r.environmentUrl],
   ['log_url', 'text', (r) => r.logUrl],
   ['description', 'text', (r) => r.description],

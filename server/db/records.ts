@@ -1,5 +1,5 @@
-import type { DeploymentRecord, State } from '../ledger/index.ts';
-import type { Deployment, Prisma } from './generated/client.ts';
+import type { DeploymentRecord, K8sRollouts, State } from '../ledger/index.ts';
+import { type Deployment, Prisma } from './generated/client.ts';
 
 export function toRecord(row: Deployment): DeploymentRecord {
   return {
@@ -18,6 +18,7 @@ export function toRecord(row: Deployment): DeploymentRecord {
       row.k8sNamespace && row.k8sName
         ? { namespace: row.k8sNamespace, name: row.k8sName, revision: row.k8sRevision }
         : null,
+    rollouts: rolloutsOf(row.k8sRollouts),
     environmentUrl: row.environmentUrl,
     logUrl: row.logUrl,
     description: row.description,
@@ -48,6 +49,7 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
     k8sNamespace: record.k8s?.namespace ?? null,
     k8sName: record.k8s?.name ?? null,
     k8sRevision: record.k8s?.revision ?? null,
+    k8sRollouts: record.rollouts ? (rolloutsJson(record) as Prisma.InputJsonValue) : Prisma.DbNull,
     environmentUrl: record.environmentUrl,
     logUrl: record.logUrl,
     description: record.description,
@@ -77,4 +79,20 @@ function toNumber(value: bigint | null): number | null {
 
 function toBigInt(value: number | null): bigint | null {
   return value === null ? null : BigInt(value);
+}
+
+/** The stored rollouts document (dates as ISO text), as node-postgres or Prisma read it. */
+function rolloutsOf(value: unknown): K8sRollouts | null {
+  if (value === null || value === undefined) return null;
+  const stored = (typeof value === 'string' ? JSON.parse(value) : value) as K8sRollouts;
+  return {
+    workloads: stored.workloads ?? [],
+    clusters: stored.clusters ?? [],
+    progress: (stored.progress ?? []).map((p) => ({ ...p, at: new Date(p.at) })),
+  };
+}
+
+/** The rollouts document to store: plain JSON (null: none). */
+export function rolloutsJson(record: DeploymentRecord): unknown {
+  return record.rollouts ? JSON.parse(JSON.stringify(record.rollouts)) : null;
 }

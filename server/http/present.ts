@@ -1,5 +1,5 @@
 import type { TimelineEvent } from '../db/timeline.ts';
-import type { DeploymentRecord, State } from '../ledger/index.ts';
+import { clusterProgress, type DeploymentRecord, releaseSummary, type State } from '../ledger/index.ts';
 import { redactDeep } from '../redact.ts';
 
 /** The record as the API shows it (the contract's JSON names). */
@@ -16,6 +16,7 @@ export function presentDeployment(record: DeploymentRecord) {
     run_attempt: record.runAttempt,
     github_deployment_id: record.githubDeploymentId,
     k8s: record.k8s,
+    k8s_rollouts: presentRollouts(record),
     environment_url: record.environmentUrl,
     log_url: record.logUrl,
     description: record.description,
@@ -25,6 +26,19 @@ export function presentDeployment(record: DeploymentRecord) {
     deployed_at: iso(record.deployedAt),
     completed_at: iso(record.completedAt),
     updated_at: iso(record.updatedAt),
+  };
+}
+
+/** What the record expects of Kubernetes and each workload's progress per cluster. */
+export function presentRollouts(record: DeploymentRecord) {
+  const rollouts = record.rollouts;
+  if (!rollouts) return null;
+  return {
+    workloads: rollouts.workloads,
+    clusters: rollouts.clusters,
+    summary: releaseSummary(rollouts),
+    per_cluster: clusterProgress(rollouts),
+    progress: rollouts.progress.map(({ observation: _observation, ...p }) => ({ ...p, at: iso(p.at) })),
   };
 }
 

@@ -13,14 +13,18 @@ export async function runGithubJob(
   const githubId = await ensureGithubDeployment(job, record, github, store);
   if (job.kind !== 'github.create_status') return;
   const state = String(job.payload.state);
+  // A release's status carries its per-cluster progress as the core described it (github-sync.ts).
+  const description =
+    typeof job.payload.description === 'string' ? job.payload.description : record.description;
   const statusId = await github.createStatus(record.repository, githubId, {
     state,
     environmentUrl: record.environmentUrl,
     logUrl: record.logUrl,
-    description: record.description,
+    description,
   });
   await store.note(record.id, 'github', 'github_status_posted', {
     state,
+    description,
     github_deployment_id: githubId,
     github_status_id: statusId,
   });
