@@ -15,7 +15,8 @@ export interface StartRequest {
   log_url?: string | undefined;
   description?: string | undefined;
   metrics_endpoint?: string | undefined;
-  k8s?: { namespace: string; name: string } | undefined;
+  k8s?: { namespace: string; name: string | string[] } | undefined;
+  k8s_clusters?: string[] | undefined;
   supersede?: boolean | undefined;
 }
 
