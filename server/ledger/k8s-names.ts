@@ -20,12 +20,17 @@ export const CLUSTER_NAME_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9._:/@-]
 export const MAX_WORKLOADS = 20;
 export const MAX_CLUSTERS = 10;
 
-/** A comma- or newline-separated list as a list (entries trimmed; empty entries kept, to be refused). */
+/**
+ * A comma- or newline-separated list as a list: blank lines and a comma ending a line are
+ * separators too; an empty entry between commas (`a,,b`) is kept, to be refused.
+ */
 export function splitNameList(list: string): string[] {
-  const entries = list.split(/[,\n]/).map((entry) => entry.trim());
-  // A trailing separator (`a,b,` or a final newline) is not an empty name.
-  while (entries.length > 0 && entries[entries.length - 1] === '') entries.pop();
-  return entries;
+  return list
+    .split('\n')
+    .map((line) => line.trim().replace(/,$/, ''))
+    .filter((line) => line !== '')
+    .flatMap((line) => line.split(','))
+    .map((entry) => entry.trim());
 }
 
 /** Why a list of names is refused, or null: empty or duplicate entries, too many, or an entry the rule refuses. */
