@@ -232,3 +232,73 @@ describe('a release of several workloads in several clusters (two stand-in clust
     expect(statuses.at(-1)).toEqual(['failure', 'east: done 2/2; west: failed 1/2']);
   });
 });
+
+describe('one server per cluster (DEPLOYLEDGER_CLUSTER), one database', () => {
+  let clusters: StandInClusters;
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const servers: Record<string, RunningServer> = {};
+
+  beforeAll(async () => {
+    clusters = await startClusters(['east', 'west']);
+    db = await createTestDatabase();
+    for (const name of ['east', 'west']) {
+      servers[name] = await startServer({
+        DATABASE_URL: db.url,
+        DEPLOYLEDGER_API_KEYS: API_KEYS,
+        // Each server reads only its own cluster's kubeconfig (context `stand-in`), named by the setting.
+        KUBECONFIG: clusters.byName[name]?.kubeconfigPath,
+        DEPLOYLEDGER_CLUSTER: name,
+        DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS: '4000',
+      });
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(Object.values(servers).map((server) => server.stop()));
+    await clusters?.close();
+    await db?.drop();
+  });
+
+  it('each server names its cluster on every step; the release waits for both', async () => {
+    const east = servers.east as RunningServer;
+    const api = apiClient(east.url, TOKEN);
+    const sha = newSha();
+    const created = await api.create('990-1', {
+      repository: 'acme/shop',
+      environment: 'per-server',
+      sha,
+      state: 'in_progress',
+      k8s: { namespace: 'shop', name: 'web' },
+      k8s_clusters: ['east', 'west'],
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const stepsIn = (minute: number) =>
+      rolloutSteps(
+        { namespace: 'shop', name: 'web' },
+        {
+          image: `ghcr.io/acme/web:${sha}`,
+          previousImage: `ghcr.io/acme/web:${newSha()}`,
+          revision: 2,
+          startedAt: new Date(Date.UTC(2026, 11, 2, 10, minute, 0)),
+        },
+      );
+    const inEast = stepsIn(1);
+    const inWest = stepsIn(3);
+    clusters.byName.east?.apply(inEast.complete);
+    const half = await waitFor('east to be done', async () => {
+      const record = (await api.get(id)).body;
+      return record.k8s_rollouts?.summary === 'east: done 1/1; west: rolling out 0/1' && record;
+    });
+    expect(half.state).toBe('in_progress');
+    clusters.byName.west?.apply(inWest.complete);
+    const done = await waitFor('the release to succeed', async () => {
+      const record = (await api.get(id)).body;
+      return record.state === 'success' && record;
+    });
+    expect(done.deployed_at).toBe(iso(inWest.completedAt));
+    expect(k8sEvents(done).map((event) => [event.detail.cluster, event.detail.step, event.state])).toEqual([
+      ['east', 'complete', 'in_progress'],
+      ['west', 'complete', 'success'],
+    ]);
+  });
+});
