@@ -12,7 +12,8 @@ import {
   type SqlRunner,
   type VersionedRecord,
 } from './deployment-sql.ts';
-import { environmentLockName } from './environment-lock.ts';
+import { environmentLockName, environmentLockSql } from './environment-lock.ts';
+import { insertJobsSql, jobsJson } from './outbox.ts';
 import type { TimelineEntry } from './timeline.ts';
 
 // One statement per write, each its own transaction: the decided row, its timeline event and its
@@ -20,7 +21,7 @@ import type { TimelineEntry } from './timeline.ts';
 // first, so it waits for a writer holding it (LedgerStore's locked path) and never writes in the
 // middle of that writer's read-decide-write; the row version catches a writer that read first.
 
-const LOCK = `lock AS (SELECT pg_advisory_xact_lock(hashtextextended($1, 0)))`;
+const LOCK = `lock AS (SELECT ${environmentLockSql('$1')})`;
 
 export interface CreateReading {
   byKey: VersionedRecord | null;
@@ -121,10 +122,7 @@ function followers(from: string, first: number): string {
                   (deployment_id, source, state, applied, reason, detail, occurred_at, received_at)
                 SELECT id, ${p(0)}::text, ${p(1)}::text, ${p(2)}::boolean, ${p(3)}::text, ${p(4)}::jsonb,
                        ${p(5)}::timestamptz, ${p(6)}::timestamptz FROM ${from}),
-     o AS (INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
-           SELECT ${from}.id, j.kind, j.payload, j.dedupe_key
-           FROM ${from}, jsonb_to_recordset(${p(7)}::jsonb) AS j(kind text, payload jsonb, dedupe_key text)
-           ON CONFLICT (dedupe_key) DO NOTHING)`;
+     o AS (${insertJobsSql(p(7), { table: from, deploymentIdSql: `${from}.id` })})`;
 }
 
 function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] {
@@ -136,6 +134,6 @@ function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] 
     JSON.stringify(event.detail),
     event.occurredAt,
     event.receivedAt,
-    JSON.stringify(jobs.map((job) => ({ kind: job.kind, payload: job.payload, dedupe_key: job.dedupeKey }))),
+    jobsJson(jobs),
   ];
 }

@@ -5,7 +5,12 @@ export type Tx = Prisma.TransactionClient;
 
 // Writes to one environment queue behind its advisory lock; under a burst they wait their turn
 // rather than fail, so allow for a long queue.
-const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+export const LOCKED_TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
+
+/** The SQL that takes one environment's lock until the transaction ends, given its name's SQL. */
+export function environmentLockSql(nameSql: string): string {
+  return `pg_advisory_xact_lock(hashtextextended(${nameSql}, 0))`;
+}
 
 /** The advisory lock name of one (repository, environment), however either is spelled. */
 export function environmentLockName(repository: string, environment: string): string {
@@ -19,7 +24,7 @@ export function environmentLockName(repository: string, environment: string): st
  */
 export async function lockEnvironment(tx: Tx, repository: string, environment: string) {
   const name = environmentLockName(repository, environment);
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${name}, 0))`;
+  await tx.$executeRawUnsafe(`SELECT ${environmentLockSql('$1')}`, name);
 }
 
 /** Told of every decision after its transaction commits (logs, metrics, live views). */
@@ -42,7 +47,7 @@ export async function inLockedTransaction<T>(
   const result = await prisma.$transaction(async (tx) => {
     await lockEnvironment(tx, scope.repository, scope.environment);
     return work(tx, decided);
-  }, TX_OPTIONS);
+  }, LOCKED_TX_OPTIONS);
   for (const [signal, decision] of decided) listener(signal, decision);
   return result;
 }

@@ -291,7 +291,7 @@ export class LedgerStore {
       data: { deploymentId: record.id, ...event, detail: event.detail as Prisma.InputJsonValue },
     });
     decided.push([signal, decision]);
-    for (const job of this.jobsOf(decision)) await enqueue(tx, { deploymentId: record.id, ...job });
+    await enqueue(tx, ...this.jobsOf(decision).map((job) => ({ deploymentId: record.id, ...job })));
     let result: SignalResult = { record, applied: decision.applied, reason: decision.reason };
     if (!retiresOthers(decision)) return result;
     const others = await findInState(tx, record.repository, record.environment, 'success', record.id);

@@ -10,15 +10,47 @@ export interface OutboxJob {
   attempts: number;
 }
 
-/** Adds a job in the caller's transaction; a job with the same dedupe key is added once. */
-export async function enqueue(
-  tx: Prisma.TransactionClient,
-  job: { deploymentId: string | null; kind: OutboxKind; payload: Record<string, unknown>; dedupeKey: string },
-): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
-    VALUES (${job.deploymentId}::uuid, ${job.kind}, ${JSON.stringify(job.payload)}::jsonb, ${job.dedupeKey})
+export interface NewOutboxJob {
+  deploymentId: string | null;
+  kind: OutboxKind;
+  payload: Record<string, unknown>;
+  dedupeKey: string;
+}
+
+/**
+ * The one statement that adds jobs: `jobsParam` is a JSON array of jobs (`jobsJson`), added in
+ * its order (the outbox calls GitHub for one deployment in id order); a job whose dedupe key is
+ * taken is added once. `deploymentIdSql` is the column to take the deployment from when the
+ * statement writes the deployment too (a CTE's id), else the job's own `deployment_id`.
+ */
+export function insertJobsSql(jobsParam: string, from?: { table: string; deploymentIdSql: string }): string {
+  const deploymentId = from ? from.deploymentIdSql : 'j.deployment_id';
+  return `INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
+    SELECT ${deploymentId}, j.kind, j.payload, j.dedupe_key
+    FROM ${from ? `${from.table}, ` : ''}ROWS FROM (jsonb_to_recordset(${jobsParam}::jsonb)
+      AS (deployment_id uuid, kind text, payload jsonb, dedupe_key text))
+      WITH ORDINALITY AS j(deployment_id, kind, payload, dedupe_key, ord)
+    ORDER BY j.ord
     ON CONFLICT (dedupe_key) DO NOTHING`;
+}
+
+/** The parameter `insertJobsSql` reads. */
+export function jobsJson(
+  jobs: Array<Omit<NewOutboxJob, 'deploymentId'> & { deploymentId?: string | null }>,
+): string {
+  return JSON.stringify(
+    jobs.map((job) => ({
+      deployment_id: job.deploymentId ?? null,
+      kind: job.kind,
+      payload: job.payload,
+      dedupe_key: job.dedupeKey,
+    })),
+  );
+}
+
+/** Adds jobs in the caller's transaction. */
+export async function enqueue(tx: Prisma.TransactionClient, ...jobs: NewOutboxJob[]): Promise<void> {
+  if (jobs.length) await tx.$executeRawUnsafe(insertJobsSql('$1'), jobsJson(jobs));
 }
 
 /**

@@ -9,8 +9,9 @@ import {
 import { writeBatch } from './bulk-write.ts';
 import { type DeploymentSqlRow, fromSqlRow, RECORD_SELECT } from './deployment-sql.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
-import { environmentLockName } from './environment-lock.ts';
-import type { Prisma, PrismaClient } from './generated/client.ts';
+import { environmentLockName, environmentLockSql, LOCKED_TX_OPTIONS } from './environment-lock.ts';
+import type { PrismaClient } from './generated/client.ts';
+import { enqueue } from './outbox.ts';
 
 /** A producer's signal for a record, with the record as the producer read it. */
 export interface BatchedSignal {
@@ -25,11 +26,9 @@ export type BatchOutcome =
   | 'gone'
   | 'moved';
 
-const TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
-
 // Every environment's lock, in one order for every batch (two batches never wait on each other
 // in a cycle): the same lock LedgerStore and the conditional writes take.
-const LOCK_SQL = `SELECT count(pg_advisory_xact_lock(hashtextextended(name, 0)))::int AS locked
+const LOCK_SQL = `SELECT count(${environmentLockSql('name')})::int AS locked
   FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, ord) ORDER BY ord) AS names`;
 
 // The records, fresh under the locks, and their environments' successes (auto-inactive retires them).
@@ -37,14 +36,6 @@ const READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment
   WHERE id = ANY($1::uuid[])
      OR (state = 'success' AND (repository_key, environment_key) IN
           (SELECT * FROM unnest($2::text[], $3::text[])))`;
-
-// Jobs keep their order: the outbox calls GitHub for one deployment in id order.
-const OUTBOX_SQL = `INSERT INTO outbox_job (deployment_id, kind, payload, dedupe_key)
-  SELECT j.deployment_id, j.kind, j.payload, j.dedupe_key
-  FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (deployment_id uuid, kind text, payload jsonb, dedupe_key text))
-    WITH ORDINALITY AS j(deployment_id, kind, payload, dedupe_key, ord)
-  ORDER BY j.ord
-  ON CONFLICT (dedupe_key) DO NOTHING`;
 
 /**
  * Decides many signals, for records of many environments, in one transaction of a few
@@ -99,9 +90,9 @@ export async function applySignalBatch(
       return batchOf(lockName(current)).applyDecided(record.id, signal);
     });
     await writeBatch(tx, merged([...batches.values()]));
-    if (jobs.length) await enqueueMany(tx, jobs);
+    await enqueue(tx, ...jobs);
     return outcomes;
-  }, TX_OPTIONS);
+  }, LOCKED_TX_OPTIONS);
   return { outcomes, observed };
 }
 
@@ -117,17 +108,4 @@ function merged(batches: EnvironmentBatch[]): Parameters<typeof writeBatch>[1] {
     opened: [],
     events: batches.flatMap((batch) => batch.events),
   };
-}
-
-async function enqueueMany(
-  tx: Prisma.TransactionClient,
-  jobs: Array<GithubSyncJob & { deploymentId: string }>,
-): Promise<void> {
-  const rows = jobs.map((job) => ({
-    deployment_id: job.deploymentId,
-    kind: job.kind,
-    payload: job.payload,
-    dedupe_key: job.dedupeKey,
-  }));
-  await tx.$executeRawUnsafe(OUTBOX_SQL, JSON.stringify(rows));
 }
