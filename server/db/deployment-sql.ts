@@ -75,7 +75,7 @@ export function decidedValues(record: DeploymentRecord): unknown[] {
     record.k8s?.namespace ?? null,
     record.k8s?.name ?? null,
     record.k8s?.revision ?? null,
-    record.rollouts ? JSON.stringify(record.rollouts) : null,
+    record.k8sRollouts ? JSON.stringify(record.k8sRollouts) : null,
     record.environmentUrl,
     record.logUrl,
     record.description,

@@ -18,7 +18,7 @@ export function toRecord(row: Deployment): DeploymentRecord {
       row.k8sNamespace && row.k8sName
         ? { namespace: row.k8sNamespace, name: row.k8sName, revision: row.k8sRevision }
         : null,
-    rollouts: rolloutsOf(row.k8sRollouts),
+    k8sRollouts: rolloutsOf(row.k8sRollouts),
     environmentUrl: row.environmentUrl,
     logUrl: row.logUrl,
     description: row.description,
@@ -49,7 +49,7 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
     k8sNamespace: record.k8s?.namespace ?? null,
     k8sName: record.k8s?.name ?? null,
     k8sRevision: record.k8s?.revision ?? null,
-    k8sRollouts: record.rollouts ? (rolloutsJson(record) as Prisma.InputJsonValue) : Prisma.DbNull,
+    k8sRollouts: record.k8sRollouts ? (rolloutsJson(record) as Prisma.InputJsonValue) : Prisma.DbNull,
     environmentUrl: record.environmentUrl,
     logUrl: record.logUrl,
     description: record.description,
@@ -94,5 +94,5 @@ function rolloutsOf(value: unknown): K8sRollouts | null {
 
 /** The rollouts document to store: plain JSON (null: none). */
 export function rolloutsJson(record: DeploymentRecord): unknown {
-  return record.rollouts ? JSON.parse(JSON.stringify(record.rollouts)) : null;
+  return record.k8sRollouts ? JSON.parse(JSON.stringify(record.k8sRollouts)) : null;
 }

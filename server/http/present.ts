@@ -31,7 +31,7 @@ export function presentDeployment(record: DeploymentRecord) {
 
 /** What the record expects of Kubernetes and each workload's progress per cluster. */
 export function presentRollouts(record: DeploymentRecord) {
-  const rollouts = record.rollouts;
+  const rollouts = record.k8sRollouts;
   if (!rollouts) return null;
   return {
     workloads: rollouts.workloads,

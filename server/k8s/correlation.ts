@@ -91,7 +91,7 @@ export function pickBySha(ref: ObjectRef, candidates: DeploymentRecord[]): Corre
 
 /** Whether the record names any workload (its `k8s`, or the workloads of a release). */
 function names(record: DeploymentRecord): boolean {
-  return record.k8s !== null || (record.rollouts?.workloads.length ?? 0) > 0;
+  return record.k8s !== null || (record.k8sRollouts?.workloads.length ?? 0) > 0;
 }
 
 /** The candidates of a batch, indexed once: by named key, and the active ones by sha. */

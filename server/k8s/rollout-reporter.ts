@@ -30,7 +30,7 @@ interface Report {
 /** The record's last k8s step, or (several workloads or clusters) any workload's latest step. */
 function alreadyReported(record: DeploymentRecord, lastReported: Map<string, string>, key: string): boolean {
   if (lastReported.get(record.id) === key) return true;
-  return record.rollouts?.progress.some((progress) => progress.observation === key) ?? false;
+  return record.k8sRollouts?.progress.some((progress) => progress.observation === key) ?? false;
 }
 
 /**

@@ -125,7 +125,7 @@ export function openRecord(
     runAttempt: request.runAttempt,
     githubDeploymentId: request.githubDeploymentId,
     k8s: request.k8s ? { ...request.k8s, revision: null } : null,
-    rollouts: expectedOf(request),
+    k8sRollouts: expectedOf(request),
     environmentUrl: null,
     logUrl: null,
     description: null,
@@ -179,7 +179,7 @@ export function adoptRecord(record: DeploymentRecord, request: NewDeployment): D
     runId: record.runId ?? request.runId,
     runAttempt: record.runAttempt ?? request.runAttempt,
     k8s: record.k8s ?? (request.k8s ? { ...request.k8s, revision: null } : null),
-    rollouts: adoptRollouts(record, request),
+    k8sRollouts: adoptRollouts(record, request),
     metricsEndpoint: record.metricsEndpoint ?? request.metricsEndpoint,
     commitAt: record.commitAt ?? request.commitAt ?? null,
   };
@@ -193,6 +193,6 @@ function expectedOf(request: NewDeployment) {
 /** What the request expects, with whatever progress the record saw before it was taken over. */
 function adoptRollouts(record: DeploymentRecord, request: NewDeployment) {
   const expected = expectedOf(request);
-  if (!expected) return record.rollouts ?? null;
-  return { ...expected, progress: record.rollouts?.progress ?? [] };
+  if (!expected) return record.k8sRollouts ?? null;
+  return { ...expected, progress: record.k8sRollouts?.progress ?? [] };
 }

@@ -20,7 +20,7 @@ export function decide(record: DeploymentRecord, incoming: Signal, now: Date = n
   const reason = whyIgnored(record, signal);
   const applied = reason === null;
   const next: DeploymentRecord = { ...record, updatedAt: now };
-  if (rollouts !== (record.rollouts ?? null)) next.rollouts = rollouts;
+  if (rollouts !== (record.k8sRollouts ?? null)) next.k8sRollouts = rollouts;
 
   if (applied) next.state = signal.state;
   mergeDetails(next, signal, applied);

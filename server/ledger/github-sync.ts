@@ -47,8 +47,8 @@ export function githubSyncJobs(change: {
  * (GitHub keeps 140 characters). Null for a record that is no release.
  */
 export function releaseDescription(record: DeploymentRecord): string | null {
-  if (!isRelease(record.rollouts)) return null;
-  const summary = releaseSummary(record.rollouts);
+  if (!isRelease(record.k8sRollouts)) return null;
+  const summary = releaseSummary(record.k8sRollouts);
   return record.description ? `${summary} · ${record.description}` : summary;
 }
 

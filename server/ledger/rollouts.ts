@@ -36,7 +36,7 @@ export function sameWorkload(a: WorkloadName, b: WorkloadName): boolean {
 /** Whether the record names this workload (a record naming none names nothing). */
 export function namesWorkload(record: DeploymentRecord, ref: WorkloadName): boolean {
   if (record.k8s && sameWorkload(record.k8s, ref)) return true;
-  return record.rollouts?.workloads.some((named) => sameWorkload(named, ref)) ?? false;
+  return record.k8sRollouts?.workloads.some((named) => sameWorkload(named, ref)) ?? false;
 }
 
 /**
@@ -47,7 +47,7 @@ export function foldWorkload(
   record: DeploymentRecord,
   signal: Signal,
 ): { signal: Signal; rollouts: K8sRollouts | null } {
-  const current = record.rollouts ?? null;
+  const current = record.k8sRollouts ?? null;
   if (!signal.workload) return { signal, rollouts: current };
   const rollouts = withStep(current, signal.workload, signal);
   if (!isRelease(rollouts)) return { signal, rollouts };

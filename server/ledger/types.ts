@@ -59,7 +59,7 @@ export interface DeploymentRecord {
   githubDeploymentId: number | null;
   k8s: K8sRef | null;
   /** The workloads and clusters it expects, and their progress; null when it never had any. */
-  rollouts?: K8sRollouts | null;
+  k8sRollouts?: K8sRollouts | null;
   environmentUrl: string | null;
   logUrl: string | null;
   description: string | null;

@@ -47,7 +47,7 @@ function release(workloads: string[], clusters: string[] = []): DeploymentRecord
   return aRecord({
     state: 'in_progress',
     k8s: { namespace: 'shop', name: workloads[0] as string, revision: null },
-    rollouts: expectedRollouts(
+    k8sRollouts: expectedRollouts(
       workloads.map((name) => ({ namespace: 'shop', name })),
       clusters,
     ),
@@ -64,7 +64,7 @@ describe('a release: several workloads, or named clusters (rollouts.ts through d
     expect(done.record.state).toBe('success');
     expect(done.signal).toBeUndefined();
     expect(done.record.k8s).toEqual({ namespace: 'shop', name: 'web', revision: '2' });
-    expect(done.record.rollouts?.progress).toHaveLength(1);
+    expect(done.record.k8sRollouts?.progress).toHaveLength(1);
   });
 
   it('succeeds when every workload completed, dated by the last', () => {
@@ -146,7 +146,7 @@ describe('a release: several workloads, or named clusters (rollouts.ts through d
       'action',
       at(0),
     );
-    expect(opened.record.rollouts).toEqual({
+    expect(opened.record.k8sRollouts).toEqual({
       workloads: [
         { namespace: 'shop', name: 'web' },
         { namespace: 'shop', name: 'worker' },

@@ -68,7 +68,7 @@ export function DeploymentDetail({
         <Field label="Completed">{timestamp(record.completedAt)}</Field>
         <Field label="Updated">{timestamp(record.updatedAt)}</Field>
       </dl>
-      {record.rollouts ? <Rollouts rollouts={record.rollouts} /> : null}
+      {record.k8sRollouts ? <Rollouts rollouts={record.k8sRollouts} /> : null}
       <h2>Timeline</h2>
       <table class="cards timeline">
         <thead>
