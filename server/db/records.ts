@@ -1,8 +1,13 @@
 import type { DeploymentRecord, K8sRollouts, State } from '../ledger/index.ts';
+import type { DeploymentRow } from './deployment-columns.ts';
 import { type Deployment, Prisma } from './generated/client.ts';
 
+// Both directions name every field: toRecord builds a complete record (optional fields included)
+// and toRow every written column (deployment-columns.ts), so a field or column added on one side
+// and not mapped fails typecheck.
+
 export function toRecord(row: Deployment): DeploymentRecord {
-  return {
+  const record: Required<DeploymentRecord> = {
     id: row.id,
     repository: row.repository,
     environment: row.environment,
@@ -31,9 +36,10 @@ export function toRecord(row: Deployment): DeploymentRecord {
     completedAt: row.completedAt,
     updatedAt: row.updatedAt,
   };
+  return record;
 }
 
-export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreateInput {
+export function toRow(record: DeploymentRecord): DeploymentRow {
   return {
     id: record.id,
     repository: record.repository,
@@ -49,7 +55,7 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
     k8sNamespace: record.k8s?.namespace ?? null,
     k8sName: record.k8s?.name ?? null,
     k8sRevision: record.k8s?.revision ?? null,
-    k8sRollouts: record.k8sRollouts ? (rolloutsJson(record) as Prisma.InputJsonValue) : Prisma.DbNull,
+    k8sRollouts: rolloutsJson(record),
     environmentUrl: record.environmentUrl,
     logUrl: record.logUrl,
     description: record.description,
@@ -69,8 +75,14 @@ export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreat
  * and repository ids learnt only by repository-names.ts, for every record of a repository at once.
  */
 export function toUpdate(record: DeploymentRecord): Prisma.DeploymentUncheckedUpdateInput {
-  const { id: _id, repository: _r, environment: _e, repositoryId: _ri, key: _k, ...rest } = toRow(record);
+  const { id: _id, repository: _r, environment: _e, repositoryId: _ri, key: _k, ...rest } = toCreate(record);
   return rest;
+}
+
+/** The row as Prisma writes it: a JSON column's null is Prisma's DbNull (SQL NULL). */
+export function toCreate(record: DeploymentRecord): Prisma.DeploymentUncheckedCreateInput {
+  const row = toRow(record);
+  return { ...row, k8sRollouts: (row.k8sRollouts as Prisma.InputJsonValue | null) ?? Prisma.DbNull };
 }
 
 function toNumber(value: bigint | null): number | null {
@@ -92,7 +104,7 @@ function rolloutsOf(value: unknown): K8sRollouts | null {
   };
 }
 
-/** The rollouts document to store: plain JSON (null: none). */
-export function rolloutsJson(record: DeploymentRecord): unknown {
-  return record.k8sRollouts ? JSON.parse(JSON.stringify(record.k8sRollouts)) : null;
+/** The rollouts document to store: plain JSON, dates as ISO text (null: none). */
+function rolloutsJson(record: DeploymentRecord): Prisma.JsonValue {
+  return record.k8sRollouts ? (JSON.parse(JSON.stringify(record.k8sRollouts)) as Prisma.JsonValue) : null;
 }

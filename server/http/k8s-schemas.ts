@@ -40,15 +40,6 @@ export const k8sRolloutsSchema = z
   .object({
     workloads: z.array(z.object({ namespace: z.string(), name: z.string() })),
     clusters: z.array(z.string()),
-    summary: z.string(),
-    per_cluster: z.array(
-      z.object({
-        cluster: z.string().nullable(),
-        state: progressState,
-        done: z.number().int(),
-        total: z.number().int(),
-      }),
-    ),
     progress: z.array(
       z.object({
         cluster: z.string(),
@@ -57,6 +48,7 @@ export const k8sRolloutsSchema = z
         name: z.string(),
         revision: z.string().nullable(),
         step: z.string(),
+        observation: z.string(),
         state: progressState,
         at: z.iso.datetime(),
       }),

@@ -1,9 +1,10 @@
 import type { TimelineEvent } from '../db/timeline.ts';
-import { clusterProgress, type DeploymentRecord, releaseSummary, type State } from '../ledger/index.ts';
+import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { redactDeep } from '../redact.ts';
+import type { DeploymentJson } from './wire.ts';
 
-/** The record as the API shows it (the contract's JSON names). */
-export function presentDeployment(record: DeploymentRecord) {
+/** The record as the API shows it (the contract's JSON names; the type is derived in wire.ts). */
+export function presentDeployment(record: DeploymentRecord): DeploymentJson {
   return {
     id: record.id,
     repository: record.repository,
@@ -29,16 +30,14 @@ export function presentDeployment(record: DeploymentRecord) {
   };
 }
 
-/** What the record expects of Kubernetes and each workload's progress per cluster. */
-export function presentRollouts(record: DeploymentRecord) {
+/** What the record expects of Kubernetes and each workload's latest step per cluster. */
+function presentRollouts(record: DeploymentRecord): DeploymentJson['k8s_rollouts'] {
   const rollouts = record.k8sRollouts;
   if (!rollouts) return null;
   return {
-    workloads: rollouts.workloads,
-    clusters: rollouts.clusters,
-    summary: releaseSummary(rollouts),
-    per_cluster: clusterProgress(rollouts),
-    progress: rollouts.progress.map(({ observation: _observation, ...p }) => ({ ...p, at: iso(p.at) })),
+    workloads: rollouts.workloads.map(({ namespace, name }) => ({ namespace, name })),
+    clusters: [...rollouts.clusters],
+    progress: rollouts.progress.map((p) => ({ ...p, at: iso(p.at) })),
   };
 }
 

@@ -120,7 +120,7 @@ describe('the Action starts and finishes a deployment record', () => {
         { namespace: 'shop', name: 'worker' },
       ],
       clusters: ['east', 'west'],
-      summary: 'east: rolling out 0/2; west: rolling out 0/2',
+      progress: [],
     });
   });
 

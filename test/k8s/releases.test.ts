@@ -11,13 +11,6 @@ import { type RunningServer, startServer } from '../helpers/server.ts';
 const newSha = () => randomBytes(20).toString('hex');
 const iso = (time: string) => new Date(time).toISOString();
 
-interface PerCluster {
-  cluster: string | null;
-  state: string;
-  done: number;
-  total: number;
-}
-
 describe('a release of several workloads in several clusters (two stand-in clusters, GitHub stand-in, real server)', () => {
   let clusters: StandInClusters;
   let github: Awaited<ReturnType<typeof startGithubApi>>;
@@ -95,8 +88,8 @@ describe('a release of several workloads in several clusters (two stand-in clust
     }
   }
   const readRecord = async (id: string) => (await api.get(id)).body;
-  const perCluster = async (id: string) =>
-    ((await readRecord(id)).k8s_rollouts as { per_cluster: PerCluster[] }).per_cluster;
+  /** The release's summary as the latest watcher step on the timeline states it. */
+  const summaryOf = async (id: string) => k8sEvents(await readRecord(id)).at(-1)?.detail.release;
   const untilState = (id: string, state: string) =>
     waitFor(`record ${id} to be ${state}`, async () => {
       const record = await readRecord(id);
@@ -138,7 +131,7 @@ describe('a release of several workloads in several clusters (two stand-in clust
     const worker = stepsOf('worker', 'east', 3);
     await progress('east', web.specUpdated, worker.specUpdated, web.complete, worker.lastPodStarting);
     expect((await readRecord(id)).state).toBe('in_progress');
-    expect(await perCluster(id)).toEqual([{ cluster: null, state: 'in_progress', done: 1, total: 2 }]);
+    expect(await summaryOf(id)).toBe('workloads done 1/2');
 
     await progress('east', worker.complete);
     const done = await untilState(id, 'success');
@@ -173,7 +166,7 @@ describe('a release of several workloads in several clusters (two stand-in clust
     const failed = await untilState(id, 'failure');
     expect(failed.deployed_at).toBeNull();
     expect(failed.completed_at).toBe(iso(worker.deadlineExceededAt));
-    expect(failed.k8s_rollouts.summary).toBe('workloads failed 1/2');
+    expect(k8sEvents(failed).at(-1)?.detail.release).toBe('workloads failed 1/2');
   });
 
   it('expecting two clusters: success only after the last cluster, with per-cluster progress on GitHub and the dashboard', async () => {
@@ -183,9 +176,16 @@ describe('a release of several workloads in several clusters (two stand-in clust
     await progress('east', east.specUpdated, east.complete);
     await progress('west', west.specUpdated, west.lastPodStarting);
     expect((await readRecord(id)).state).toBe('in_progress');
-    expect(await perCluster(id)).toEqual([
-      { cluster: 'east', state: 'success', done: 1, total: 1 },
-      { cluster: 'west', state: 'in_progress', done: 0, total: 1 },
+    expect(await summaryOf(id)).toBe('east: done 1/1; west: rolling out 0/1');
+    expect(
+      (await readRecord(id)).k8s_rollouts.progress.map((p: Record<string, string>) => [
+        p.cluster,
+        p.step,
+        p.state,
+      ]),
+    ).toEqual([
+      ['east', 'complete', 'success'],
+      ['west', 'awaiting_availability', 'in_progress'],
     ]);
     const page = await (await fetch(`${server.url}/dashboard/deployments/${id}`)).text();
     expect(page).toMatch(/data-cluster="east" data-state="success"/);
@@ -224,7 +224,7 @@ describe('a release of several workloads in several clusters (two stand-in clust
     expect((await readRecord(id)).state).toBe('in_progress');
     await progress('west', westWorker.deadlineExceeded);
     const failed = await untilState(id, 'failure');
-    expect(failed.k8s_rollouts.summary).toBe('east: done 2/2; west: failed 1/2');
+    expect(k8sEvents(failed).at(-1)?.detail.release).toBe('east: done 2/2; west: failed 1/2');
     const statuses = await waitFor('GitHub to have the failure', async () => {
       const posted = await githubStatuses(id);
       return posted.some(([state]) => state === 'failure') && posted;
@@ -287,7 +287,7 @@ describe('one server per cluster (DEPLOYLEDGER_CLUSTER), one database', () => {
     clusters.byName.east?.apply(inEast.complete);
     const half = await waitFor('east to be done', async () => {
       const record = (await api.get(id)).body;
-      return record.k8s_rollouts?.summary === 'east: done 1/1; west: rolling out 0/1' && record;
+      return k8sEvents(record).at(-1)?.detail.release === 'east: done 1/1; west: rolling out 0/1' && record;
     });
     expect(half.state).toBe('in_progress');
     clusters.byName.west?.apply(inWest.complete);
