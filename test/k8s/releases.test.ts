@@ -131,7 +131,7 @@ describe('a release of several workloads in several clusters (two stand-in clust
     const worker = stepsOf('worker', 'east', 3);
     await progress('east', web.specUpdated, worker.specUpdated, web.complete, worker.lastPodStarting);
     expect((await readRecord(id)).state).toBe('in_progress');
-    expect(await summaryOf(id)).toBe('workloads done 1/2');
+    expect(await summaryOf(id)).toBe('workloads rolling out 1/2');
 
     await progress('east', worker.complete);
     const done = await untilState(id, 'success');
