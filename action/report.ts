@@ -28,6 +28,7 @@ export async function startDeployment(client: DeployledgerClient, settings: Sett
     k8s: settings.k8s,
     k8s_clusters: settings.k8sClusters,
     supersede: settings.supersede || undefined,
+    github_deployment: settings.deployment ? undefined : false,
   });
   const outcome = replayed
     ? `Deployment ${record.id} already existed for key ${record.key}; no second record was made.`

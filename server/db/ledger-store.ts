@@ -241,6 +241,11 @@ export class LedgerStore {
     }
   }
 
+  /** Queues a GitHub call the core asked for outside a decision (after our create lost a race). */
+  queueGithubJob(deploymentId: string, job: GithubSyncJob): Promise<void> {
+    return enqueue(this.prisma, { deploymentId, ...job });
+  }
+
   attachGithubDeployment(id: string, githubDeploymentId: number): Promise<DeploymentRecord | null> {
     return attachGithubDeployment(this.prisma, id, githubDeploymentId);
   }

@@ -1,6 +1,10 @@
 import type { Prisma, PrismaClient } from './generated/client.ts';
 
-export type OutboxKind = 'github.create_deployment' | 'github.create_status' | 'github.review_protection';
+export type OutboxKind =
+  | 'github.create_deployment'
+  | 'github.create_status'
+  | 'github.retire_deployment'
+  | 'github.review_protection';
 
 export interface OutboxJob {
   id: bigint;

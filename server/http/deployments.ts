@@ -169,6 +169,7 @@ function toNewDeployment(
     legacyFingerprint: fingerprint(body),
     commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
+    githubDeployment: body.github_deployment ?? true,
   };
 }
 

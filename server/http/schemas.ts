@@ -38,6 +38,10 @@ export const createDeploymentSchema = z
     k8s: k8sRequestSchema.optional(),
     k8s_clusters: k8sClustersSchema.optional(),
     supersede: z.boolean().optional(),
+    github_deployment: z.boolean().optional().meta({
+      description:
+        "false: create no GitHub deployment for this record; the job's own (a job with `environment:`) is adopted when its delivery arrives. Default true.",
+    }),
     commit_at: instant.optional(),
   })
   .meta({ id: 'CreateDeploymentRequest' });

@@ -15,6 +15,13 @@ export { decide, firstGithubId } from './decide.ts';
 export { type DeliveryOpening, deliveryKey, openFromDelivery } from './delivery.ts';
 export { githubSyncJobs, githubSyncOf, releaseDescription } from './github-sync.ts';
 export {
+  afterOurCreate,
+  type GithubDeploymentChoice,
+  githubDeploymentAfter,
+  isAboutReplaced,
+  retireJob,
+} from './job-deployment.ts';
+export {
   CLUSTER_NAME_PATTERN,
   MAX_CLUSTERS,
   MAX_WORKLOADS,
