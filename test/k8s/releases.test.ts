@@ -107,6 +107,7 @@ describe('a release of several workloads in several clusters (two stand-in clust
   };
 
   it('watches each context as its own cluster, and a record naming one workload succeeds as it always did', async () => {
+    await clustersCaughtUp(server, clusters);
     const ready = (await (await fetch(`${server.url}/readyz`)).json()) as {
       kubernetes: { status: string; clusters: Array<{ cluster: string }> };
     };
