@@ -24,6 +24,8 @@ export interface DeliveryWorkerDeps {
   /** The store's listener: told of every decision a batch made, after it commits. */
   onDecision: DecisionListener;
   protection?: ProtectionReceiver;
+  /** Resolves when the receiver leaves room to fold (Arrivals.quiet); at once when absent. */
+  quiet?: () => Promise<void>;
 }
 
 /**
@@ -35,6 +37,7 @@ export interface DeliveryWorkerDeps {
 export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
   const poller = new Poller(
     async () => {
+      await deps.quiet?.();
       const deliveries = await claimDeliveries(deps.sql, BATCH, LEASE_MS, MAX_ATTEMPTS);
       const lanes = planFolding(deliveries);
       const next = () => lanes.shift();
