@@ -1,9 +1,11 @@
 import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from '../db/dora-aggregates.ts';
 import { type ReworkRow, reworkCounts } from '../db/dora-rework.ts';
+import { rollupRows } from '../db/dora-rollups.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { foldName, sameName } from '../ledger/index.ts';
 import { type Band, changeFailureBand, frequencyBand, leadTimeBand, recoveryBand } from './bands.ts';
 import { REWORK_AFTER_FAILURE_MINUTES } from './rework.ts';
+import { figuresFromRollups, isWholeDays } from './rollup-figures.ts';
 import { type DoraWindow, windowDays } from './window.ts';
 
 export interface DoraFigures {
@@ -18,14 +20,12 @@ export interface DoraFigures {
   changeFailureBand: Band | null;
   incidents: number;
   restored: number;
-  /** …of them, restored by a rollback (the success that ended the failure was one). */
-  restoredByRollback: number;
   /** Failed deployment recovery time (median). */
   timeToRestoreSeconds: number | null;
   restoreBand: Band | null;
   /** Deployment rework rate: rework / deployments; no band (the 2024 report publishes none). */
   rework: number;
-  reworkRollbacks: number;
+  reworkRedeploys: number;
   reworkAfterFailure: number;
   reworkRate: number | null;
 }
@@ -56,13 +56,12 @@ const EMPTY: Omit<AggregateRow, 'repository' | 'environment' | 'bucket'> = {
   lead_median: null,
   incidents: 0,
   restored: 0,
-  restored_by_rollback: 0,
   restore_median: null,
 };
 
 const NO_REWORK: Omit<ReworkRow, 'repository' | 'environment' | 'bucket'> = {
   rework: 0,
-  rollbacks: 0,
+  redeploys: 0,
   after_failure: 0,
 };
 
@@ -87,7 +86,6 @@ export function figuresOf(
     changeFailureBand: changeFailureBand(rate),
     incidents: row.incidents,
     restored: row.restored,
-    restoredByRollback: row.restored_by_rollback,
     timeToRestoreSeconds: row.restore_median,
     restoreBand: recoveryBand(row.restore_median),
     ...reworkFigures(rework, row.deployments),
@@ -97,10 +95,33 @@ export function figuresOf(
 function reworkFigures(rework: typeof NO_REWORK, deployments: number) {
   return {
     rework: rework.rework,
-    reworkRollbacks: rework.rollbacks,
+    reworkRedeploys: rework.redeploys,
     reworkAfterFailure: rework.after_failure,
     reworkRate: deployments > 0 ? rework.rework / deployments : null,
   };
+}
+
+/** How the figures are read: `rollups` only for windows of whole UTC days. */
+export type DoraSource = 'auto' | 'rollups' | 'deployments';
+
+/**
+ * The window's aggregate and rework rows: from the day rollups when the window is made of whole
+ * UTC days (the cost follows the days and environments shown), else from the deployments.
+ */
+async function windowRows(
+  prisma: PrismaClient,
+  scope: Scope,
+  window: DoraWindow,
+  source: DoraSource,
+): Promise<[AggregateRow[], ReworkRow[]]> {
+  if (source === 'rollups' || (source === 'auto' && isWholeDays(window))) {
+    const { aggregates, rework } = figuresFromRollups(await rollupRows(prisma, scope, window));
+    return [aggregates, rework];
+  }
+  return Promise.all([
+    aggregateDora(prisma, scope, window),
+    reworkCounts(prisma, scope, window, REWORK_AFTER_FAILURE_MINUTES),
+  ]);
 }
 
 /**
@@ -111,11 +132,11 @@ export async function computeDora(
   prisma: PrismaClient,
   scope: Scope,
   window: DoraWindow,
+  source: DoraSource = 'auto',
 ): Promise<DoraReport[]> {
-  const [rows, environments, reworkRows] = await Promise.all([
-    aggregateDora(prisma, scope, window),
+  const [[rows, reworkRows], environments] = await Promise.all([
+    windowRows(prisma, scope, window, source),
     knownEnvironments(prisma, scope),
-    reworkCounts(prisma, scope, window, REWORK_AFTER_FAILURE_MINUTES),
   ]);
   // An environment asked for by name is reported even before its first deployment.
   if (scope.environment && scope.repositories) {
