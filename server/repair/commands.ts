@@ -37,7 +37,7 @@ const AFTER_REPAIR = ['20261201000100_case_insensitive_identity'];
  * repair runs this code on the older schema, so they are applied before it too, out of order (the
  * applier records each by name; `prisma migrate deploy` then finds them applied).
  */
-const BEFORE_REPAIR_TOO = ['20261211000400_deployment_kind'];
+const BEFORE_REPAIR_TOO = ['20261211000300_k8s_rollouts', '20261211000400_deployment_kind'];
 
 /** Every migration before the first one that waits for a repair, and the additions repair reads. */
 function migrationsBeforeRepair(all: Migration[]): Migration[] {
