@@ -17,6 +17,43 @@ module.exports = {
       from: {},
       to: { circular: true },
     },
+    {
+      name: 'action-bundles-only-pure-server-modules',
+      severity: 'error',
+      comment:
+        'The Action is bundled into dist/ on its own. The rules it shares with the server come ' +
+        'from dependency-free pure modules (the run key, the states, the backoff), bundled as ' +
+        'they are; anything else from server/ is a type (the record shape, declared once in ' +
+        'server/ledger/types.ts and as JSON in server/http/wire.ts), read through `import type`, ' +
+        'which esbuild erases.',
+      from: { path: '^action/' },
+      to: {
+        path: '^server/',
+        pathNot: '^server/(ledger/(run-key|states)|backoff)[.]ts$',
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'action-reads-only-the-api-shape',
+      severity: 'error',
+      comment: 'The only server modules the Action may name: the core, the API wire shapes, the backoff.',
+      from: { path: '^action/' },
+      to: { path: '^server/', pathNot: '^server/(ledger/|http/(wire|schemas)[.]ts$|backoff[.]ts$)' },
+    },
+    {
+      name: 'modules-the-action-bundles-stay-alone',
+      severity: 'error',
+      comment: 'What the Action bundles from server/ imports nothing, so dist/ takes no server code with it.',
+      from: { path: '^server/(ledger/(run-key|states)|backoff)[.]ts$' },
+      to: { dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'server-does-not-know-the-action',
+      severity: 'error',
+      comment: 'The Action is a client of the server, never the other way round.',
+      from: { path: '^server/' },
+      to: { path: '^action/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

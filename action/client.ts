@@ -1,31 +1,18 @@
+import type {
+  CreateDeploymentRequest,
+  StatusRequest as ServerStatusRequest,
+} from '../server/http/schemas.ts';
 import type { DeploymentRecord, FinalState } from './records.ts';
 
-/** What `POST /v1/deployments` takes. */
-export interface StartRequest {
-  repository: string;
-  environment: string;
-  sha: string;
-  ref?: string | undefined;
-  /** When the deployed commit was made (ISO 8601 with offset); the server's lead time uses it. */
-  commit_at?: string | undefined;
+/** What `POST /v1/deployments` takes (the server's schema), as the Action always sends it. */
+export type StartRequest = CreateDeploymentRequest & {
   run_id: number;
   run_attempt: number;
   state: 'in_progress';
-  environment_url?: string | undefined;
-  log_url?: string | undefined;
-  description?: string | undefined;
-  metrics_endpoint?: string | undefined;
-  k8s?: { namespace: string; name: string } | undefined;
-  supersede?: boolean | undefined;
-}
+};
 
-/** What the status calls take. */
-export interface StatusRequest {
-  state: FinalState;
-  environment_url?: string | undefined;
-  log_url?: string | undefined;
-  description?: string | undefined;
-}
+/** What the status calls take, with the states the Action reports. */
+export type StatusRequest = Omit<ServerStatusRequest, 'state'> & { state: FinalState };
 
 export interface RecordKey {
   repository: string;

@@ -27045,9 +27045,10 @@ async function obtainToken(apiKey, audience) {
   }
 }
 
-// action/records.ts
+// server/ledger/states.ts
+var TERMINAL_STATES = ["success", "failure", "error", "inactive"];
 function isTerminal(state) {
-  return state === "success" || state === "failure" || state === "error" || state === "inactive";
+  return TERMINAL_STATES.includes(state);
 }
 
 // action/wait.ts

@@ -7,7 +7,8 @@ import {
   type Signal,
 } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
-import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow, RECORD_SELECT } from './deployment-sql.ts';
+import { RECORD_SELECT } from './deployment-columns.ts';
+import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow } from './deployment-sql.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { environmentLockName, environmentLockSql, type Tx } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';

@@ -1,16 +1,18 @@
 import { type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
 import {
-  ACTIVE_STATES_SQL,
-  COLUMN_TYPES,
-  DECIDED_COLUMNS,
-  type DeploymentSqlRow,
-  decidedValues,
-  fromSqlRow,
-  IDENTITY_COLUMNS,
-  identityValues,
+  columnName,
+  columnType,
+  DECIDED_FIELDS,
+  IDENTITY_FIELDS,
   RECORD_SELECT,
+} from './deployment-columns.ts';
+import {
+  ACTIVE_STATES_SQL,
+  type DeploymentSqlRow,
+  fromSqlRow,
   type SqlRunner,
   type VersionedRecord,
+  valuesOf,
 } from './deployment-sql.ts';
 import { environmentLockName, environmentLockSql } from './environment-lock.ts';
 import { insertJobsSql, jobsJson } from './outbox.ts';
@@ -72,9 +74,10 @@ export async function insertOpened(
   event: TimelineEntry,
   jobs: GithubSyncJob[],
 ): Promise<boolean> {
-  const columns = [...IDENTITY_COLUMNS, ...DECIDED_COLUMNS];
-  const values = [...identityValues(record), ...decidedValues(record)];
-  const placeholders = columns.map((column, i) => `$${i + 2}::${COLUMN_TYPES[column]}`).join(', ');
+  const fields = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
+  const columns = fields.map(columnName);
+  const values = valuesOf(record, fields);
+  const placeholders = fields.map((field, i) => `$${i + 2}::${columnType(field)}`).join(', ');
   const rest = values.length + 2;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},
@@ -95,8 +98,8 @@ export async function updateDecided(
   event: TimelineEntry,
   jobs: GithubSyncJob[],
 ): Promise<boolean> {
-  const values = decidedValues(record);
-  const assignments = DECIDED_COLUMNS.map((column, i) => `${column} = $${i + 4}`).join(', ');
+  const values = valuesOf(record, DECIDED_FIELDS);
+  const assignments = DECIDED_FIELDS.map((field, i) => `${columnName(field)} = $${i + 4}`).join(', ');
   const rest = values.length + 4;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},

@@ -1,6 +1,7 @@
-import { ACTIVE_STATES, type DeploymentRecord, type State } from '../ledger/index.ts';
+import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
+import { sqlValue, type WrittenField } from './deployment-columns.ts';
 import type { Deployment } from './generated/client.ts';
-import { toRecord } from './records.ts';
+import { toRecord, toRow } from './records.ts';
 
 /**
  * The core's active states as a SQL list (`state IN (${ACTIVE_STATES_SQL})`; in a tagged
@@ -12,19 +13,6 @@ export const ACTIVE_STATES_SQL = ACTIVE_STATES.map((state) => `'${state}'`).join
 export interface SqlRunner {
   query<R>(text: string, params: unknown[]): Promise<R[]>;
 }
-
-/**
- * The deployment columns under the names Prisma gives them, so a row read with node-postgres maps
- * to a record through the same toRecord (int8 columns arrive as strings; Number() reads both).
- */
-export const RECORD_SELECT = `id, repository, environment, repository_key AS "repositoryKey",
-  environment_key AS "environmentKey", repository_id AS "repositoryId", key, sha, ref, state,
-  run_id AS "runId", run_attempt AS "runAttempt", github_deployment_id AS "githubDeploymentId",
-  k8s_namespace AS "k8sNamespace", k8s_name AS "k8sName", k8s_revision AS "k8sRevision",
-  environment_url AS "environmentUrl", log_url AS "logUrl", description,
-  metrics_endpoint AS "metricsEndpoint", fingerprint, commit_at AS "commitAt",
-  created_at AS "createdAt", started_at AS "startedAt", deployed_at AS "deployedAt",
-  completed_at AS "completedAt", updated_at AS "updatedAt", version`;
 
 export type DeploymentSqlRow = Deployment;
 
@@ -38,89 +26,8 @@ export function fromSqlRow(row: DeploymentSqlRow): VersionedRecord {
   return { version: row.version, record: toRecord(row) };
 }
 
-/** What a decision may change on a stored row, in column order: everything but its identity. */
-export const DECIDED_COLUMNS = [
-  'sha',
-  'ref',
-  'state',
-  'run_id',
-  'run_attempt',
-  'github_deployment_id',
-  'k8s_namespace',
-  'k8s_name',
-  'k8s_revision',
-  'environment_url',
-  'log_url',
-  'description',
-  'metrics_endpoint',
-  'fingerprint',
-  'commit_at',
-  'created_at',
-  'started_at',
-  'deployed_at',
-  'completed_at',
-  'updated_at',
-] as const;
-
-export function decidedValues(record: DeploymentRecord): unknown[] {
-  return [
-    record.sha,
-    record.ref,
-    record.state,
-    record.runId,
-    record.runAttempt,
-    record.githubDeploymentId,
-    record.k8s?.namespace ?? null,
-    record.k8s?.name ?? null,
-    record.k8s?.revision ?? null,
-    record.environmentUrl,
-    record.logUrl,
-    record.description,
-    record.metricsEndpoint,
-    record.fingerprint,
-    record.commitAt ?? null,
-    record.createdAt,
-    record.startedAt,
-    record.deployedAt,
-    record.completedAt,
-    record.updatedAt,
-  ];
-}
-
-export const IDENTITY_COLUMNS = ['id', 'repository', 'environment', 'repository_id', 'key'] as const;
-
-/** Column types, for parameters in a SELECT list (where PostgreSQL cannot infer them). */
-export const COLUMN_TYPES: Record<
-  (typeof IDENTITY_COLUMNS)[number] | (typeof DECIDED_COLUMNS)[number],
-  string
-> = {
-  id: 'uuid',
-  repository: 'text',
-  environment: 'text',
-  repository_id: 'bigint',
-  key: 'text',
-  sha: 'text',
-  ref: 'text',
-  state: 'text',
-  run_id: 'bigint',
-  run_attempt: 'integer',
-  github_deployment_id: 'bigint',
-  k8s_namespace: 'text',
-  k8s_name: 'text',
-  k8s_revision: 'text',
-  environment_url: 'text',
-  log_url: 'text',
-  description: 'text',
-  metrics_endpoint: 'text',
-  fingerprint: 'text',
-  commit_at: 'timestamptz',
-  created_at: 'timestamptz',
-  started_at: 'timestamptz',
-  deployed_at: 'timestamptz',
-  completed_at: 'timestamptz',
-  updated_at: 'timestamptz',
-};
-
-export function identityValues(record: DeploymentRecord): unknown[] {
-  return [record.id, record.repository, record.environment, record.repositoryId ?? null, record.key];
+/** The record's values for `fields`, as SQL parameters, in their order. */
+export function valuesOf(record: DeploymentRecord, fields: readonly WrittenField[]): unknown[] {
+  const row = toRow(record);
+  return fields.map((field) => sqlValue(row[field]));
 }

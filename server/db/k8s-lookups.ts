@@ -1,11 +1,6 @@
 import { type DeploymentRecord, foldName } from '../ledger/index.ts';
-import {
-  ACTIVE_STATES_SQL,
-  type DeploymentSqlRow,
-  fromSqlRow,
-  RECORD_SELECT,
-  type SqlRunner,
-} from './deployment-sql.ts';
+import { RECORD_SELECT } from './deployment-columns.ts';
+import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow, type SqlRunner } from './deployment-sql.ts';
 
 /** A record named by a workload's annotations. */
 export interface NamedKey {

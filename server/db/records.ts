@@ -1,8 +1,13 @@
 import type { DeploymentRecord, State } from '../ledger/index.ts';
+import type { DeploymentRow } from './deployment-columns.ts';
 import type { Deployment, Prisma } from './generated/client.ts';
 
+// Both directions name every field: toRecord builds a complete record (optional fields included)
+// and toRow every written column (deployment-columns.ts), so a field or column added on one side
+// and not mapped fails typecheck.
+
 export function toRecord(row: Deployment): DeploymentRecord {
-  return {
+  const record: Required<DeploymentRecord> = {
     id: row.id,
     repository: row.repository,
     environment: row.environment,
@@ -30,9 +35,10 @@ export function toRecord(row: Deployment): DeploymentRecord {
     completedAt: row.completedAt,
     updatedAt: row.updatedAt,
   };
+  return record;
 }
 
-export function toRow(record: DeploymentRecord): Prisma.DeploymentUncheckedCreateInput {
+export function toRow(record: DeploymentRecord): DeploymentRow {
   return {
     id: record.id,
     repository: record.repository,

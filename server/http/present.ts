@@ -1,9 +1,10 @@
 import type { TimelineEvent } from '../db/timeline.ts';
 import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { redactDeep } from '../redact.ts';
+import type { DeploymentJson } from './wire.ts';
 
-/** The record as the API shows it (the contract's JSON names). */
-export function presentDeployment(record: DeploymentRecord) {
+/** The record as the API shows it (the contract's JSON names; the type is derived in wire.ts). */
+export function presentDeployment(record: DeploymentRecord): DeploymentJson {
   return {
     id: record.id,
     repository: record.repository,

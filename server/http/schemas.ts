@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseState, STATES, type State } from '../ledger/index.ts';
+import { parseState, type Signal, STATES, type State } from '../ledger/index.ts';
+import type { CreateFieldName, DeploymentJson, Fits, KeyDifference, NoKeys, WireName } from './wire.ts';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
@@ -41,6 +42,8 @@ export const createDeploymentSchema = z
   })
   .meta({ id: 'CreateDeploymentRequest' });
 export type CreateDeploymentBody = z.infer<typeof createDeploymentSchema>;
+/** The body as a client sends it (before defaults and aliases): what the Action builds. */
+export type CreateDeploymentRequest = z.input<typeof createDeploymentSchema>;
 
 export const statusSchema = z
   .strictObject({
@@ -52,6 +55,7 @@ export const statusSchema = z
   })
   .meta({ id: 'StatusRequest' });
 export type StatusBody = z.infer<typeof statusSchema>;
+export type StatusRequest = z.input<typeof statusSchema>;
 
 /**
  * A query string's parameters as `c.req.query()` reads them: a repeated parameter counts with its
@@ -104,6 +108,20 @@ export const deploymentSchema = z
     updated_at: z.iso.datetime(),
   })
   .meta({ id: 'Deployment' });
+
+/**
+ * The schemas against the record they describe (wire.ts): a field added to DeploymentRecord or
+ * NewDeployment and not here (or here and not there) fails typecheck naming the field. A create
+ * field the API should not take goes into wire.ts' UnsettableField; one it should not show, into
+ * HiddenField.
+ */
+export type SchemaChecks = [
+  NoKeys<KeyDifference<z.output<typeof deploymentSchema>, DeploymentJson>>,
+  Fits<z.output<typeof deploymentSchema>, DeploymentJson>,
+  Fits<DeploymentJson, z.output<typeof deploymentSchema>>,
+  NoKeys<KeyDifference<Omit<CreateDeploymentBody, 'supersede'>, Record<CreateFieldName, unknown>>>,
+  NoKeys<Exclude<keyof StatusBody, WireName<keyof Signal>>>,
+];
 
 export const timelineEventSchema = z
   .object({

@@ -3,25 +3,13 @@ import { githubSyncJobs } from './github-sync.ts';
 import { isActive } from './states.ts';
 import type { Decision, DeploymentRecord, Effect, K8sRef, Signal, SignalSource } from './types.ts';
 
-/** What a producer asks to open: the record's identity and what it knows, in `state`. */
-export type NewDeployment = Pick<
+/**
+ * What a producer asks to open: the record's identity and what it knows, in `state`. Every record
+ * field but the id and the times the core keeps, so a field added to the record is asked for here.
+ */
+export type NewDeployment = Omit<
   DeploymentRecord,
-  | 'repository'
-  | 'environment'
-  | 'repositoryId'
-  | 'key'
-  | 'sha'
-  | 'ref'
-  | 'state'
-  | 'runId'
-  | 'runAttempt'
-  | 'githubDeploymentId'
-  | 'environmentUrl'
-  | 'logUrl'
-  | 'description'
-  | 'metricsEndpoint'
-  | 'fingerprint'
-  | 'commitAt'
+  'id' | 'k8s' | 'createdAt' | 'startedAt' | 'deployedAt' | 'completedAt' | 'updatedAt'
 > & {
   /** The Kubernetes object to follow; its revision is learnt from the watcher. */
   k8s: Omit<K8sRef, 'revision'> | null;
@@ -99,7 +87,8 @@ export function openRecord(
   at: Date,
   now: Date = new Date(),
 ): Decision {
-  const base: DeploymentRecord = {
+  // Required: a field added to the record (even an optional one) must be opened here.
+  const base: Required<DeploymentRecord> = {
     id,
     repository: request.repository,
     environment: request.environment,

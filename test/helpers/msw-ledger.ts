@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpResponse, http } from 'msw';
 import type { DeploymentRecord } from '../../action/records.ts';
+import { isActive } from '../../server/ledger/states.ts';
 
 export const SERVER_URL = 'https://deployledger.test';
 export const API_KEY = 'dl_test_in_process_key_0123456789';
@@ -8,7 +9,6 @@ export const API_KEY = 'dl_test_in_process_key_0123456789';
 export const TOKEN_URL = 'https://pipelines.actions.test/idtoken';
 export const TOKEN_REQUEST_TOKEN = 'runtime-request-token';
 
-const ACTIVE = ['pending', 'queued', 'in_progress'];
 const problem = (status: number, title: string, extra: Record<string, unknown> = {}) =>
   HttpResponse.json(
     { type: 'about:blank', title, status, ...extra },
@@ -64,10 +64,7 @@ export function fakeLedger() {
           return HttpResponse.json(shown(existing), { headers: { 'idempotent-replayed': 'true' } });
         }
         const active = [...records.values()].find(
-          (r) =>
-            r.repository === body.repository &&
-            r.environment === body.environment &&
-            ACTIVE.includes(r.state),
+          (r) => r.repository === body.repository && r.environment === body.environment && isActive(r.state),
         );
         if (active && !body.supersede) {
           return problem(409, 'Another deployment is active', { active_deployment: shown(active) });
@@ -114,7 +111,7 @@ export function fakeLedger() {
           );
           if (!record) return problem(404, 'Not found', { detail: 'No record has this key.' });
           const body = (await request.json()) as { state: DeploymentRecord['state']; description?: string };
-          const applied = ACTIVE.includes(record.state);
+          const applied = isActive(record.state);
           if (applied) {
             record.state = body.state;
             record.description = body.description ?? record.description;
