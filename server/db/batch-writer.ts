@@ -23,12 +23,17 @@ const LOCK_SQL = `SELECT count(${environmentLockSql('name')})::int AS locked
   FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, ord) ORDER BY ord) AS names`;
 
 // Fresh under the locks: the records asked for by id, key or GitHub id, and each environment's
-// records a signal can still change (its active record; its successes, which auto-inactive retires).
-const READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment
-  WHERE id = ANY($1::uuid[])
-     OR ((repository_key, environment_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))
-         AND (state IN (${ACTIVE_STATES_SQL}, 'success') OR key = ANY($4::text[])))
-     OR (github_deployment_id = ANY($5::bigint[]) AND repository_key = ANY($6::text[]))`;
+// records a signal can still change (its active record; its successes, which auto-inactive
+// retires). One branch per index (the one-active, success and key indexes), so none scans.
+const ENVIRONMENTS =
+  'unnest($2::text[], $3::text[]) AS e(rk, ek) JOIN deployment d ON d.repository_key = e.rk AND d.environment_key = e.ek';
+const READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment WHERE id IN (
+    SELECT id FROM deployment WHERE id = ANY($1::uuid[])
+    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.state IN (${ACTIVE_STATES_SQL})
+    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.state = 'success'
+    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.key = ANY($4::text[])
+    UNION ALL SELECT id FROM deployment
+      WHERE github_deployment_id = ANY($5::bigint[]) AND repository_key = ANY($6::text[]))`;
 
 export interface Environment {
   repository: string;
