@@ -26,6 +26,8 @@ export interface Settings {
   k8s: { namespace: string; name: string } | undefined;
   metricsEndpoint: string | undefined;
   supersede: boolean;
+  /** false: the server creates no GitHub deployment (it adopts the job's own). */
+  deployment: boolean;
   wait: { timeoutMs: number; intervalMs: number } | undefined;
   maxAttempts: number;
 }
@@ -58,6 +60,7 @@ export function getSettings(run: RunContext): Settings {
     k8s: kubernetesObject(),
     metricsEndpoint: optionalUrl('metrics-endpoint'),
     supersede: booleanInput('supersede', false),
+    deployment: booleanInput('deployment', true),
     wait: wait
       ? { timeoutMs: seconds('wait-timeout', 900) * 1000, intervalMs: seconds('wait-interval', 5) * 1000 }
       : undefined,

@@ -27,6 +27,7 @@ export async function startDeployment(client: DeployledgerClient, settings: Sett
     metrics_endpoint: settings.metricsEndpoint,
     k8s: settings.k8s,
     supersede: settings.supersede || undefined,
+    github_deployment: settings.deployment ? undefined : false,
   });
   const outcome = replayed
     ? `Deployment ${record.id} already existed for key ${record.key}; no second record was made.`

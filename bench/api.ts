@@ -35,34 +35,7 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
   const baseline = await bareHonoBaseline(bareHono);
   const figures: Figure[] = [baseline, await rawPgInsert(databaseUrl)];
   const run = randomUUID().slice(0, 8);
-  let n = 0;
-  figures.push(
-    await load(
-      'POST /v1/deployments, new key each',
-      server.url,
-      [
-        {
-          method: 'POST',
-          path: '/v1/deployments',
-          headers: HEADERS,
-          setupRequest: (req) => {
-            const i = n++;
-            return {
-              ...req,
-              headers: { ...HEADERS, 'idempotency-key': `${run}-${i}` },
-              body: JSON.stringify({
-                repository: 'acme/shop',
-                environment: `bench-${run}-${i}`,
-                sha: SHA,
-                state: 'in_progress',
-              }),
-            };
-          },
-        },
-      ],
-      [201],
-    ),
-  );
+  figures.push(await newKeyCreates(server.url, run));
   const replayBody = JSON.stringify({
     repository: 'acme/shop',
     environment: `bench-replay-${run}`,
@@ -125,5 +98,35 @@ async function statusUpdates(url: string, run: string): Promise<Figure> {
       },
     ],
     [200],
+  );
+}
+
+/** POST /v1/deployments with a new key (and environment) each, at CONNECTIONS concurrent. */
+export function newKeyCreates(url: string, run: string): Promise<Figure> {
+  let n = 0;
+  return load(
+    'POST /v1/deployments, new key each',
+    url,
+    [
+      {
+        method: 'POST',
+        path: '/v1/deployments',
+        headers: HEADERS,
+        setupRequest: (req) => {
+          const i = n++;
+          return {
+            ...req,
+            headers: { ...HEADERS, 'idempotency-key': `${run}-${i}` },
+            body: JSON.stringify({
+              repository: 'acme/shop',
+              environment: `bench-${run}-${i}`,
+              sha: SHA,
+              state: 'in_progress',
+            }),
+          };
+        },
+      },
+    ],
+    [201],
   );
 }

@@ -1,10 +1,11 @@
-// `npm run bench [-- api webhooks action watch import dashboard]`: each part prints its figures next
+// `npm run bench [-- api webhooks action watch import dashboard replicas memory]`: each part prints its figures next
 // to a baseline measured in the same run.
 import { benchAction } from './action.ts';
 import { benchApi } from './api.ts';
 import { withContext } from './context.ts';
 import { benchDashboard } from './dashboard.ts';
 import { benchImport } from './import.ts';
+import { benchMemory } from './memory.ts';
 import { benchReplicas } from './replicas.ts';
 import { benchWatch } from './watch.ts';
 import { benchWebhooks } from './webhooks.ts';
@@ -17,6 +18,7 @@ const parts: Record<string, () => Promise<void>> = {
   import: benchImport,
   dashboard: benchDashboard,
   replicas: benchReplicas,
+  memory: benchMemory,
 };
 
 const chosen = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));

@@ -9,38 +9,7 @@ import { BACKLOG, drainDeliveries, foldBacklog } from './webhook-backlog.ts';
 export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
   const baseline = await bareHonoBaseline(bareHono);
   const figures: Figure[] = [baseline, await rawPgInsert(databaseUrl)];
-  const template = sample('deployment_status', (p) => p.deployment_status.state === 'success');
-  template.repository.full_name = 'acme/shop';
-  let n = 0;
-  figures.push(
-    await load(
-      'POST /webhooks/github, signed deployment_status',
-      server.url,
-      [
-        {
-          method: 'POST',
-          path: '/webhooks/github',
-          setupRequest: (req) => {
-            const i = n++;
-            template.deployment.id = 500_000 + i;
-            template.deployment.environment = `bench-${i % 50}`;
-            const body = JSON.stringify(template);
-            return {
-              ...req,
-              headers: {
-                'content-type': 'application/json',
-                'x-github-event': 'deployment_status',
-                'x-github-delivery': randomUUID(),
-                'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-              },
-              body,
-            };
-          },
-        },
-      ],
-      [202],
-    ),
-  );
+  figures.push(await signedDeliveries(server.url));
   printTable('GitHub deliveries on PostgreSQL', figures, baseline);
 
   // Folding is timed on its own: first let the worker finish what the burst above stored.
@@ -51,4 +20,38 @@ export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchCont
   console.log(`\n${backlog.name}: ${backlog.note}`);
   const memory = rss(server.process.pid ?? 0);
   console.log(`Server RSS after the run: ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`);
+}
+
+/** Signed `deployment_status` deliveries (50 environments), received at CONNECTIONS concurrent. */
+export function signedDeliveries(url: string): Promise<Figure> {
+  const template = sample('deployment_status', (p) => p.deployment_status.state === 'success');
+  template.repository.full_name = 'acme/shop';
+  let n = 0;
+  return load(
+    'POST /webhooks/github, signed deployment_status',
+    url,
+    [
+      {
+        method: 'POST',
+        path: '/webhooks/github',
+        setupRequest: (req) => {
+          const i = n++;
+          template.deployment.id = 500_000 + i;
+          template.deployment.environment = `bench-${i % 50}`;
+          const body = JSON.stringify(template);
+          return {
+            ...req,
+            headers: {
+              'content-type': 'application/json',
+              'x-github-event': 'deployment_status',
+              'x-github-delivery': randomUUID(),
+              'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+            },
+            body,
+          };
+        },
+      },
+    ],
+    [202],
+  );
 }

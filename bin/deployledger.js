@@ -5,6 +5,25 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+
+// V8 settings for the server's memory (docs/operations.md#memory), set before anything compiles
+// WebAssembly or grows the heap; Node takes neither from NODE_OPTIONS. `--liftoff-only`: V8 keeps
+// Prisma's query compiler and PGlite (WebAssembly) in its baseline code (about 70 MiB less);
+// `--optimize-for-size`: the JS heap is kept near its live size. DEPLOYLEDGER_V8_FLAGS replaces them.
+const SERVE_V8_FLAGS = '--liftoff-only --optimize-for-size';
+const command = process.argv.slice(2).find((arg) => !arg.startsWith('-')) ?? 'serve';
+const v8Flags = (process.env.DEPLOYLEDGER_V8_FLAGS ?? (command === 'serve' ? SERVE_V8_FLAGS : ''))
+  .split(/\s+/)
+  .filter(Boolean);
+const notAFlag = v8Flags.find((flag) => !/^--[a-z][a-z0-9-]*(=\S+)?$/.test(flag));
+if (notAFlag) {
+  console.error(
+    `deployledger: DEPLOYLEDGER_V8_FLAGS: "${notAFlag}" is not a V8 flag (--name or --name=value)`,
+  );
+  process.exit(1);
+}
+for (const flag of v8Flags) v8.setFlagsFromString(flag);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'build', 'cli.mjs');

@@ -26852,6 +26852,7 @@ function getSettings(run2) {
     k8s: kubernetesObject(),
     metricsEndpoint: optionalUrl("metrics-endpoint"),
     supersede: booleanInput("supersede", false),
+    deployment: booleanInput("deployment", true),
     wait: wait ? { timeoutMs: seconds("wait-timeout", 900) * 1e3, intervalMs: seconds("wait-interval", 5) * 1e3 } : void 0,
     maxAttempts: wholeNumber("max-attempts", 5)
   };
@@ -26942,7 +26943,8 @@ async function startDeployment(client, settings) {
     description: settings.description,
     metrics_endpoint: settings.metricsEndpoint,
     k8s: settings.k8s,
-    supersede: settings.supersede || void 0
+    supersede: settings.supersede || void 0,
+    github_deployment: settings.deployment ? void 0 : false
   });
   const outcome = replayed ? `Deployment ${record.id} already existed for key ${record.key}; no second record was made.` : `Recorded deployment ${record.id} of ${record.sha.slice(0, 12)} to ${record.environment}.`;
   return { record, replayed, outcome };

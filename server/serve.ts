@@ -15,6 +15,7 @@ import { recoveryHooks } from './github/hooks.ts';
 import { createGithubClients } from './github/octokit.ts';
 import { createGithubTruth } from './github/run-truth.ts';
 import { trackInFlight } from './http/in-flight.ts';
+import { Arrivals } from './jobs/arrivals.ts';
 import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
@@ -86,6 +87,7 @@ export async function startServer(config: Config, logger: Logger) {
     logger,
     onDecided: () => kickOutbox(),
   });
+  const arrivals = new Arrivals();
   const deliveries = startDeliveryWorker({
     prisma: db.prisma,
     sql: db.sql,
@@ -93,6 +95,7 @@ export async function startServer(config: Config, logger: Logger) {
     onDecision,
     logger,
     protection: protection.receiver,
+    quiet: () => arrivals.quiet(),
   });
   const outbox = auth
     ? startOutboxWorker({
@@ -152,7 +155,10 @@ export async function startServer(config: Config, logger: Logger) {
     webhooks: {
       verifier: new SignatureVerifier(config.GITHUB_WEBHOOK_SECRET),
       inbox: new DeliveryInbox(db.sql),
-      onStored: () => deliveries.kick(),
+      onStored: () => {
+        arrivals.noteStored();
+        deliveries.kick();
+      },
     },
   });
 

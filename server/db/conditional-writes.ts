@@ -32,24 +32,17 @@ export interface CreateReading {
   newest: VersionedRecord | null;
 }
 
-/** Everything a create decides on, in one read: the record under its key, the active one, the newest. */
-export async function readForCreate(
-  sql: SqlRunner,
-  repository: string,
-  environment: string,
-  key: string,
-): Promise<CreateReading> {
-  const rows = await sql.query<DeploymentSqlRow & { role: 'key' | 'active' | 'newest' }>(
-    `(SELECT ${RECORD_SELECT}, 'key' AS role FROM deployment
-       WHERE repository_key = $1 AND environment_key = $2 AND key = $3)
-     UNION ALL
-     (SELECT ${RECORD_SELECT}, 'active' AS role FROM deployment
-       WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1)
-     UNION ALL
-     (SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
-       WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`,
-    [foldName(repository), foldName(environment), key],
-  );
+type ReadingRow = DeploymentSqlRow & { role: 'key' | 'active' | 'newest' };
+
+// The three reads a create decides on; $1, $2 are the folded names, $3 the key.
+const BY_KEY = `SELECT ${RECORD_SELECT}, 'key' AS role FROM deployment
+  WHERE repository_key = $1 AND environment_key = $2 AND key = $3`;
+const ACTIVE = `(SELECT ${RECORD_SELECT}, 'active' AS role FROM deployment
+  WHERE repository_key = $1 AND environment_key = $2 AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1)`;
+const NEWEST = `(SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
+  WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`;
+
+function toReading(rows: ReadingRow[]): CreateReading {
   const pick = (role: string) => {
     const row = rows.find((candidate) => candidate.role === role);
     return row ? fromSqlRow(row) : null;
@@ -57,37 +50,75 @@ export async function readForCreate(
   return { byKey: pick('key'), active: pick('active'), newest: pick('newest') };
 }
 
-export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {
-  const [row] = await sql.query<DeploymentSqlRow>(`SELECT ${RECORD_SELECT} FROM deployment WHERE id = $1`, [
-    id,
+/** Everything a create decides on, in one read: the record under its key, the active one, the newest. */
+export async function readForCreate(
+  sql: SqlRunner,
+  repository: string,
+  environment: string,
+  key: string,
+): Promise<CreateReading> {
+  const rows = await sql.query<ReadingRow>(`(${BY_KEY}) UNION ALL ${ACTIVE} UNION ALL ${NEWEST}`, [
+    foldName(repository),
+    foldName(environment),
+    key,
   ]);
-  return row ? fromSqlRow(row) : null;
+  return toReading(rows);
 }
 
 /**
- * Inserts an opened record with its first event and jobs. False when a unique index refused it
- * (the key was taken, or another deployment became active): the caller decides again.
+ * A create in one round trip: inserts the record the core opened, with its first event and jobs,
+ * when what that decision assumed holds — nothing stored under the key, no active record (both
+ * the unique indexes' word) and the environment's newest record spelled as this request spells
+ * it. Otherwise it writes nothing and answers the reading to decide on (readForCreate's). A key
+ * already stored (a replay) is answered without taking the environment's lock, and with that
+ * record alone (the key's record decides a create before any other).
  */
-export async function insertOpened(
+export async function openUnlessTaken(
   sql: SqlRunner,
   record: DeploymentRecord,
   event: TimelineEntry,
   jobs: GithubSyncJob[],
-): Promise<boolean> {
+): Promise<{ written: true } | { written: false; reading: CreateReading }> {
   const fields = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
   const columns = fields.map(columnName);
   const values = valuesOf(record, fields);
-  const placeholders = fields.map((field, i) => `$${i + 2}::${columnType(field)}`).join(', ');
-  const rest = values.length + 2;
-  const [row] = await sql.query<{ written: number }>(
-    `WITH ${LOCK},
+  const first = 5; // $1–$3 the reads' names and key, $4 the lock's name
+  const placeholders = fields.map((field, i) => `$${i + first}::${columnType(field)}`).join(', ');
+  const name = (field: (typeof fields)[number]) => `$${first + fields.indexOf(field)}`;
+  const rows = await sql.query<ReadingRow & { written: number }>(
+    `WITH present AS (${BY_KEY}),
+     lock AS (SELECT ${environmentLockSql('$4')} WHERE NOT EXISTS (SELECT 1 FROM present)),
      d AS (INSERT INTO deployment (${columns.join(', ')}) SELECT ${placeholders} FROM lock
+           WHERE NOT EXISTS (SELECT 1 FROM ${NEWEST} n
+                             WHERE n.repository <> ${name('repository')} OR n.environment <> ${name('environment')})
            ON CONFLICT DO NOTHING RETURNING id),
-     ${followers('d', rest)}
-     SELECT count(*)::int AS written FROM d`,
-    [environmentLockName(record.repository, record.environment), ...values, ...followerValues(event, jobs)],
+     ${followers('d', first + values.length)},
+     w AS (SELECT count(*)::int AS written FROM d)
+     SELECT w.written, r.* FROM w
+       LEFT JOIN (SELECT * FROM present
+                  UNION ALL SELECT * FROM (${ACTIVE} UNION ALL ${NEWEST}) other
+                            WHERE NOT EXISTS (SELECT 1 FROM present)) r ON w.written = 0`,
+    [
+      foldName(record.repository),
+      foldName(record.environment),
+      record.key,
+      environmentLockName(record.repository, record.environment),
+      ...values,
+      ...followerValues(event, jobs),
+    ],
+    'deployment_open_unless_taken',
   );
-  return row?.written === 1;
+  if (rows[0]?.written === 1) return { written: true };
+  return { written: false, reading: toReading(rows.filter((row) => row.role)) };
+}
+
+export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {
+  const [row] = await sql.query<DeploymentSqlRow>(
+    `SELECT ${RECORD_SELECT} FROM deployment WHERE id = $1`,
+    [id],
+    'deployment_by_id',
+  );
+  return row ? fromSqlRow(row) : null;
 }
 
 /** Writes a decided record if it is still at `version`; false when another writer got there first. */
@@ -114,6 +145,7 @@ export async function updateDecided(
       ...values,
       ...followerValues(event, jobs),
     ],
+    'deployment_update_decided',
   );
   return row?.written === 1;
 }

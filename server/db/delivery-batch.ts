@@ -3,6 +3,7 @@ import {
   type DeliveredDeployment,
   type DeploymentRecord,
   deliveryKey,
+  githubDeploymentAfter,
   openFromDelivery,
   type Signal,
 } from '../ledger/index.ts';
@@ -100,7 +101,12 @@ async function foldOne(batch: EnvironmentBatch, delivered: DeliveredDeployment):
     },
     delivered,
   );
-  if (found) return batch.apply(found.id, signal);
+  if (found) {
+    // Replacing our GitHub deployment queues a call to GitHub, which only the one-by-one path does.
+    if (githubDeploymentAfter(found, signal).replaced !== null)
+      throw new NotBatchable('adopts a job deployment over ours');
+    return batch.apply(found.id, signal);
+  }
   const id = randomUUID();
   const key = deliveryKey(delivered);
   if (batch.hasKey(key)) throw new NotBatchable(`key ${key} is taken by a record not found`);

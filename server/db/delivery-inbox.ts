@@ -83,7 +83,11 @@ export class DeliveryInbox {
       (d) =>
         `{"d":${JSON.stringify(d.deliveryId)},"e":${JSON.stringify(d.event)},"a":${JSON.stringify(d.action)},"p":${d.payload}}`,
     );
-    const inserted = await this.sql.query<{ delivery_id: string }>(INSERT, [`[${rows.join(',')}]`]);
+    const inserted = await this.sql.query<{ delivery_id: string }>(
+      INSERT,
+      [`[${rows.join(',')}]`],
+      'webhook_delivery_inbox',
+    );
     return new Set(inserted.map((row) => row.delivery_id));
   }
 }

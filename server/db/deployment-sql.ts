@@ -11,7 +11,11 @@ export const ACTIVE_STATES_SQL = ACTIVE_STATES.map((state) => `'${state}'`).join
 
 /** Runs one SQL statement on the pool (node-postgres): the hot paths skip Prisma's per-query cost. */
 export interface SqlRunner {
-  query<R>(text: string, params: unknown[]): Promise<R[]>;
+  /**
+   * `name`: prepare the statement once per connection under this name and reuse its plan (the
+   * hot statements; only for a text that never changes under that name).
+   */
+  query<R>(text: string, params: unknown[], name?: string): Promise<R[]>;
 }
 
 export type DeploymentSqlRow = Deployment;

@@ -10,8 +10,14 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import { insertOpened, readById, readForCreate, updateDecided } from './conditional-writes.ts';
-import type { SqlRunner } from './deployment-sql.ts';
+import {
+  type CreateReading,
+  openUnlessTaken,
+  readById,
+  readForCreate,
+  updateDecided,
+} from './conditional-writes.ts';
+import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
@@ -29,7 +35,9 @@ export interface FastPathDeps {
 
 /**
  * Opens a record or answers a replay, when nothing else needs deciding (no supersede, no
- * respelling, no auto-inactive). Null: take the locked path.
+ * respelling, no auto-inactive). The core decides as if the environment held nothing under the key
+ * and nothing active, and one statement writes that decision only if so (openUnlessTaken);
+ * otherwise the same statement's reading is decided on. Null: take the locked path.
  */
 export async function createAtOnce(
   deps: FastPathDeps,
@@ -38,24 +46,34 @@ export async function createAtOnce(
   at: Date,
 ): Promise<CreateResult | null> {
   if (request.repositoryId != null) return null; // a repository id may rename records: locked path
-  const { repository, environment, key } = request;
-  const { byKey, active, newest } = await readForCreate(deps.sql, repository, environment, key);
+  const now = new Date();
+  const plan = planCreate(request, null, null);
+  const decision = plan.kind === 'create' ? openRecord(request, randomUUID(), source, at, now) : null;
+  if (!decision || retiresOthers(decision)) {
+    const { repository, environment, key } = request;
+    return answerReading(request, await readForCreate(deps.sql, repository, environment, key));
+  }
+  const signal = openingSignal(request, source, at);
+  const event = timelineEntry(signal, decision, now);
+  const outcome = await openUnlessTaken(deps.sql, decision.record, event, deps.jobsOf(decision));
+  if (!outcome.written) return answerReading(request, outcome.reading);
+  deps.onDecision(signal, decision);
+  return { kind: 'created', record: decision.record };
+}
+
+/** What a create's reading answers at once (a replay, a busy environment); null: the locked path. */
+function answerReading(
+  request: NewDeployment & { supersede: boolean },
+  { byKey, active, newest }: CreateReading,
+): CreateResult | null {
   // A replay answers what is stored: a retried request is no news about how names are spelled.
   if (byKey && byKey.record.fingerprint !== null) return answerExisting(request, byKey.record);
   const respelled =
-    newest && (newest.record.repository !== repository || newest.record.environment !== environment);
+    newest &&
+    (newest.record.repository !== request.repository || newest.record.environment !== request.environment);
   if (respelled) return null;
   const plan = planCreate(request, byKey?.record ?? null, active?.record ?? null);
-  if (plan.kind === 'environment_busy') return plan;
-  if (plan.kind !== 'create' || plan.supersede) return null;
-  const now = new Date();
-  const decision = openRecord(request, randomUUID(), source, at, now);
-  if (retiresOthers(decision)) return null;
-  const signal = openingSignal(request, source, at);
-  const event = timelineEntry(signal, decision, now);
-  if (!(await insertOpened(deps.sql, decision.record, event, deps.jobsOf(decision)))) return null;
-  deps.onDecision(signal, decision);
-  return { kind: 'created', record: decision.record };
+  return plan.kind === 'environment_busy' ? plan : null;
 }
 
 /** A signal decided and written in one conditional statement; null: no such record. */
@@ -63,9 +81,11 @@ export async function applyAtOnce(
   deps: FastPathDeps,
   id: string,
   signal: Signal,
+  /** The record as the caller just read it: the first attempt decides on it instead of reading. */
+  known?: VersionedRecord,
 ): Promise<SignalResult | null | 'locked'> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const read = await readById(deps.sql, id);
+    const read = attempt === 0 && known ? known : await readById(deps.sql, id);
     if (!read) return null;
     const now = new Date();
     const decision = decide(read.record, signal, now);

@@ -19,8 +19,9 @@ import {
   sameName,
   supersedeSignal,
 } from '../ledger/index.ts';
+import { readById } from './conditional-writes.ts';
 import { correlate } from './delivery-correlation.ts';
-import type { SqlRunner } from './deployment-sql.ts';
+import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import { findActive, findById, findByKey, findInState } from './deployments.ts';
 import {
   type Decided,
@@ -84,9 +85,17 @@ export class LedgerStore {
     return (await createAtOnce(this.fast, request, source, at)) ?? this.createLocked(request, source, at);
   }
 
-  /** Applies a producer's signal to the record with this id; null when there is no such record. */
-  async apply(id: string, signal: Signal): Promise<SignalResult | null> {
-    const atOnce = await applyAtOnce(this.fast, id, signal);
+  /** A record with the version it was read at (node-postgres, one indexed read); null: none. */
+  read(id: string): Promise<VersionedRecord | null> {
+    return readById(this.fast.sql, id);
+  }
+
+  /**
+   * Applies a producer's signal to the record with this id; null when there is no such record.
+   * `known`: the record as just read (`read`), decided on first; a stale one costs a re-read.
+   */
+  async apply(id: string, signal: Signal, known?: VersionedRecord): Promise<SignalResult | null> {
+    const atOnce = await applyAtOnce(this.fast, id, signal, known);
     if (atOnce !== 'locked') return atOnce;
     const current = await findById(this.prisma, id);
     if (!current) return null;
@@ -239,6 +248,11 @@ export class LedgerStore {
       }
       throw error;
     }
+  }
+
+  /** Queues a GitHub call the core asked for outside a decision (after our create lost a race). */
+  queueGithubJob(deploymentId: string, job: GithubSyncJob): Promise<void> {
+    return enqueue(this.prisma, { deploymentId, ...job });
   }
 
   attachGithubDeployment(id: string, githubDeploymentId: number): Promise<DeploymentRecord | null> {

@@ -2,7 +2,11 @@ import type { SqlRunner } from './deployment-sql.ts';
 import type { Prisma } from './generated/client.ts';
 import { type ClaimOptions, claim, type QueueTable } from './queue.ts';
 
-export type OutboxKind = 'github.create_deployment' | 'github.create_status' | 'github.review_protection';
+export type OutboxKind =
+  | 'github.create_deployment'
+  | 'github.create_status'
+  | 'github.retire_deployment'
+  | 'github.review_protection';
 
 export interface OutboxJob {
   id: bigint;

@@ -24,7 +24,16 @@ export function openPool(
   return {
     kind,
     prisma,
-    sql: { query: async (text, params) => (await pool.query(text, params)).rows },
+    sql: {
+      // The embedded database is one backend behind every connection of the pool: a statement
+      // prepared on one connection would already exist on the next, so it prepares nothing.
+      query: async (text, params, name) =>
+        (
+          await pool.query(
+            name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params },
+          )
+        ).rows,
+    },
     async runInMigrationTransaction(work) {
       const client = await pool.connect();
       try {

@@ -23,6 +23,10 @@ export interface GithubApi {
   /** A deployment we created earlier for this record (its payload names the record), if any. */
   findOurDeployment(repository: string, params: DeploymentParams): Promise<number | null>;
   createStatus(repository: string, deploymentId: number, params: StatusParams): Promise<number>;
+  /** The record id our marker names in this deployment's payload; undefined when it is gone. */
+  markerOfDeployment(repository: string, deploymentId: number): Promise<string | null | undefined>;
+  /** Deletes a deployment (GitHub: only an inactive one, unless it is the only one); gone is fine. */
+  deleteDeployment(repository: string, deploymentId: number): Promise<void>;
 }
 
 /** GitHub's limit for a status description. */
@@ -89,7 +93,41 @@ export function createGithubApi(
       );
       return Number(data.id);
     },
+
+    async markerOfDeployment(repository, deploymentId) {
+      const [owner, repo] = split(repository);
+      const octokit = await client(repository);
+      try {
+        const { data } = await octokit.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}', {
+          owner,
+          repo,
+          deployment_id: deploymentId,
+        });
+        return markerOf(data.payload);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      }
+    },
+
+    async deleteDeployment(repository, deploymentId) {
+      const [owner, repo] = split(repository);
+      const octokit = await client(repository);
+      try {
+        await octokit.request('DELETE /repos/{owner}/{repo}/deployments/{deployment_id}', {
+          owner,
+          repo,
+          deployment_id: deploymentId,
+        });
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+    },
   };
+}
+
+function isNotFound(error: unknown): boolean {
+  return (error as { status?: number }).status === 404;
 }
 
 const split = splitRepository;

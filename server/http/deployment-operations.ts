@@ -20,7 +20,10 @@ const statusResult = z.intersection(
   deploymentSchema,
   z.object({
     applied: z.boolean(),
-    reason: z.string().nullable().meta({ description: 'Why not applied: late, duplicate, conflicting' }),
+    reason: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why not applied: late, duplicate, conflicting, replaced' }),
   }),
 );
 const statusResponse = {

@@ -2,7 +2,8 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { Principal, TokenVerifier } from '../auth/api-keys.ts';
 import { decodeCursor, encodeCursor } from '../db/cursor.ts';
-import { findById, findByKey, listDeployments as listRecords } from '../db/deployments.ts';
+import type { VersionedRecord } from '../db/deployment-sql.ts';
+import { findByKey, listDeployments as listRecords } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
 import { findTimeline } from '../db/timeline.ts';
@@ -30,7 +31,11 @@ export interface DeploymentRoutesDeps {
   verifiers: TokenVerifier[];
 }
 
-type RecordEnv = { Variables: { record: DeploymentRecord } };
+// `read`: the record with its row version, when read here for a conditional write.
+// A record id is a uuid; anything else is simply not found (404).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type RecordEnv = { Variables: { record: DeploymentRecord; read?: VersionedRecord } };
 
 export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesDeps) {
   const app = openApiApp<AuthEnv>();
@@ -70,7 +75,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   });
 
   app.openapi(getDeployment, async (c) => {
-    const record = await readable(c.req.valid('param').id, c.get('principal').repositories);
+    const { record } = await readable(c.req.valid('param').id, c.get('principal').repositories);
     noteDeployment(c, record.id);
     const events = await findTimeline(prisma, record.id);
     const metrics = await readMetricComparison(prisma, record.id, record.metricsEndpoint);
@@ -81,18 +86,22 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   });
 
   // A status names its record in the path: found (404, 403) before the body is read (400).
-  const recordThenBody = (find: (c: Context<AuthEnv & RecordEnv>) => Promise<DeploymentRecord>) =>
+  const recordThenBody = (
+    find: (c: Context<AuthEnv & RecordEnv>) => Promise<DeploymentRecord | VersionedRecord>,
+  ) =>
     createMiddleware<AuthEnv & RecordEnv>(async (c, next) => {
-      const record = await find(c);
+      const found = await find(c);
+      const record = 'version' in found ? found.record : found;
       noteDeployment(c, record.id);
       c.set('record', record);
+      if ('version' in found) c.set('read', found);
       await readJsonBody(c);
       await next();
     });
   const byId = recordThenBody(async (c) => {
-    const record = await readable(c.req.param('id') ?? '', c.get('principal').repositories);
-    assertRunMatchesToken(c.get('principal'), record.key);
-    return record;
+    const read = await readable(c.req.param('id') ?? '', c.get('principal').repositories);
+    assertRunMatchesToken(c.get('principal'), read.record.key);
+    return read;
   });
   const byKey = recordThenBody(async (c) => {
     const param = (name: string) => c.req.param(name) ?? '';
@@ -108,28 +117,29 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     return record;
   });
   app.openapi({ ...reportStatus, middleware: byId }, async (c) =>
-    c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
+    c.json(await applyStatus(c.get('record'), c.req.valid('json'), c.get('read')), 200),
   );
   app.openapi({ ...reportStatusByKey, middleware: byKey }, async (c) =>
     c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
   );
 
-  async function readable(id: string, repositories: string[]): Promise<DeploymentRecord> {
-    const record = /^[0-9a-f-]{36}$/i.test(id) ? await findById(prisma, id) : null;
-    if (!record) throw notFound(`No deployment has the id ${id}.`);
-    assertRepository({ kind: 'api_key', repositories }, record.repository);
-    return record;
+  async function readable(id: string, repositories: string[]): Promise<VersionedRecord> {
+    const read = UUID.test(id) ? await store.read(id) : null;
+    if (!read) throw notFound(`No deployment has the id ${id}.`);
+    assertRepository({ kind: 'api_key', repositories }, read.record.repository);
+    return read;
   }
 
-  async function applyStatus(record: DeploymentRecord, body: StatusBody) {
-    const result = await store.apply(record.id, {
-      source: 'action',
+  async function applyStatus(record: DeploymentRecord, body: StatusBody, read?: VersionedRecord) {
+    const signal = {
+      source: 'action' as const,
       state: body.state,
       at: body.at ? new Date(body.at) : new Date(),
       environmentUrl: body.environment_url,
       logUrl: body.log_url,
       description: body.description,
-    });
+    };
+    const result = await store.apply(record.id, signal, read);
     if (!result) throw notFound(`No deployment has the id ${record.id}.`);
     return { ...presentDeployment(result.record), applied: result.applied, reason: result.reason };
   }
@@ -169,6 +179,7 @@ function toNewDeployment(
     legacyFingerprint: fingerprint(body),
     commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
+    githubDeployment: body.github_deployment ?? true,
   };
 }
 

@@ -14,7 +14,7 @@ export function noteDeployment(c: Context, id: string): void {
 
 /**
  * One JSON line per request (method, route, status, duration, request id, and the deployment
- * id or GitHub delivery id it concerned), and the request-duration histogram.
+ * id or GitHub delivery id and event it concerned), and the request-duration histogram.
  */
 export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {
   return async (c, next) => {
@@ -35,6 +35,7 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
         duration_ms: Math.round(seconds * 1000),
         deployment_id: deploymentOf.get(c.req.raw) ?? null,
         delivery_id: c.req.header('x-github-delivery') ?? null,
+        event: c.req.header('x-github-event'),
       },
       'request',
     );

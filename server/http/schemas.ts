@@ -38,6 +38,10 @@ export const createDeploymentSchema = z
       .strictObject({ namespace: z.string().min(1).max(253), name: z.string().min(1).max(253) })
       .optional(),
     supersede: z.boolean().optional(),
+    github_deployment: z.boolean().optional().meta({
+      description:
+        "false: create no GitHub deployment for this record; the job's own (a job with `environment:`) is adopted when its delivery arrives. Default true.",
+    }),
     commit_at: instant.optional(),
   })
   .meta({ id: 'CreateDeploymentRequest' });

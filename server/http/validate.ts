@@ -24,7 +24,6 @@ export async function readJsonBody(c: Context): Promise<void> {
   }
   let text: string;
   try {
-    // Read once and cached: the route's validator parses the same bytes again.
     text = utf8.decode(await c.req.arrayBuffer());
   } catch {
     throw badRequest('The body is not valid UTF-8; send JSON encoded as UTF-8.');
@@ -34,6 +33,9 @@ export async function readJsonBody(c: Context): Promise<void> {
   } catch (error) {
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
   }
+  // The validator's c.req.json() parses this text; without it, Hono would make the text again
+  // from the bytes through a new Response (its body cache holds promises, typed as values).
+  c.req.bodyCache.text = Promise.resolve(text) as unknown as string;
 }
 
 /** readJsonBody as route middleware, run before the route's validators. */

@@ -112,8 +112,8 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
         return c.json({ status: 'unprocessable', delivery: deliveryId, errors: unstorable }, 202);
       }
 
+      // The request's log line names the delivery and its answer (202 stored, 200 duplicate).
       const stored = await store(log, () => deps.inbox.store({ deliveryId, event, action, payload: raw }));
-      log.info({ stored }, 'delivery received');
       if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
       deps.onStored();
       return c.json({ status: 'accepted', delivery: deliveryId }, 202);

@@ -26,6 +26,8 @@ export interface DeliveryWorkerDeps {
   /** The store's listener: told of every decision a batch made, after it commits. */
   onDecision: DecisionListener;
   protection?: ProtectionReceiver;
+  /** Resolves when the receiver leaves room to fold (Arrivals.quiet); at once when absent. */
+  quiet?: () => Promise<void>;
 }
 
 /**
@@ -38,6 +40,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000)
   const worker = `deliveries-${randomUUID().slice(0, 8)}`;
   const poller = new Poller(
     async () => {
+      await deps.quiet?.();
       const deliveries = await claimDeliveries(deps.sql, {
         worker,
         limit: BATCH,

@@ -19,6 +19,11 @@ export type NewDeployment = Omit<
    */
   legacyFingerprint?: string | null | undefined;
   /**
+   * `false`: we create no GitHub deployment for this record (GitHub's job deployment is adopted
+   * when its delivery comes; see job-deployment.ts). Default true.
+   */
+  githubDeployment?: boolean | undefined;
+  /**
    * When the record counts as created, when not now: a late delivery's GitHub time, a legacy
    * row's created_at.
    */
@@ -119,7 +124,12 @@ export function openRecord(
   const opened = { record: decision.record, applied: true };
   const effects: Effect[] = [
     ...decision.effects.filter((effect) => effect.type !== 'github_sync'),
-    ...githubSyncJobs({ before: null, signal, decision: opened }).map((job) => ({
+    ...githubSyncJobs({
+      before: null,
+      signal,
+      decision: opened,
+      ownDeployment: request.githubDeployment !== false,
+    }).map((job) => ({
       type: 'github_sync' as const,
       job,
     })),

@@ -1,4 +1,5 @@
 import { githubSyncJobs } from './github-sync.ts';
+import { githubDeploymentAfter, isAboutReplaced, retireJob } from './job-deployment.ts';
 import { isTerminal, rank } from './states.ts';
 import type { Decision, DeploymentRecord, Effect, IgnoredReason, Signal } from './types.ts';
 
@@ -29,10 +30,13 @@ export function decide(record: DeploymentRecord, signal: Signal, now: Date = new
   }
   for (const job of githubSyncJobs({ before: record, signal, decision: { record: next, applied } }))
     effects.push({ type: 'github_sync', job });
+  const { replaced } = githubDeploymentAfter(record, signal);
+  if (replaced !== null) effects.push({ type: 'github_sync', job: retireJob(record, replaced) });
   return { record: next, applied, reason, effects };
 }
 
 function whyIgnored(record: DeploymentRecord, signal: Signal): IgnoredReason | null {
+  if (isAboutReplaced(record, signal)) return 'replaced';
   if (signal.state === record.state) return 'duplicate';
   if (isTerminal(record.state)) {
     if (record.state === 'success' && signal.state === 'inactive') return null;
@@ -48,11 +52,10 @@ function mergeDetails(next: DeploymentRecord, signal: Signal, applied: boolean):
   // An active record follows the object it is rolling out as (its latest revision); a finished
   // one keeps what it finished as.
   if (signal.k8s && (applied || !isTerminal(next.state) || next.k8s === null)) next.k8s = { ...signal.k8s };
-  if (signal.githubDeploymentId !== undefined)
-    next.githubDeploymentId = firstGithubId(next, signal.githubDeploymentId);
+  next.githubDeploymentId = githubDeploymentAfter(next, signal).id;
 }
 
-/** GitHub's id for a record's deployment: the first one stored wins. */
+/** GitHub's id for a record's deployment: the first one stored wins (unless a job's replaces ours). */
 export function firstGithubId(record: DeploymentRecord, githubDeploymentId: number): number {
   return record.githubDeploymentId ?? githubDeploymentId;
 }

@@ -2,7 +2,8 @@ import type { Decision, DeploymentRecord, GithubSyncJob, Signal } from './types.
 
 /**
  * Which calls to GitHub a decision needs: a record without a GitHub deployment gets one when it
- * opens, and each state it reaches is posted once. Changes that came from GitHub itself (webhooks)
+ * opens (unless the request said `github_deployment: false`), and each state it reaches is posted
+ * once. Changes that came from GitHub itself (webhooks)
  * are not posted back, nor is auto-inactive: GitHub marks older successes inactive itself.
  * `decide` and `openRecord` turn these into `github_sync` effects.
  */
@@ -10,14 +11,16 @@ export function githubSyncJobs(change: {
   before: DeploymentRecord | null;
   signal: Signal;
   decision: Pick<Decision, 'record' | 'applied'>;
+  /** Whether an opening record wants a GitHub deployment of ours (default true). */
+  ownDeployment?: boolean;
 }): GithubSyncJob[] {
-  const { before, signal, decision } = change;
+  const { before, signal, decision, ownDeployment = true } = change;
   // A reconciled GitHub status (reason github_status_*) is GitHub's own already.
   const fromGithub = signal.source === 'webhook' || signal.reason?.startsWith('github_status_') === true;
   if (fromGithub || signal.reason === 'auto_inactive') return [];
   const { record } = decision;
   const jobs: GithubSyncJob[] = [];
-  if (before === null && record.githubDeploymentId === null) {
+  if (before === null && record.githubDeploymentId === null && ownDeployment) {
     jobs.push({ kind: 'github.create_deployment', payload: {}, dedupeKey: `create:${record.id}` });
   }
   const changed = decision.applied && (before === null || before.state !== record.state);

@@ -14,6 +14,13 @@ export {
 export { decide, firstGithubId } from './decide.ts';
 export { type DeliveryOpening, deliveryKey, openFromDelivery } from './delivery.ts';
 export { githubSyncJobs, githubSyncOf } from './github-sync.ts';
+export {
+  afterOurCreate,
+  type GithubDeploymentChoice,
+  githubDeploymentAfter,
+  isAboutReplaced,
+  retireJob,
+} from './job-deployment.ts';
 export { foldName, includesName, sameName } from './names.ts';
 export { parseRunKey, runKey } from './run-key.ts';
 export * from './states.ts';

@@ -56,18 +56,29 @@ export interface Signal {
   k8s?: K8sRef | undefined;
   /** GitHub's id for this deployment, when the producer knows it. */
   githubDeploymentId?: number | undefined;
+  /** Who created that GitHub deployment, when a delivery tells (see job-deployment.ts). */
+  githubDeploymentOrigin?: GithubDeploymentOrigin | undefined;
   /** Why the producer sent it (`superseded`, `timed_out`, `auto_inactive`, …). */
   reason?: string | undefined;
   /** Producer-specific facts kept on the timeline (delivery id, k8s generation, …). */
   detail?: Record<string, unknown> | undefined;
 }
 
-/** Why a signal did not change the state. */
-export type IgnoredReason = 'late' | 'duplicate' | 'conflicting';
+/**
+ * Who created a GitHub deployment: we did (its payload carries our marker), GitHub did for a job
+ * with `environment:` (its deliveries name the job's workflow run), or someone else.
+ */
+export type GithubDeploymentOrigin = 'ours' | 'job' | 'other';
+
+/**
+ * Why a signal did not change the state. `replaced`: it is about a GitHub deployment of ours that
+ * the record no longer uses (it adopted GitHub's job deployment instead).
+ */
+export type IgnoredReason = 'late' | 'duplicate' | 'conflicting' | 'replaced';
 
 /** A call towards GitHub's Deployments API, queued in the outbox with the change that needs it. */
 export interface GithubSyncJob {
-  kind: 'github.create_deployment' | 'github.create_status';
+  kind: 'github.create_deployment' | 'github.create_status' | 'github.retire_deployment';
   payload: Record<string, unknown>;
   /** The outbox adds a job with the same key once. */
   dedupeKey: string;

@@ -69,10 +69,11 @@ describe('bad input gets a clear error and writes nothing', () => {
         state: 'done',
         environment_url: 'javascript:alert(1)',
         supersede: 'yes',
+        github_deployment: 'no',
         surprise: true,
       }),
       400,
-      /repository.*environment.*sha.*run_id.*state.*environment_url.*supersede/s,
+      /repository.*environment.*sha.*run_id.*state.*environment_url.*supersede.*github_deployment/s,
     );
     const fields = (body.errors as Array<{ field: string }>).map((e) => e.field);
     expect(fields).toEqual(
@@ -84,6 +85,7 @@ describe('bad input gets a clear error and writes nothing', () => {
         'state',
         'environment_url',
         'supersede',
+        'github_deployment',
       ]),
     );
   });

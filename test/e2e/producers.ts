@@ -30,6 +30,7 @@ export async function actionStep(
   run: Run,
   status = 'start',
   replica = 0,
+  extraInputs: Record<string, string> = {},
 ): Promise<ActionRun> {
   return runAction({
     inputs: {
@@ -40,6 +41,7 @@ export async function actionStep(
       'environment-url': environmentUrl(run),
       'k8s-namespace': run.namespace,
       'k8s-name': run.name,
+      ...extraInputs,
     },
     env: { ...githubRun(run.runId, run.attempt), GITHUB_SHA: run.sha },
   });

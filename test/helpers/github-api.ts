@@ -32,6 +32,9 @@ export async function startGithubApi() {
   const runAttempts = new Map<string, Record<string, unknown>>();
   let nextId = 1000;
   let publicUrl = '';
+  /** While set, our creates wait (in flight) until it resolves. */
+  let createsHeld: Promise<void> | null = null;
+  let waitingCreates = 0;
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
@@ -68,8 +71,14 @@ export async function startGithubApi() {
     }
 
     const list = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(url.pathname);
+    const one = /^\/repos\/([^/]+\/[^/]+)\/deployments\/(\d+)$/.exec(url.pathname);
     const status = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
     if (list && req.method === 'POST') {
+      if (createsHeld) {
+        waitingCreates++;
+        await createsHeld;
+        waitingCreates--;
+      }
       const deployment = {
         id: nextId++,
         sha: body?.ref,
@@ -77,11 +86,31 @@ export async function startGithubApi() {
         environment: body?.environment,
         payload: body?.payload ?? {},
         description: body?.description ?? null,
+        task: body?.task ?? 'deploy',
+        creator: { login: 'deployledger[bot]', type: 'Bot' },
         created_at: new Date().toISOString(),
         repository: `${list[1]}/${list[2]}`,
       };
       deployments.push(deployment);
       return send(201, deployment);
+    }
+    const found = one ? deployments.find((d) => d.id === Number(one[2]) && d.repository === one[1]) : null;
+    if (one && !found) return send(404, { message: 'Not Found' });
+    if (one && found && req.method === 'GET') return send(200, found);
+    if (one && found && req.method === 'DELETE') {
+      // GitHub deletes only an inactive deployment, unless it is the repository's only one.
+      const latest = statuses.filter((s) => s.deployment_id === found.id).at(-1);
+      const only = deployments.filter((d) => d.repository === found.repository).length === 1;
+      if (!only && latest?.state !== 'inactive') {
+        return send(422, {
+          message:
+            'We cannot delete an active deployment unless it is the only deployment in a given environment.',
+        });
+      }
+      deployments.splice(deployments.indexOf(found), 1);
+      calls.push({ method: 'DELETE', path: url.pathname, query: url.search, body, status: 204 });
+      res.writeHead(204).end();
+      return;
     }
     if (list && req.method === 'GET') {
       const sha = url.searchParams.get('sha');
@@ -190,6 +219,35 @@ export async function startGithubApi() {
       deployments.push(deployment);
       return deployment;
     },
+    /**
+     * A job with `environment:` starts, as GitHub runs it: GitHub creates the job's deployment
+     * (github-actions[bot], task `deploy`, no payload, naming the run) and marks it in_progress.
+     */
+    startJob(
+      repository: string,
+      job: { sha: string; environment: string; runId: number; runAttempt: number },
+    ) {
+      const deployment = this.addDeployment(repository, {
+        sha: job.sha,
+        environment: job.environment,
+        workflowRun: { id: job.runId, run_attempt: job.runAttempt },
+      });
+      Object.assign(deployment, { task: 'deploy', creator: { login: 'github-actions[bot]', type: 'Bot' } });
+      this.addStatus(deployment.id, { state: 'in_progress' });
+      return deployment;
+    },
+    /** Our creates wait, in flight, until the returned function is called. */
+    holdCreates() {
+      let release = () => {};
+      createsHeld = new Promise<void>((resolve) => {
+        release = resolve;
+      }).then(() => {
+        createsHeld = null;
+      });
+      return release;
+    },
+    /** How many of our creates are waiting under `holdCreates`. */
+    waitingCreates: () => waitingCreates,
     /** A status someone else (not our server) created on a deployment the stand-in holds. */
     addStatus(deploymentId: number, fields: Record<string, unknown>) {
       const created = {

@@ -29,7 +29,9 @@ export function deploymentDelivery(deployment: Payload) {
     description: deployment.description,
     created_at: deployment.created_at,
     updated_at: deployment.created_at,
+    ...(deployment.task ? { task: deployment.task } : {}),
   });
+  if (deployment.creator) Object.assign(payload.deployment.creator, deployment.creator);
   setRepository(payload, deployment.repository);
   return delivery('deployment', payload);
 }
@@ -68,7 +70,17 @@ export function startGithubEcho(
   const echoed = new Set<unknown>();
   const pending = new Set<Promise<void>>();
   const errors: Error[] = [];
-  const schedule = (environment: string, build: () => ReturnType<typeof delivery>) => {
+  /** Deliveries about a held deployment wait, in order, until released. */
+  let held: ((deployment: Payload) => boolean) | null = null;
+  const waiting: Array<() => void> = [];
+  const schedule = (deployment: Payload, build: () => ReturnType<typeof delivery>) => {
+    if (held?.(deployment)) {
+      waiting.push(() => send(deployment.environment as string, build));
+      return;
+    }
+    send(deployment.environment as string, build);
+  };
+  const send = (environment: string, build: () => ReturnType<typeof delivery>) => {
     const { delayMs, redeliveries } = timing(environment);
     const job = new Promise<void>((resolve) => setTimeout(resolve, delayMs))
       .then(() => deliverer.deliver(build(), redeliveries))
@@ -80,18 +92,27 @@ export function startGithubEcho(
     for (const deployment of github.deployments) {
       if (echoed.has(deployment)) continue;
       echoed.add(deployment);
-      schedule(deployment.environment as string, () => deploymentDelivery(deployment));
+      schedule(deployment, () => deploymentDelivery(deployment));
     }
     for (const status of github.statuses) {
       if (echoed.has(status)) continue;
       const deployment = github.deployments.find((d) => d.id === status.deployment_id);
       if (!deployment) continue;
       echoed.add(status);
-      schedule(deployment.environment as string, () => deploymentStatusDelivery(deployment, status));
+      schedule(deployment, () => deploymentStatusDelivery(deployment, status));
     }
   }, 50);
   return {
     errors,
+    /** Holds back every delivery about the deployments `match` picks (GitHub is slow to send them). */
+    hold(match: (deployment: Payload) => boolean) {
+      held = match;
+    },
+    /** Sends what was held, in the order GitHub would have sent it, and holds nothing more. */
+    release() {
+      held = null;
+      for (const send of waiting.splice(0)) send();
+    },
     /** Resolves once every echo scheduled so far has been delivered. */
     async idle() {
       while (pending.size > 0) await Promise.all([...pending]);

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
 import { startGithubApi } from '../helpers/github-api.ts';
+import { deploymentDelivery } from '../helpers/github-echo.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
@@ -109,5 +110,28 @@ describe('the record reflected into GitHub Deployments', () => {
     expect((await api().list({ repository: 'acme/synced' })).body.deployments).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(github.calls.length).toBe(callsBefore);
+  });
+
+  it('two job deployments of one run attempt (matrix jobs): the older is adopted; the other, not ours, is never deleted', async () => {
+    const callsBefore = github.calls.length;
+    const job = { sha: SHA, environment: 'matrix', workflowRun: { id: 5151, run_attempt: 1 } };
+    const older = github.addDeployment('acme/synced', job);
+    const newer = github.addDeployment('acme/synced', job);
+    expect((await send(server.url, SECRET, deploymentDelivery(newer))).status).toBe(202);
+    const opened = await eventually(async () => {
+      const [r] = (await api().list({ repository: 'acme/synced', environment: 'matrix' })).body.deployments;
+      return r?.github_deployment_id === newer.id ? r : undefined;
+    });
+    expect((await send(server.url, SECRET, deploymentDelivery(older))).status).toBe(202);
+    const adopted = await eventually(async () => {
+      const r = (await api().get(opened.id)).body;
+      return r.events.some((e: { reason: string }) => e.reason === 'github_deployment_not_ours')
+        ? r
+        : undefined;
+    });
+    expect(adopted.github_deployment_id).toBe(older.id);
+    expect(github.deployments.map((d) => d.id)).toEqual(expect.arrayContaining([older.id, newer.id]));
+    // Read to check the marker, never written to: no inactive status, no delete.
+    expect(github.calls.slice(callsBefore).filter((call) => call.method !== 'GET')).toEqual([]);
   });
 });

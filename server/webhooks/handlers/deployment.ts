@@ -15,18 +15,20 @@ export function deliveredDeployment(
   signal: DeliveredDeployment['signal'],
 ): DeliveredDeployment {
   const { deployment } = event;
+  const marker = markerOf(deployment.payload);
   return {
     repository: event.repository.full_name,
     repositoryId: event.repository.id ?? null,
     environment: deployment.environment,
     sha: deployment.sha.toLowerCase(),
     ref: nonEmpty(deployment.ref),
-    marker: markerOf(deployment.payload),
+    marker,
     runId: event.workflow_run?.id ?? null,
     runAttempt: event.workflow_run?.attempt ?? null,
     githubDeploymentId: deployment.id,
     createdAt: new Date(deployment.created_at),
-    signal,
+    // GitHub names the job's run only on the deployment it created for a job with `environment:`.
+    signal: { ...signal, githubDeploymentOrigin: marker ? 'ours' : event.workflow_run ? 'job' : 'other' },
   };
 }
 

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestDatabase } from '../test/helpers/postgres.ts';
+import { type RunningServer, startServer } from '../test/helpers/server.ts';
+import { newKeyCreates } from './api.ts';
+import { SECRET, TOKEN } from './context.ts';
+import { type Figure, rss, SECONDS } from './measure.ts';
+import { signedDeliveries } from './webhooks.ts';
+
+interface Row {
+  database: string;
+  idle: number;
+  afterDeliveries: number;
+  afterCreates: number;
+  settled: number;
+  peak: number;
+  /** `process.memoryUsage()` 5 s later, from /metrics: JS heap used / total, external (MiB). */
+  heap: string;
+  deliveries: Figure;
+  creates: Figure;
+}
+
+/**
+ * Issue 16: the server's resident memory on PostgreSQL and embedded, started as a user starts
+ * it: idle 3 s after listening, after signed deliveries, after creates (64 concurrent, SECONDS
+ * each), and 5 s later, with the throughput the load got.
+ */
+export async function benchMemory(): Promise<void> {
+  const rows: Row[] = [];
+  const db = await createTestDatabase();
+  try {
+    rows.push(await measure('PostgreSQL', { DATABASE_URL: db.url }));
+  } finally {
+    await db.drop();
+  }
+  rows.push(await measure('embedded', {}));
+  console.log('\n## Server memory (RSS MiB, as `node bin/deployledger.js serve` runs)\n');
+  console.log(
+    '| database | idle | after deliveries | after creates | 5 s later | peak | heap used / total, external | deliveries/s (server CPU) | creates/s (server CPU) |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    const n = (v: number) => v.toFixed(0);
+    console.log(
+      `| ${r.database} | ${n(r.idle)} | ${n(r.afterDeliveries)} | ${n(r.afterCreates)} | ${n(r.settled)} | ${n(r.peak)} | ${r.heap} | ${n(r.deliveries.requestsPerSecond)} (${r.deliveries.note}) | ${n(r.creates.requestsPerSecond)} (${r.creates.note}) |`,
+    );
+  }
+}
+
+async function measure(database: string, env: Record<string, string>): Promise<Row> {
+  const server = await startServer({
+    DEPLOYLEDGER_API_KEYS: `acme/shop=${TOKEN}`,
+    DEPLOYLEDGER_DB_POOL_SIZE: '16',
+    GITHUB_WEBHOOK_SECRET: SECRET,
+    ...env,
+  });
+  const memory = () => rss(server.process.pid ?? 0);
+  try {
+    await sleep(3000);
+    const idle = memory().rss;
+    const deliveries = await withCpu(server, () => signedDeliveries(server.url));
+    const afterDeliveries = memory().rss;
+    const creates = await withCpu(server, () => newKeyCreates(server.url, randomUUID().slice(0, 8)));
+    const afterCreates = memory().rss;
+    await sleep(5000);
+    const settled = memory();
+    const heap = await heapFigures(server.url);
+    return {
+      database,
+      idle,
+      afterDeliveries,
+      afterCreates,
+      settled: settled.rss,
+      peak: settled.peak,
+      heap,
+      deliveries,
+      creates,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The server's CPU time per request while `work` ran (user + system; comparable under load). */
+async function withCpu(server: RunningServer, work: () => Promise<Figure>): Promise<Figure> {
+  const before = cpuMs(server.process.pid ?? 0);
+  const figure = await work();
+  const used = cpuMs(server.process.pid ?? 0) - before;
+  const requests = figure.requestsPerSecond * SECONDS;
+  return { ...figure, note: `${(used / Math.max(1, requests)).toFixed(1)} ms CPU each` };
+}
+
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function heapFigures(url: string): Promise<string> {
+  const text = await (await fetch(new URL('/metrics', url))).text();
+  const mib = (name: string) => {
+    const value = new RegExp(`^deployledger_${name} (\\S+)$`, 'm').exec(text)?.[1];
+    return value ? (Number(value) / 1048576).toFixed(0) : '?';
+  };
+  return `${mib('nodejs_heap_size_used_bytes')} / ${mib('nodejs_heap_size_total_bytes')}, ${mib('nodejs_external_memory_bytes')}`;
+}
