@@ -22,14 +22,14 @@ module.exports = {
       severity: 'error',
       comment:
         'The Action is bundled into dist/ on its own. The rules it shares with the server come ' +
-        'from dependency-free pure modules (the run key, the states, the backoff), bundled as ' +
+        'from dependency-free pure modules (the run key, the states, the Kubernetes name rules, the backoff), bundled as ' +
         'they are; anything else from server/ is a type (the record shape, declared once in ' +
         'server/ledger/types.ts and as JSON in server/http/wire.ts), read through `import type`, ' +
         'which esbuild erases.',
       from: { path: '^action/' },
       to: {
         path: '^server/',
-        pathNot: '^server/(ledger/(run-key|states)|backoff)[.]ts$',
+        pathNot: '^server/(ledger/(run-key|states|k8s-names)|backoff)[.]ts$',
         dependencyTypesNot: ['type-only'],
       },
     },
@@ -44,7 +44,7 @@ module.exports = {
       name: 'modules-the-action-bundles-stay-alone',
       severity: 'error',
       comment: 'What the Action bundles from server/ imports nothing, so dist/ takes no server code with it.',
-      from: { path: '^server/(ledger/(run-key|states)|backoff)[.]ts$' },
+      from: { path: '^server/(ledger/(run-key|states|k8s-names)|backoff)[.]ts$' },
       to: { dependencyTypesNot: ['type-only'] },
     },
     {

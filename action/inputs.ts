@@ -1,4 +1,13 @@
 import * as core from '@actions/core';
+import {
+  CLUSTER_NAME_PATTERN,
+  MAX_CLUSTERS,
+  MAX_WORKLOADS,
+  NAMESPACE_PATTERN,
+  nameListProblem,
+  splitNameList,
+  WORKLOAD_NAME_PATTERN,
+} from '../server/ledger/k8s-names.ts';
 import { runKey } from '../server/ledger/run-key.ts';
 import { commitTimeFromEvent, parseCommitTime } from './commit-time.ts';
 import type { RunContext } from './run-context.ts';
@@ -23,7 +32,10 @@ export interface Settings {
   environmentUrl: string | undefined;
   logUrl: string;
   description: string | undefined;
-  k8s: { namespace: string; name: string } | undefined;
+  /** The namespace and the workload's name, or several names (a release of several workloads). */
+  k8s: { namespace: string; name: string | string[] } | undefined;
+  /** The clusters that must each roll the release out; undefined: any cluster's rollout counts. */
+  k8sClusters: string[] | undefined;
   metricsEndpoint: string | undefined;
   supersede: boolean;
   /** false: the server creates no GitHub deployment (it adopts the job's own). */
@@ -58,6 +70,7 @@ export function getSettings(run: RunContext): Settings {
     logUrl: optionalUrl('log-url') ?? `${run.serverUrl}/${repository}/actions/runs/${runId}`,
     description: optional('description'),
     k8s: kubernetesObject(),
+    k8sClusters: kubernetesClusters(),
     metricsEndpoint: optionalUrl('metrics-endpoint'),
     supersede: booleanInput('supersede', false),
     deployment: booleanInput('deployment', true),
@@ -140,10 +153,36 @@ function sha(value: string): string {
 
 function kubernetesObject(): Settings['k8s'] {
   const namespace = optional('k8s-namespace');
-  const name = optional('k8s-name');
-  if (!namespace && !name) return undefined;
-  if (!namespace || !name) {
-    throw new Error('Set both k8s-namespace and k8s-name to link a Kubernetes Deployment, or neither.');
+  const list = optional('k8s-name');
+  if (!namespace && !list) return undefined;
+  if (!namespace || !list) {
+    throw new Error('Set both k8s-namespace and k8s-name to link Kubernetes workloads, or neither.');
   }
-  return { namespace, name };
+  if (!NAMESPACE_PATTERN.test(namespace))
+    throw new Error(`Input k8s-namespace is "${namespace}", which is not a Kubernetes namespace name.`);
+  const names = nameList('k8s-name', list, {
+    pattern: WORKLOAD_NAME_PATTERN,
+    max: MAX_WORKLOADS,
+    what: 'workload',
+  });
+  // One name is sent as it always was; several as a list.
+  return { namespace, name: names.length === 1 ? (names[0] as string) : names };
+}
+
+function kubernetesClusters(): string[] | undefined {
+  const list = optional('k8s-clusters');
+  if (list === undefined) return undefined;
+  return nameList('k8s-clusters', list, {
+    pattern: CLUSTER_NAME_PATTERN,
+    max: MAX_CLUSTERS,
+    what: 'cluster',
+  });
+}
+
+/** A comma- or newline-separated input as a checked list of names. */
+function nameList(input: string, list: string, rule: Parameters<typeof nameListProblem>[1]): string[] {
+  const names = splitNameList(list);
+  const problem = nameListProblem(names, rule);
+  if (problem) throw new Error(`Input ${input}: ${problem}.`);
+  return names;
 }

@@ -26,6 +26,7 @@ export async function startDeployment(client: DeployledgerClient, settings: Sett
     description: settings.description,
     metrics_endpoint: settings.metricsEndpoint,
     k8s: settings.k8s,
+    k8s_clusters: settings.k8sClusters,
     supersede: settings.supersede || undefined,
     github_deployment: settings.deployment ? undefined : false,
   });

@@ -25736,6 +25736,29 @@ function networkReason(error2) {
   return String(error2);
 }
 
+// server/ledger/k8s-names.ts
+var NAMESPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+var WORKLOAD_NAME_PATTERN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+var CLUSTER_NAME_PATTERN = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9._:/@-]*[A-Za-z0-9])?$/;
+var MAX_WORKLOADS = 20;
+var MAX_CLUSTERS = 10;
+function splitNameList(list) {
+  return list.split("\n").map((line) => line.trim().replace(/,$/, "")).filter((line) => line !== "").flatMap((line) => line.split(",")).map((entry) => entry.trim());
+}
+function nameListProblem(names, rule) {
+  if (names.length === 0) return `names no ${rule.what}`;
+  if (names.length > rule.max) return `names ${names.length} ${rule.what}s; at most ${rule.max}`;
+  const seen = /* @__PURE__ */ new Set();
+  for (const [i, name] of names.entries()) {
+    if (name === "") return `entry ${i + 1} is empty`;
+    if (name.includes("\0")) return `entry ${i + 1} contains a NUL byte`;
+    if (!rule.pattern.test(name)) return `"${name}" is not a valid ${rule.what} name`;
+    if (seen.has(name)) return `"${name}" is named twice`;
+    seen.add(name);
+  }
+  return null;
+}
+
 // server/ledger/run-key.ts
 function runKey(runId, runAttempt) {
   return `${runId}-${runAttempt}`;
@@ -26850,6 +26873,7 @@ function getSettings(run2) {
     logUrl: optionalUrl("log-url") ?? `${run2.serverUrl}/${repository}/actions/runs/${runId}`,
     description: optional("description"),
     k8s: kubernetesObject(),
+    k8sClusters: kubernetesClusters(),
     metricsEndpoint: optionalUrl("metrics-endpoint"),
     supersede: booleanInput("supersede", false),
     deployment: booleanInput("deployment", true),
@@ -26919,12 +26943,34 @@ function sha(value) {
 }
 function kubernetesObject() {
   const namespace = optional("k8s-namespace");
-  const name = optional("k8s-name");
-  if (!namespace && !name) return void 0;
-  if (!namespace || !name) {
-    throw new Error("Set both k8s-namespace and k8s-name to link a Kubernetes Deployment, or neither.");
+  const list = optional("k8s-name");
+  if (!namespace && !list) return void 0;
+  if (!namespace || !list) {
+    throw new Error("Set both k8s-namespace and k8s-name to link Kubernetes workloads, or neither.");
   }
-  return { namespace, name };
+  if (!NAMESPACE_PATTERN.test(namespace))
+    throw new Error(`Input k8s-namespace is "${namespace}", which is not a Kubernetes namespace name.`);
+  const names = nameList("k8s-name", list, {
+    pattern: WORKLOAD_NAME_PATTERN,
+    max: MAX_WORKLOADS,
+    what: "workload"
+  });
+  return { namespace, name: names.length === 1 ? names[0] : names };
+}
+function kubernetesClusters() {
+  const list = optional("k8s-clusters");
+  if (list === void 0) return void 0;
+  return nameList("k8s-clusters", list, {
+    pattern: CLUSTER_NAME_PATTERN,
+    max: MAX_CLUSTERS,
+    what: "cluster"
+  });
+}
+function nameList(input, list, rule) {
+  const names = splitNameList(list);
+  const problem = nameListProblem(names, rule);
+  if (problem) throw new Error(`Input ${input}: ${problem}.`);
+  return names;
 }
 
 // action/report.ts
@@ -26943,6 +26989,7 @@ async function startDeployment(client, settings) {
     description: settings.description,
     metrics_endpoint: settings.metricsEndpoint,
     k8s: settings.k8s,
+    k8s_clusters: settings.k8sClusters,
     supersede: settings.supersede || void 0,
     github_deployment: settings.deployment ? void 0 : false
   });

@@ -126,6 +126,7 @@ program
     '--stuck-after-seconds <seconds>',
     'active longer than this = stuck (default: DEPLOYLEDGER_STUCK_AFTER_SECONDS*)',
   )
+  .option('--dora', 'with --apply: also recompute every DORA rollup from the deployments')
   .action(async (flags: RepairFlags) => {
     await repairCommand(loadConfig(), flags, (text) => console.log(text));
   });

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { type HookRef, parseHookList } from './github/hooks.ts';
-import type { StuckPolicy } from './ledger/index.ts';
+import {
+  CLUSTER_NAME_PATTERN,
+  MAX_CLUSTERS,
+  nameListProblem,
+  type StuckPolicy,
+  splitNameList,
+} from './ledger/index.ts';
 
 // The workloads the Kubernetes watcher knows (server/k8s/workload-kinds.ts reads each).
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout'] as const;
@@ -43,6 +49,22 @@ const schema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be namespace names'))),
+  // Several clusters: one watcher per kubeconfig context named here (the context's name is the
+  // cluster's); or one server per cluster, DEPLOYLEDGER_CLUSTER naming it.
+  DEPLOYLEDGER_K8S_CONTEXTS: z
+    .string()
+    .default('')
+    .transform((list) => (list.trim() ? splitNameList(list) : []))
+    .superRefine((names, ctx) => {
+      const problem = names.length
+        ? nameListProblem(names, { pattern: CLUSTER_NAME_PATTERN, max: MAX_CLUSTERS, what: 'context' })
+        : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  DEPLOYLEDGER_CLUSTER: z
+    .string()
+    .regex(CLUSTER_NAME_PATTERN, 'must be a cluster name (letters, digits and . _ - : / @)')
+    .optional(),
   DEPLOYLEDGER_K8S_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
   // The kinds of workload the watcher follows (Rollout only where the Argo Rollouts CRD is installed).
   DEPLOYLEDGER_K8S_KINDS: z

@@ -10,7 +10,7 @@ import { findById, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { findTimeline } from '../db/timeline.ts';
 import { computeDora } from '../dora/compute.ts';
-import { bucketFor } from '../dora/window.ts';
+import { lastDays } from '../dora/window.ts';
 import type { RecoveryReport } from '../jobs/recovery-status.ts';
 import { parseState } from '../ledger/index.ts';
 import { assetRoutes } from './assets.ts';
@@ -254,15 +254,11 @@ export function dashboardRoutes(deps: DashboardDeps) {
     const environment = c.req.query('environment') || undefined;
     const chosen = Number(c.req.query('days'));
     const days = (WINDOW_CHOICES as readonly number[]).includes(chosen) ? chosen : 30;
-    const until = new Date();
-    const since = new Date(until.getTime() - days * DAY_MS);
+    const window = lastDays(days);
+    const { since, until } = window;
     const scope = repository ? (canSee(viewer, repository) ? [repository] : []) : viewer.repositories;
     const [reports, repositories] = await Promise.all([
-      computeDora(
-        prisma,
-        { repositories: scope, environment },
-        { since, until, bucketMs: bucketFor(until.getTime() - since.getTime()) },
-      ),
+      computeDora(prisma, { repositories: scope, environment }, window),
       visibleRepositories(prisma, viewer.repositories),
     ]);
     return c.html(

@@ -1,6 +1,7 @@
 import { ACTIVE_STATES, isActive } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
 import { environmentWhere } from './deployments.ts';
+import { deferDoraMarks, markDoraDaysFrom } from './dora-rollups.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { lockEnvironment } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
@@ -39,7 +40,23 @@ export async function withEnvironmentBatch<T>(
       records.map((record) => record.key),
     );
     const result = work(batch);
+    // The DORA rollups' marks, once for the batch rather than per row (dora-rollups.ts).
+    const from = earliestTime(batch);
+    if (from) await deferDoraMarks(tx);
     await writeBatch(tx, batch);
+    if (from) await markDoraDaysFrom(tx, repository, environment, from);
     return result;
   }, TX_OPTIONS);
+}
+
+/** The earliest time a record the batch writes counts at in DORA (null: it writes none). */
+function earliestTime(batch: EnvironmentBatch): Date | null {
+  let earliest: number | null = null;
+  for (const id of [...batch.changed, ...batch.opened]) {
+    const record = batch.records.get(id);
+    // Changed records' earlier times too: created_at bounds both (legacy rows may say otherwise).
+    for (const at of [record?.createdAt, record?.deployedAt, record?.completedAt])
+      if (at && (earliest === null || at.getTime() < earliest)) earliest = at.getTime();
+  }
+  return earliest === null ? null : new Date(earliest);
 }

@@ -4,7 +4,7 @@ import type { Deployment } from './generated/client.ts';
 // batch writer). Typed against Prisma's generated model: a column added to schema.prisma and not
 // here, or here and not there, fails typecheck. The record ↔ row mapping is in records.ts.
 
-type SqlType = 'uuid' | 'text' | 'bigint' | 'integer' | 'timestamptz';
+type SqlType = 'uuid' | 'text' | 'bigint' | 'integer' | 'timestamptz' | 'jsonb';
 
 /** Every column, by Prisma's field name: its SQL name and type. */
 export const DEPLOYMENT_COLUMNS = {
@@ -24,6 +24,7 @@ export const DEPLOYMENT_COLUMNS = {
   k8sNamespace: ['k8s_namespace', 'text'],
   k8sName: ['k8s_name', 'text'],
   k8sRevision: ['k8s_revision', 'text'],
+  k8sRollouts: ['k8s_rollouts', 'jsonb'],
   environmentUrl: ['environment_url', 'text'],
   logUrl: ['log_url', 'text'],
   description: ['description', 'text'],
@@ -85,4 +86,10 @@ export const RECORD_SELECT = FIELDS.map((field) => {
 /** A row's value as a SQL parameter or JSON (a bigint as its exact decimal text). */
 export function sqlValue(value: DeploymentRow[WrittenField]): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
+}
+
+/** A row's value as a statement's parameter: a JSON column's document as its text (every driver takes that). */
+export function sqlParameter(field: WrittenField, value: DeploymentRow[WrittenField]): unknown {
+  if (columnType(field) === 'jsonb') return value === null ? null : JSON.stringify(value);
+  return sqlValue(value);
 }

@@ -1,5 +1,5 @@
 import { ACTIVE_STATES, type DeploymentRecord } from '../ledger/index.ts';
-import { sqlValue, type WrittenField } from './deployment-columns.ts';
+import { sqlParameter, type WrittenField } from './deployment-columns.ts';
 import type { Deployment } from './generated/client.ts';
 import { toRecord, toRow } from './records.ts';
 
@@ -33,5 +33,5 @@ export function fromSqlRow(row: DeploymentSqlRow): VersionedRecord {
 /** The record's values for `fields`, as SQL parameters, in their order. */
 export function valuesOf(record: DeploymentRecord, fields: readonly WrittenField[]): unknown[] {
   const row = toRow(record);
-  return fields.map((field) => sqlValue(row[field]));
+  return fields.map((field) => sqlParameter(field, row[field]));
 }

@@ -36,7 +36,7 @@ import { applyAtOnce, createAtOnce, type FastPathDeps } from './ledger-fast-path
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
 import { enqueue } from './outbox.ts';
 import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } from './record-facts.ts';
-import { toRow, toUpdate } from './records.ts';
+import { toCreate, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
 import { findByRun } from './run-records.ts';
 import { applySignalBatch, type BatchedSignal } from './signal-batch.ts';
@@ -298,7 +298,7 @@ export class LedgerStore {
     now: Date,
   ): Promise<SignalResult> {
     const { record } = decision;
-    if (before === null) await tx.deployment.create({ data: toRow(record) });
+    if (before === null) await tx.deployment.create({ data: toCreate(record) });
     else await tx.deployment.update({ where: { id: before.id }, data: toUpdate(record) });
     const event = timelineEntry(signal, decision, now);
     await tx.deploymentEvent.create({

@@ -1,6 +1,6 @@
-import type { DeploymentRecord, State } from '../ledger/index.ts';
+import type { DeploymentRecord, K8sRollouts, State } from '../ledger/index.ts';
 import type { DeploymentRow } from './deployment-columns.ts';
-import type { Deployment, Prisma } from './generated/client.ts';
+import { type Deployment, Prisma } from './generated/client.ts';
 
 // Both directions name every field: toRecord builds a complete record (optional fields included)
 // and toRow every written column (deployment-columns.ts), so a field or column added on one side
@@ -23,6 +23,7 @@ export function toRecord(row: Deployment): DeploymentRecord {
       row.k8sNamespace && row.k8sName
         ? { namespace: row.k8sNamespace, name: row.k8sName, revision: row.k8sRevision }
         : null,
+    k8sRollouts: rolloutsOf(row.k8sRollouts),
     environmentUrl: row.environmentUrl,
     logUrl: row.logUrl,
     description: row.description,
@@ -54,6 +55,7 @@ export function toRow(record: DeploymentRecord): DeploymentRow {
     k8sNamespace: record.k8s?.namespace ?? null,
     k8sName: record.k8s?.name ?? null,
     k8sRevision: record.k8s?.revision ?? null,
+    k8sRollouts: rolloutsJson(record),
     environmentUrl: record.environmentUrl,
     logUrl: record.logUrl,
     description: record.description,
@@ -73,8 +75,14 @@ export function toRow(record: DeploymentRecord): DeploymentRow {
  * and repository ids learnt only by repository-names.ts, for every record of a repository at once.
  */
 export function toUpdate(record: DeploymentRecord): Prisma.DeploymentUncheckedUpdateInput {
-  const { id: _id, repository: _r, environment: _e, repositoryId: _ri, key: _k, ...rest } = toRow(record);
+  const { id: _id, repository: _r, environment: _e, repositoryId: _ri, key: _k, ...rest } = toCreate(record);
   return rest;
+}
+
+/** The row as Prisma writes it: a JSON column's null is Prisma's DbNull (SQL NULL). */
+export function toCreate(record: DeploymentRecord): Prisma.DeploymentUncheckedCreateInput {
+  const row = toRow(record);
+  return { ...row, k8sRollouts: (row.k8sRollouts as Prisma.InputJsonValue | null) ?? Prisma.DbNull };
 }
 
 function toNumber(value: bigint | null): number | null {
@@ -83,4 +91,20 @@ function toNumber(value: bigint | null): number | null {
 
 function toBigInt(value: number | null): bigint | null {
   return value === null ? null : BigInt(value);
+}
+
+/** The stored rollouts document (dates as ISO text), as node-postgres or Prisma read it. */
+function rolloutsOf(value: unknown): K8sRollouts | null {
+  if (value === null || value === undefined) return null;
+  const stored = (typeof value === 'string' ? JSON.parse(value) : value) as K8sRollouts;
+  return {
+    workloads: stored.workloads ?? [],
+    clusters: stored.clusters ?? [],
+    progress: (stored.progress ?? []).map((p) => ({ ...p, at: new Date(p.at) })),
+  };
+}
+
+/** The rollouts document to store: plain JSON, dates as ISO text (null: none). */
+function rolloutsJson(record: DeploymentRecord): Prisma.JsonValue {
+  return record.k8sRollouts ? (JSON.parse(JSON.stringify(record.k8sRollouts)) as Prisma.JsonValue) : null;
 }

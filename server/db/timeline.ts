@@ -14,11 +14,13 @@ export interface TimelineEntry {
   receivedAt: Date;
 }
 
+/** A decided signal as the core restated it (a release's workload step), else as it came. */
 export function timelineEntry(
-  signal: Signal,
-  decision: { applied: boolean; reason: string | null },
+  received: Signal,
+  decision: { applied: boolean; reason: string | null; signal?: Signal | undefined },
   now: Date,
 ): TimelineEntry {
+  const signal = decision.signal ?? received;
   return {
     source: signal.source,
     state: signal.state,

@@ -1,9 +1,11 @@
 import { type AggregateRow, aggregateDora, knownEnvironments, type Scope } from '../db/dora-aggregates.ts';
 import { type ReworkRow, reworkCounts } from '../db/dora-rework.ts';
+import { rollupRows } from '../db/dora-rollups.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { foldName, sameName } from '../ledger/index.ts';
 import { type Band, changeFailureBand, frequencyBand, leadTimeBand, recoveryBand } from './bands.ts';
 import { REWORK_AFTER_FAILURE_MINUTES } from './rework.ts';
+import { figuresFromRollups, isWholeDays } from './rollup-figures.ts';
 import { type DoraWindow, windowDays } from './window.ts';
 
 export interface DoraFigures {
@@ -99,6 +101,29 @@ function reworkFigures(rework: typeof NO_REWORK, deployments: number) {
   };
 }
 
+/** How the figures are read: `rollups` only for windows of whole UTC days. */
+export type DoraSource = 'auto' | 'rollups' | 'deployments';
+
+/**
+ * The window's aggregate and rework rows: from the day rollups when the window is made of whole
+ * UTC days (the cost follows the days and environments shown), else from the deployments.
+ */
+async function windowRows(
+  prisma: PrismaClient,
+  scope: Scope,
+  window: DoraWindow,
+  source: DoraSource,
+): Promise<[AggregateRow[], ReworkRow[]]> {
+  if (source === 'rollups' || (source === 'auto' && isWholeDays(window))) {
+    const { aggregates, rework } = figuresFromRollups(await rollupRows(prisma, scope, window));
+    return [aggregates, rework];
+  }
+  return Promise.all([
+    aggregateDora(prisma, scope, window),
+    reworkCounts(prisma, scope, window, REWORK_AFTER_FAILURE_MINUTES),
+  ]);
+}
+
 /**
  * DORA figures per (repository, environment) in scope over the window, with the trend. An
  * environment with deployments only outside the window is reported with zeros.
@@ -107,11 +132,11 @@ export async function computeDora(
   prisma: PrismaClient,
   scope: Scope,
   window: DoraWindow,
+  source: DoraSource = 'auto',
 ): Promise<DoraReport[]> {
-  const [rows, environments, reworkRows] = await Promise.all([
-    aggregateDora(prisma, scope, window),
+  const [[rows, reworkRows], environments] = await Promise.all([
+    windowRows(prisma, scope, window, source),
     knownEnvironments(prisma, scope),
-    reworkCounts(prisma, scope, window, REWORK_AFTER_FAILURE_MINUTES),
   ]);
   // An environment asked for by name is reported even before its first deployment.
   if (scope.environment && scope.repositories) {

@@ -1,7 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDora, type DoraReport } from './compute.ts';
-import { bucketFor } from './window.ts';
+import { lastDays } from './window.ts';
 
 const LABELS = ['repository', 'environment'] as const;
 const DAY_MS = 24 * 3600 * 1000;
@@ -9,24 +9,19 @@ const DAY_MS = 24 * 3600 * 1000;
 const REUSE_MS = 5000;
 
 /**
- * DORA gauges per (repository, environment) over the trailing `windowDays`, computed in the
- * database at scrape time. A figure with no data (no restore yet, no commit times) is left out.
+ * DORA gauges per (repository, environment) over the last `windowDays` whole UTC days (today
+ * included), from the day rollups at scrape time. A figure with no data (no restore yet, no commit times) is left out.
  */
 export function registerDoraMetrics(registry: Registry, prisma: PrismaClient, windowDays: number) {
   let last: { at: number; reports: Promise<DoraReport[]> } | null = null;
   const reports = () => {
     const now = Date.now();
     if (!last || now - last.at > REUSE_MS) {
-      const until = new Date(now);
-      const since = new Date(now - windowDays * DAY_MS);
-      const span = until.getTime() - since.getTime();
+      const { since, until } = lastDays(windowDays, new Date(now));
+      // One trend bucket: the gauges show the window's figures only.
       last = {
         at: now,
-        reports: computeDora(
-          prisma,
-          { repositories: null },
-          { since, until, bucketMs: Math.max(span, bucketFor(span)) },
-        ),
+        reports: computeDora(prisma, { repositories: null }, { since, until, bucketMs: windowDays * DAY_MS }),
       };
       last.reports.catch(() => {});
     }

@@ -25,14 +25,24 @@ export const windowQuerySchema = z.object({
 });
 
 /**
+ * The last `days` whole UTC days, today included: [midnight `days − 1` days ago, next midnight).
+ * Whole days are what the DORA rollups answer, so the defaults are whole days.
+ */
+export function lastDays(days: number, now: Date = new Date()): DoraWindow {
+  const until = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS + DAY_MS);
+  const since = new Date(until.getTime() - days * DAY_MS);
+  return { since, until, bucketMs: bucketFor(until.getTime() - since.getTime()) };
+}
+
+/**
  * [since, until): instants, so `2026-03-01T00:00:00+02:00` and `2026-02-28T22:00:00Z` are the
- * same bound. Defaults: until = now, since = until − 30 days.
+ * same bound. Defaults: until = the next UTC midnight (today included), since = until − 30 days.
  */
 export function resolveWindow(
   query: { since?: string | undefined; until?: string | undefined },
   now: Date = new Date(),
 ): DoraWindow | { error: string } {
-  const until = query.until ? new Date(query.until) : now;
+  const until = query.until ? new Date(query.until) : lastDays(1, now).until;
   const since = query.since
     ? new Date(query.since)
     : new Date(until.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);

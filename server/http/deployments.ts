@@ -169,7 +169,7 @@ function toNewDeployment(
     logUrl: body.log_url ?? null,
     description: body.description ?? null,
     metricsEndpoint: body.metrics_endpoint ?? null,
-    k8s: body.k8s ?? null,
+    ...k8sOf(body),
     // Names are compared case-insensitively, so `Acme/Shop` and `acme/shop` are the same request.
     fingerprint: fingerprint({
       ...body,
@@ -180,6 +180,19 @@ function toNewDeployment(
     commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
     githubDeployment: body.github_deployment ?? true,
+  };
+}
+
+/** The request's workloads (the first is the record's `k8s`) and expected clusters. */
+function k8sOf(body: CreateDeploymentBody) {
+  const clusters = body.k8s_clusters ?? [];
+  if (!body.k8s) return { k8s: null, k8sClusters: clusters };
+  const { namespace } = body.k8s;
+  const names = typeof body.k8s.name === 'string' ? [body.k8s.name] : body.k8s.name;
+  return {
+    k8s: { namespace, name: names[0] as string },
+    k8sWorkloads: names.map((name) => ({ namespace, name })),
+    k8sClusters: clusters,
   };
 }
 

@@ -17,6 +17,7 @@ export function presentDeployment(record: DeploymentRecord): DeploymentJson {
     run_attempt: record.runAttempt,
     github_deployment_id: record.githubDeploymentId,
     k8s: record.k8s,
+    k8s_rollouts: presentRollouts(record),
     environment_url: record.environmentUrl,
     log_url: record.logUrl,
     description: record.description,
@@ -26,6 +27,17 @@ export function presentDeployment(record: DeploymentRecord): DeploymentJson {
     deployed_at: iso(record.deployedAt),
     completed_at: iso(record.completedAt),
     updated_at: iso(record.updatedAt),
+  };
+}
+
+/** What the record expects of Kubernetes and each workload's latest step per cluster. */
+function presentRollouts(record: DeploymentRecord): DeploymentJson['k8s_rollouts'] {
+  const rollouts = record.k8sRollouts;
+  if (!rollouts) return null;
+  return {
+    workloads: rollouts.workloads.map(({ namespace, name }) => ({ namespace, name })),
+    clusters: [...rollouts.clusters],
+    progress: rollouts.progress.map((p) => ({ ...p, at: iso(p.at) })),
   };
 }
 

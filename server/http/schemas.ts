@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseState, type Signal, STATES, type State } from '../ledger/index.ts';
+import { k8sClustersSchema, k8sRequestSchema, k8sRolloutsSchema } from './k8s-schemas.ts';
 import type { CreateFieldName, DeploymentJson, Fits, KeyDifference, NoKeys, WireName } from './wire.ts';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
@@ -34,9 +35,8 @@ export const createDeploymentSchema = z
     log_url: url.optional(),
     description: z.string().max(1024).optional(),
     metrics_endpoint: url.optional(),
-    k8s: z
-      .strictObject({ namespace: z.string().min(1).max(253), name: z.string().min(1).max(253) })
-      .optional(),
+    k8s: k8sRequestSchema.optional(),
+    k8s_clusters: k8sClustersSchema.optional(),
     supersede: z.boolean().optional(),
     github_deployment: z.boolean().optional().meta({
       description:
@@ -101,6 +101,7 @@ export const deploymentSchema = z
     run_attempt: z.number().int().nullable(),
     github_deployment_id: z.number().int().nullable(),
     k8s: z.object({ namespace: z.string(), name: z.string(), revision: z.string().nullable() }).nullable(),
+    k8s_rollouts: k8sRolloutsSchema,
     environment_url: z.string().nullable(),
     log_url: z.string().nullable(),
     description: z.string().nullable(),

@@ -10,12 +10,14 @@ export type WireName<S extends string> = S extends `${infer Head}${infer Tail}`
   ? `${Head extends Lowercase<Head> ? Head : `_${Lowercase<Head>}`}${WireName<Tail>}`
   : S;
 
-/** A value as JSON carries it: times as ISO text, objects under wire names, optional as null. */
+/** A value as JSON carries it: times as ISO text, objects under wire names, lists item by item, optional as null. */
 export type Wire<T> = T extends Date
   ? string
-  : T extends object
-    ? { [K in keyof T as WireName<K & string>]-?: Wire<Exclude<T[K], undefined>> }
-    : T;
+  : T extends readonly (infer Item)[]
+    ? Wire<Item>[]
+    : T extends object
+      ? { [K in keyof T as WireName<K & string>]-?: Wire<Exclude<T[K], undefined>> }
+      : T;
 
 /** Record fields the API does not show: storage and idempotency details. */
 export type HiddenField = 'repositoryId' | 'metricsEndpoint' | 'fingerprint';
@@ -33,7 +35,10 @@ export type UnsettableField =
   | 'githubDeploymentId'
   | 'fingerprint'
   | 'legacyFingerprint'
-  | 'createdAt';
+  | 'createdAt'
+  // A release's workloads are sent as `k8s.name`'s list; its progress is learnt from the watchers.
+  | 'k8sWorkloads'
+  | 'k8sRollouts';
 
 /** The keys of `POST /v1/deployments`' body that come from the record (`supersede` is an instruction). */
 export type CreateFieldName = WireName<Exclude<keyof NewDeployment, UnsettableField> & string>;

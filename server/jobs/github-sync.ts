@@ -22,11 +22,14 @@ export async function runGithubJob(
     await store.note(record.id, 'github', 'github_status_skipped', { state });
     return;
   }
+  // A release's status carries its per-cluster progress as the core described it (github-sync.ts).
+  const description =
+    typeof job.payload.description === 'string' ? job.payload.description : record.description;
   const statusId = await github.createStatus(record.repository, githubId, {
     state,
     environmentUrl: record.environmentUrl,
     logUrl: record.logUrl,
-    description: record.description,
+    description,
   });
   await store.note(record.id, 'github', 'github_status_posted', {
     state,

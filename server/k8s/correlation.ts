@@ -1,6 +1,6 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { K8sCandidates, NamedKey } from '../db/k8s-lookups.ts';
-import { type DeploymentRecord, foldName, sameName } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, namesWorkload, sameName } from '../ledger/index.ts';
 
 export const ANNOTATION_REPOSITORY = 'deployledger.dev/repository';
 export const ANNOTATION_ENVIRONMENT = 'deployledger.dev/environment';
@@ -77,20 +77,21 @@ export function imageTag(image: string): string | null {
  * with several, the one whose `k8s` names this object; still several (or none naming it), no
  * match. A record that names another object is never a candidate: one image often runs in
  * several Deployments (web, worker), and a record that says which one it is must not be
- * settled by the other.
+ * settled by the other. A release names several: any of them is its.
  */
 export function pickBySha(ref: ObjectRef, candidates: DeploymentRecord[]): Correlation {
-  const eligible = candidates.filter((record) => !record.k8s || namesObject(record, ref));
+  const eligible = candidates.filter((record) => !names(record) || namesWorkload(record, ref));
   if (eligible.length === 0)
     return { kind: 'unmatched', why: 'no active record has an image tag as its sha' };
   if (eligible.length === 1) return { kind: 'matched', record: eligible[0] as DeploymentRecord, by: 'image' };
-  const naming = eligible.filter((record) => namesObject(record, ref));
+  const naming = eligible.filter((record) => namesWorkload(record, ref));
   if (naming.length === 1) return { kind: 'matched', record: naming[0] as DeploymentRecord, by: 'image' };
   return { kind: 'ambiguous', candidates: eligible.map((record) => record.id) };
 }
 
-function namesObject(record: DeploymentRecord, ref: ObjectRef): boolean {
-  return record.k8s?.namespace === ref.namespace && record.k8s.name === ref.name;
+/** Whether the record names any workload (its `k8s`, or the workloads of a release). */
+function names(record: DeploymentRecord): boolean {
+  return record.k8s !== null || (record.k8sRollouts?.workloads.length ?? 0) > 0;
 }
 
 /** The candidates of a batch, indexed once: by named key, and the active ones by sha. */

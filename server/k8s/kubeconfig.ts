@@ -15,6 +15,8 @@ export interface KubeConfigSettings {
 }
 
 export interface DiscoveredCluster {
+  /** The cluster's name on every signal: DEPLOYLEDGER_CLUSTER, else the context's name. */
+  name: string;
   kubeConfig: KubeConfig;
   /** Where the configuration came from, for logs and /readyz. */
   source: string;
@@ -55,5 +57,39 @@ export async function discoverCluster(settings: KubeConfigSettings): Promise<Dis
   }
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error(`Kubernetes configuration from ${source} has no current context/cluster`);
-  return { kubeConfig, source, server: cluster.server };
+  return { name: kubeConfig.getCurrentContext(), kubeConfig, source, server: cluster.server };
+}
+
+/**
+ * The clusters to watch in a discovered configuration: each named context (one watcher each, the
+ * context's name the cluster's), else its current one, named `name` when given.
+ */
+export async function clustersOf(
+  discovered: DiscoveredCluster,
+  options: { contexts: string[]; name?: string | undefined },
+): Promise<DiscoveredCluster[]> {
+  if (options.contexts.length === 0) return [{ ...discovered, name: options.name ?? discovered.name }];
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const all = discovered.kubeConfig;
+  return options.contexts.map((context) => {
+    if (!all.getContextObject(context))
+      throw new Error(
+        `DEPLOYLEDGER_K8S_CONTEXTS names the context ${context}, which ${discovered.source} does not have`,
+      );
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: all.clusters,
+      users: all.users,
+      contexts: all.contexts,
+      currentContext: context,
+    });
+    const cluster = kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error(`The context ${context} in ${discovered.source} names no cluster`);
+    return {
+      name: context,
+      kubeConfig,
+      source: `${discovered.source} context ${context}`,
+      server: cluster.server,
+    };
+  });
 }

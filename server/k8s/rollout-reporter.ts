@@ -1,6 +1,6 @@
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { BatchedSignal } from '../db/signal-batch.ts';
-import { isTerminal } from '../ledger/index.ts';
+import { type DeploymentRecord, isTerminal } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
 import {
   type CandidateLookup,
@@ -27,6 +27,12 @@ interface Report {
   item: BatchedSignal;
 }
 
+/** The record's last k8s step, or (several workloads or clusters) any workload's latest step. */
+function alreadyReported(record: DeploymentRecord, lastReported: Map<string, string>, key: string): boolean {
+  if (lastReported.get(record.id) === key) return true;
+  return record.k8sRollouts?.progress.some((progress) => progress.observation === key) ?? false;
+}
+
 /**
  * Reports a batch of observed objects (queue key → newest object) to the ledger: one read
  * correlates them all with their records, the steps already reported or no longer the record's
@@ -34,6 +40,8 @@ interface Report {
  * the keys that failed, to be retried.
  */
 export function createRolloutReporter(deps: {
+  /** The cluster this watcher watches: every signal names it. */
+  cluster: string;
   lookup: CandidateLookup;
   store: LedgerStore;
   metrics: WatchMetrics;
@@ -77,7 +85,7 @@ export function createRolloutReporter(deps: {
     const reports: Report[] = [];
     const lastReported = new Map(candidates.lastObservation);
     for (const [i, [key, seen]] of entries.entries()) {
-      const observation = observeRollout(seen.kind, seen.object);
+      const observation = observeRollout(deps.cluster, seen.kind, seen.object);
       const correlation = correlations[i] as Correlation;
       if (correlation.kind !== 'matched') {
         skipUnmatched(key, seen, observation, correlation);
@@ -92,7 +100,8 @@ export function createRolloutReporter(deps: {
       // Waiting steps after the end (a scale, an HPA) are not its story.
       const ending = outcome === 'complete' || (outcome === 'failed' && record.deployedAt === null);
       if (isTerminal(record.state) && !ending) metrics.observed(step, 'record_finished');
-      else if (lastReported.get(record.id) === observation.key) metrics.observed(step, 'already_reported');
+      else if (alreadyReported(record, lastReported, observation.key))
+        metrics.observed(step, 'already_reported');
       else {
         lastReported.set(record.id, observation.key);
         reports.push({
@@ -141,6 +150,7 @@ export function createRolloutReporter(deps: {
         logger.info(
           {
             deployment_id: report.item.record.id,
+            cluster: deps.cluster,
             kind: report.seen.kind.kind,
             ...objectRef(report.seen.object),
             revision: report.observation.signal.k8s?.revision ?? null,

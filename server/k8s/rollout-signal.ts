@@ -7,7 +7,7 @@ import type { WorkloadKind } from './workload-kinds.ts';
 export interface RolloutObservation {
   status: RolloutStatus;
   /**
-   * Identifies the step: the object (uid), the rollout (revision) and the step (with its stage,
+   * Identifies the step: the cluster, the object (uid), the rollout (revision) and the step (with its stage,
    * when a step recurs within a rollout). A resync, a relist, a scale or a second replica seeing
    * the same thing yields the same key, so the step is reported once. (Not the generation: a
    * scale bumps it without a new rollout.)
@@ -23,6 +23,7 @@ const STATE_BY_OUTCOME: Record<RolloutStatus['outcome'], State> = {
 };
 
 export function observeRollout(
+  cluster: string,
   kind: WorkloadKind,
   object: WorkloadObject,
   now: Date = new Date(),
@@ -31,7 +32,7 @@ export function observeRollout(
   const ref = objectRef(object);
   const revision = kind.revision(object);
   const stage = status.stage === undefined ? '' : `:${status.stage}`;
-  const key = `${object.metadata?.uid ?? `${ref.namespace}/${ref.name}`}:${revision ?? '-'}:${status.step}${stage}`;
+  const key = `${cluster}/${object.metadata?.uid ?? `${ref.namespace}/${ref.name}`}:${revision ?? '-'}:${status.step}${stage}`;
   const observed = (object as { status?: { observedGeneration?: number | string } }).status
     ?.observedGeneration;
   const signal: Signal = {
@@ -39,8 +40,10 @@ export function observeRollout(
     state: STATE_BY_OUTCOME[status.outcome],
     at: signalTime(kind, object, status, now),
     k8s: { ...ref, revision },
+    workload: { cluster, kind: kind.kind, ...ref, revision, step: status.step, observation: key },
     reason: status.step,
     detail: {
+      cluster,
       kind: kind.kind,
       namespace: ref.namespace,
       name: ref.name,

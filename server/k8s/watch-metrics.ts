@@ -10,64 +10,87 @@ export type ObservationOutcome =
   | 'unmatched'
   | 'ambiguous';
 
-/** The watcher's Prometheus metrics, on the server's registry. */
-export function createWatchMetrics(registry: Registry, streams: () => StreamHealth[], pending: () => number) {
+interface ClusterSource {
+  streams: () => StreamHealth[];
+  pending: () => number;
+}
+
+/**
+ * The watchers' Prometheus metrics, on the server's registry, registered once for every
+ * cluster's watcher (each series labelled with its `cluster`).
+ */
+export function createWatchMetrics(registry: Registry) {
+  const clusters = new Map<string, ClusterSource>();
+  const everyStream = function* () {
+    for (const [cluster, source] of clusters)
+      for (const stream of source.streams()) yield { cluster, stream };
+  };
   new Gauge({
     name: 'deployledger_k8s_watch_up',
     help: 'Whether the Kubernetes watch of a kind in a scope (namespace, or * for all) is connected (absent kinds, whose CRD is not installed, are left out)',
-    labelNames: ['kind', 'scope'] as const,
+    labelNames: ['cluster', 'kind', 'scope'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const stream of streams()) {
+      for (const { cluster, stream } of everyStream()) {
         if (stream.status !== 'absent')
-          this.set({ kind: stream.kind, scope: stream.scope }, stream.status === 'watching' ? 1 : 0);
+          this.set({ cluster, kind: stream.kind, scope: stream.scope }, stream.status === 'watching' ? 1 : 0);
       }
     },
   });
   new Gauge({
     name: 'deployledger_k8s_watch_last_event_timestamp_seconds',
     help: 'When the Kubernetes watch of a kind in a scope last received anything (event, bookmark or list)',
-    labelNames: ['kind', 'scope'] as const,
+    labelNames: ['cluster', 'kind', 'scope'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const stream of streams()) {
+      for (const { cluster, stream } of everyStream()) {
         if (stream.lastEventAt)
-          this.set({ kind: stream.kind, scope: stream.scope }, stream.lastEventAt.getTime() / 1000);
+          this.set({ cluster, kind: stream.kind, scope: stream.scope }, stream.lastEventAt.getTime() / 1000);
       }
     },
   });
   new Gauge({
     name: 'deployledger_k8s_pending_objects',
     help: 'Workload objects observed but not yet handled (waiting for, or retrying, the database)',
+    labelNames: ['cluster'] as const,
     registers: [registry],
     collect() {
-      this.set(pending());
+      this.reset();
+      for (const [cluster, source] of clusters) this.set({ cluster }, source.pending());
     },
   });
   const metric = metricsOn(registry);
   const watchEnds = metric.counter(
     'deployledger_k8s_watch_restarts_total',
     'Kubernetes watch connections ended, by reason (closed, expired = 410 Gone, stalled, resync, error)',
-    ['kind', 'scope', 'reason'],
+    ['cluster', 'kind', 'scope', 'reason'],
   );
   const events = metric.counter(
     'deployledger_k8s_watch_events_total',
     'Kubernetes watch events received, by type',
-    ['kind', 'scope', 'type'],
+    ['cluster', 'kind', 'scope', 'type'],
   );
   const observations = metric.counter(
     'deployledger_k8s_rollout_observations_total',
     'Rollout steps observed, by step and what was done with them',
-    ['step', 'outcome'],
+    ['cluster', 'step', 'outcome'],
   );
   return {
-    watchEnded: (kind: string, scope: string, reason: WatchEnd) =>
-      watchEnds.inc({ kind, scope: scope || '*', reason }),
-    event: (kind: string, scope: string, type: string) => events.inc({ kind, scope: scope || '*', type }),
-    observed: (step: string, outcome: ObservationOutcome) => observations.inc({ step, outcome }),
+    /** One cluster's watcher: its streams and queue are collected, its counters labelled. */
+    forCluster(cluster: string, source: ClusterSource) {
+      clusters.set(cluster, source);
+      return {
+        watchEnded: (kind: string, scope: string, reason: WatchEnd) =>
+          watchEnds.inc({ cluster, kind, scope: scope || '*', reason }),
+        event: (kind: string, scope: string, type: string) =>
+          events.inc({ cluster, kind, scope: scope || '*', type }),
+        observed: (step: string, outcome: ObservationOutcome) => observations.inc({ cluster, step, outcome }),
+      };
+    },
   };
 }
 
-export type WatchMetrics = ReturnType<typeof createWatchMetrics>;
+export type WatchMetricsRegistry = ReturnType<typeof createWatchMetrics>;
+export type WatchMetrics = ReturnType<WatchMetricsRegistry['forCluster']>;

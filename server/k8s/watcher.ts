@@ -1,4 +1,3 @@
-import type { Registry } from 'prom-client';
 import type { SqlRunner } from '../db/deployment-sql.ts';
 import { findK8sCandidates } from '../db/k8s-lookups.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
@@ -8,7 +7,7 @@ import type { DiscoveredCluster } from './kubeconfig.ts';
 import { LatestPerKey } from './latest-per-key.ts';
 import { ResilientListWatch } from './list-watch.ts';
 import { createRolloutReporter, type Observed } from './rollout-reporter.ts';
-import { createWatchMetrics } from './watch-metrics.ts';
+import type { WatchMetricsRegistry } from './watch-metrics.ts';
 import { type WorkloadKind, workloadPath } from './workload-kinds.ts';
 
 export interface WatcherOptions {
@@ -21,12 +20,20 @@ export interface WatcherOptions {
   resyncMs: number;
   sql: SqlRunner;
   store: LedgerStore;
-  registry: Registry;
+  metrics: WatchMetricsRegistry;
   logger: Logger;
 }
 
+export interface WatcherHealth {
+  status: 'ok' | 'degraded';
+  cluster: string;
+  pending: number;
+  streams: Array<Record<string, unknown>>;
+  [more: string]: unknown;
+}
+
 export interface K8sWatcher {
-  health(): Record<string, unknown>;
+  health(): WatcherHealth;
   stop(): Promise<void>;
 }
 
@@ -84,12 +91,12 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
         }),
     ),
   );
-  const metrics = createWatchMetrics(
-    options.registry,
-    () => streams.map((stream) => stream.health()),
-    () => queue.pending,
-  );
+  const metrics = options.metrics.forCluster(cluster.name, {
+    streams: () => streams.map((stream) => stream.health()),
+    pending: () => queue.pending,
+  });
   const reporter = createRolloutReporter({
+    cluster: cluster.name,
     lookup: (keys, shas) => findK8sCandidates(sql, keys, shas),
     store,
     metrics,
@@ -99,6 +106,7 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
   for (const stream of streams) stream.start();
   logger.info(
     {
+      cluster: cluster.name,
       source: cluster.source,
       server: cluster.server,
       kinds: options.kinds.map((kind) => kind.kind),
@@ -113,9 +121,11 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
       return {
         // A kind this cluster does not serve (no CRD) is not a fault.
         status: states.every((s) => s.status === 'watching' || s.status === 'absent') ? 'ok' : 'degraded',
+        cluster: cluster.name,
         source: cluster.source,
         pending: queue.pending,
         streams: states.map((s) => ({
+          cluster: cluster.name,
           kind: s.kind,
           scope: s.scope,
           status: s.status,

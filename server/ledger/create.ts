@@ -1,7 +1,16 @@
 import { decide } from './decide.ts';
 import { githubSyncJobs } from './github-sync.ts';
+import { expectedRollouts } from './rollouts.ts';
 import { isActive } from './states.ts';
-import type { Decision, DeploymentRecord, Effect, K8sRef, Signal, SignalSource } from './types.ts';
+import type {
+  Decision,
+  DeploymentRecord,
+  Effect,
+  K8sRef,
+  Signal,
+  SignalSource,
+  WorkloadName,
+} from './types.ts';
 
 /**
  * What a producer asks to open: the record's identity and what it knows, in `state`. Every record
@@ -13,6 +22,10 @@ export type NewDeployment = Omit<
 > & {
   /** The Kubernetes object to follow; its revision is learnt from the watcher. */
   k8s: Omit<K8sRef, 'revision'> | null;
+  /** Every workload the release names, the first being `k8s` (absent: just `k8s`). */
+  k8sWorkloads?: WorkloadName[] | undefined;
+  /** The clusters it expects rollouts in (absent or empty: any cluster's counts). */
+  k8sClusters?: string[] | undefined;
   /**
    * The same request's hash as it was computed before names were folded: a record created before
    * the upgrade, with a mixed-case name, still recognises its replay.
@@ -106,6 +119,7 @@ export function openRecord(
     runAttempt: request.runAttempt,
     githubDeploymentId: request.githubDeploymentId,
     k8s: request.k8s ? { ...request.k8s, revision: null } : null,
+    k8sRollouts: expectedOf(request),
     environmentUrl: null,
     logUrl: null,
     description: null,
@@ -164,7 +178,20 @@ export function adoptRecord(record: DeploymentRecord, request: NewDeployment): D
     runId: record.runId ?? request.runId,
     runAttempt: record.runAttempt ?? request.runAttempt,
     k8s: record.k8s ?? (request.k8s ? { ...request.k8s, revision: null } : null),
+    k8sRollouts: adoptRollouts(record, request),
     metricsEndpoint: record.metricsEndpoint ?? request.metricsEndpoint,
     commitAt: record.commitAt ?? request.commitAt ?? null,
   };
+}
+
+function expectedOf(request: NewDeployment) {
+  const workloads = request.k8sWorkloads ?? (request.k8s ? [request.k8s] : []);
+  return expectedRollouts(workloads, request.k8sClusters ?? []);
+}
+
+/** What the request expects, with whatever progress the record saw before it was taken over. */
+function adoptRollouts(record: DeploymentRecord, request: NewDeployment) {
+  const expected = expectedOf(request);
+  if (!expected) return record.k8sRollouts ?? null;
+  return { ...expected, progress: record.k8sRollouts?.progress ?? [] };
 }

@@ -1,11 +1,13 @@
 import { githubSyncJobs } from './github-sync.ts';
 import { githubDeploymentAfter, isAboutReplaced, retireJob } from './job-deployment.ts';
+import { foldWorkload } from './rollouts.ts';
 import { isTerminal, rank } from './states.ts';
 import type { Decision, DeploymentRecord, Effect, IgnoredReason, Signal } from './types.ts';
 
 /**
  * The contract's ordering rules, in one place: given a record and a signal, the next record,
- * whether the signal's state was applied (and why not), and the effects to carry out.
+ * whether the signal's state was applied (and why not), and the effects to carry out. A workload
+ * step of a release is first restated as the release's state (rollouts.ts).
  *
  * Field rules keep the result independent of arrival order wherever the signals agree:
  * - state only moves forward; a terminal state never changes, except success → inactive;
@@ -14,10 +16,12 @@ import type { Decision, DeploymentRecord, Effect, IgnoredReason, Signal } from '
  * - started_at is the earliest in_progress time, deployed_at the earliest success time,
  *   completed_at the earliest time of the terminal state the record holds.
  */
-export function decide(record: DeploymentRecord, signal: Signal, now: Date = new Date()): Decision {
+export function decide(record: DeploymentRecord, incoming: Signal, now: Date = new Date()): Decision {
+  const { signal, rollouts } = foldWorkload(record, incoming);
   const reason = whyIgnored(record, signal);
   const applied = reason === null;
   const next: DeploymentRecord = { ...record, updatedAt: now };
+  if (rollouts !== (record.k8sRollouts ?? null)) next.k8sRollouts = rollouts;
 
   if (applied) next.state = signal.state;
   mergeDetails(next, signal, applied);
@@ -32,7 +36,9 @@ export function decide(record: DeploymentRecord, signal: Signal, now: Date = new
     effects.push({ type: 'github_sync', job });
   const { replaced } = githubDeploymentAfter(record, signal);
   if (replaced !== null) effects.push({ type: 'github_sync', job: retireJob(record, replaced) });
-  return { record: next, applied, reason, effects };
+  const decision: Decision = { record: next, applied, reason, effects };
+  if (signal !== incoming) decision.signal = signal;
+  return decision;
 }
 
 function whyIgnored(record: DeploymentRecord, signal: Signal): IgnoredReason | null {

@@ -1,3 +1,5 @@
+import { isRelease, releaseSummary } from './rollouts.ts';
+import { isActive } from './states.ts';
 import type { Decision, DeploymentRecord, GithubSyncJob, Signal } from './types.ts';
 
 /**
@@ -24,14 +26,33 @@ export function githubSyncJobs(change: {
     jobs.push({ kind: 'github.create_deployment', payload: {}, dedupeKey: `create:${record.id}` });
   }
   const changed = decision.applied && (before === null || before.state !== record.state);
+  const release = releaseDescription(record);
   if (changed && record.state !== 'pending') {
     jobs.push({
       kind: 'github.create_status',
-      payload: { state: record.state },
+      payload: release === null ? { state: record.state } : { state: record.state, description: release },
       dedupeKey: `status:${record.id}:${record.state}`,
     });
+  } else if (release !== null && isActive(record.state) && record.state !== 'pending') {
+    // A release still rolling out: each change of its per-cluster progress is posted too.
+    if (before !== null && releaseDescription(before) !== release)
+      jobs.push({
+        kind: 'github.create_status',
+        payload: { state: record.state, description: release },
+        dedupeKey: `status:${record.id}:${record.state}:${release}`,
+      });
   }
   return jobs;
+}
+
+/**
+ * A release's status description: its per-cluster progress, then the record's own description
+ * (GitHub keeps 140 characters). Null for a record that is no release.
+ */
+export function releaseDescription(record: DeploymentRecord): string | null {
+  if (!isRelease(record.k8sRollouts)) return null;
+  const summary = releaseSummary(record.k8sRollouts);
+  return record.description ? `${summary} · ${record.description}` : summary;
 }
 
 /** The jobs a decision's `github_sync` effects ask for. */

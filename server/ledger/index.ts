@@ -13,7 +13,7 @@ export {
 } from './create.ts';
 export { decide, firstGithubId } from './decide.ts';
 export { type DeliveryOpening, deliveryKey, openFromDelivery } from './delivery.ts';
-export { githubSyncJobs, githubSyncOf } from './github-sync.ts';
+export { githubSyncJobs, githubSyncOf, releaseDescription } from './github-sync.ts';
 export {
   afterOurCreate,
   type GithubDeploymentChoice,
@@ -21,7 +21,27 @@ export {
   isAboutReplaced,
   retireJob,
 } from './job-deployment.ts';
+export {
+  CLUSTER_NAME_PATTERN,
+  MAX_CLUSTERS,
+  MAX_WORKLOADS,
+  NAMESPACE_PATTERN,
+  nameListProblem,
+  splitNameList,
+  WORKLOAD_NAME_PATTERN,
+} from './k8s-names.ts';
 export { foldName, includesName, sameName } from './names.ts';
+export {
+  type ClusterProgress,
+  clusterProgress,
+  expectedRollouts,
+  isRelease,
+  namesWorkload,
+  releaseState,
+  releaseSummary,
+  releaseUnits,
+  sameWorkload,
+} from './rollouts.ts';
 export { parseRunKey, runKey } from './run-key.ts';
 export * from './states.ts';
 export { isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from './stuck.ts';

@@ -6,6 +6,42 @@ export interface K8sRef {
   revision: string | null;
 }
 
+/** A workload a record names: which object (of any watched kind) in which namespace. */
+export interface WorkloadName {
+  namespace: string;
+  name: string;
+}
+
+/** One rollout step of one workload in one cluster, as the watcher saw it. */
+export interface WorkloadStep extends WorkloadName {
+  /** The cluster the watcher that saw it watches (its kubeconfig context or DEPLOYLEDGER_CLUSTER). */
+  cluster: string;
+  kind: string;
+  revision: string | null;
+  step: string;
+  /** The producer's identity of this step, so it is recognised when seen again. */
+  observation: string;
+}
+
+/** A workload's latest step in a cluster, and what it means for it: rolling, done or failed. */
+export interface WorkloadProgress extends WorkloadStep {
+  state: 'in_progress' | 'success' | 'failure';
+  at: Date;
+}
+
+/**
+ * What a record expects to roll out, and how far each workload got in each cluster. A release
+ * (several workloads named, or named clusters) takes its state from all of them (rollouts.ts).
+ */
+export interface K8sRollouts {
+  /** The workloads named on create, in order (the first is also the record's `k8s`). */
+  workloads: WorkloadName[];
+  /** The clusters expected to roll out; empty: any cluster's rollout counts. */
+  clusters: string[];
+  /** Each workload's latest step per cluster, in the order first seen. */
+  progress: WorkloadProgress[];
+}
+
 /** The one true record of a deployment, as the core sees it (no storage details). */
 export interface DeploymentRecord {
   id: string;
@@ -22,6 +58,8 @@ export interface DeploymentRecord {
   runAttempt: number | null;
   githubDeploymentId: number | null;
   k8s: K8sRef | null;
+  /** The workloads and clusters it expects, and their progress; null when it never had any. */
+  k8sRollouts?: K8sRollouts | null;
   environmentUrl: string | null;
   logUrl: string | null;
   description: string | null;
@@ -54,6 +92,8 @@ export interface Signal {
   description?: string | null | undefined;
   /** The Kubernetes object (and rollout revision) the producer saw this deployment as. */
   k8s?: K8sRef | undefined;
+  /** The workload step this reports (from the watcher): which cluster, kind, object and step. */
+  workload?: WorkloadStep | undefined;
   /** GitHub's id for this deployment, when the producer knows it. */
   githubDeploymentId?: number | undefined;
   /** Who created that GitHub deployment, when a delivery tells (see job-deployment.ts). */
@@ -97,6 +137,8 @@ export interface Decision {
   applied: boolean;
   reason: IgnoredReason | null;
   effects: Effect[];
+  /** The signal as decided, when the core restated it (a release's workload step); the timeline shows it. */
+  signal?: Signal;
 }
 
 /**

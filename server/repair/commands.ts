@@ -1,6 +1,8 @@
 import type { Config } from '../config.ts';
 import { stuckPolicy } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
+import { markAllDoraDays, refreshAfterBulk } from '../db/dora-rollups.ts';
+import type { PrismaClient } from '../db/generated/client.ts';
 import { LedgerStore } from '../db/ledger-store.ts';
 import { applyMigrations, type Migration, readMigrations } from '../db/migrate.ts';
 import { spoolLegacyFile } from './import-spool.ts';
@@ -13,6 +15,7 @@ export interface RepairFlags {
   apply?: boolean;
   windowSeconds: string;
   stuckAfterSeconds?: string;
+  dora?: boolean;
 }
 
 /** Parses a CLI number of seconds, naming the flag when it is not one. */
@@ -80,6 +83,7 @@ export async function repairCommand(config: Config, flags: RepairFlags, print: (
             : 'Dry run: nothing was changed. Run again with --apply to carry out this plan.',
         );
       }
+      if (flags.dora) print(await recomputeDora(db.prisma, flags.apply === true));
       // With the records folded, the migrations that waited for them can run.
       if (flags.apply) {
         const applied = await applyMigrations(db, all);
@@ -102,6 +106,8 @@ export async function importCommand(
   const spool = await spoolLegacyFile(file);
   await withLedger(config, async (db) => {
     const outcome = await runImport(db.prisma, spool, windowMs);
+    // The DORA rollups of the days the import touched, now rather than at the first DORA read.
+    await refreshAfterBulk(db.prisma);
     print(
       `Read ${outcome.rows} row(s): ${outcome.deployments} deployment(s) after removing duplicates; ` +
         `${outcome.imported} imported, ${outcome.alreadyImported} already in the ledger.`,
@@ -112,4 +118,11 @@ export async function importCommand(
       );
     }
   }).finally(() => spool.remove());
+}
+
+/** `repair --dora`: every day with a success or a failure recomputed into the DORA rollups. */
+async function recomputeDora(prisma: PrismaClient, apply: boolean): Promise<string> {
+  if (!apply) return 'Dry run: --apply --dora recomputes every DORA rollup from the deployments.';
+  await markAllDoraDays(prisma);
+  return `DORA rollups recomputed: ${await refreshAfterBulk(prisma)} environment-day(s).`;
 }

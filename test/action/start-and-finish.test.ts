@@ -102,4 +102,45 @@ describe('the Action starts and finishes a deployment record', () => {
     expect(wrong.error).toContain('Input status is "succeeded"');
     expect(await recordsOf('typo')).toHaveLength(0);
   });
+  it('names several workloads (k8s-name, comma or newline separated) and the clusters to roll out in', async () => {
+    const run = await runAction({
+      inputs: inputs('release', {
+        'k8s-namespace': 'shop',
+        'k8s-name': 'web,\nworker\n',
+        'k8s-clusters': 'east, west',
+      }),
+      env: githubRun(1010),
+    });
+    expect(run.exitCode, run.error).toBe(0);
+    const [record] = await recordsOf('release');
+    expect(record.k8s).toEqual({ namespace: 'shop', name: 'web', revision: null });
+    expect(record.k8s_rollouts).toMatchObject({
+      workloads: [
+        { namespace: 'shop', name: 'web' },
+        { namespace: 'shop', name: 'worker' },
+      ],
+      clusters: ['east', 'west'],
+      progress: [],
+    });
+  });
+
+  it('refuses a bad list of workloads or clusters before calling the server, naming the input', async () => {
+    const duplicate = await runAction({
+      inputs: inputs('bad-list', { 'k8s-namespace': 'shop', 'k8s-name': 'web,web' }),
+      env: githubRun(1011),
+    });
+    expect(duplicate.exitCode).toBe(1);
+    expect(duplicate.error).toContain('Input k8s-name: "web" is named twice');
+    const empty = await runAction({
+      inputs: inputs('bad-list', {
+        'k8s-namespace': 'shop',
+        'k8s-name': 'web',
+        'k8s-clusters': 'east,,west',
+      }),
+      env: githubRun(1012),
+    });
+    expect(empty.exitCode).toBe(1);
+    expect(empty.error).toContain('Input k8s-clusters: entry 2 is empty');
+    expect(await recordsOf('bad-list')).toHaveLength(0);
+  });
 });

@@ -163,6 +163,53 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect((await api.get(created.body.id)).body.state).toBe('pending');
   });
 
+  it('bad Kubernetes lists (empty, duplicate, too many, NUL, not DNS-1123) → 400 naming the field', async () => {
+    const k8s = (name: unknown, namespace = 'shop') => ({ ...good, k8s: { namespace, name } });
+    const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
+      ['30-1', k8s([]), 'k8s.name', /names no workload/],
+      ['30-2', k8s(['web', '']), 'k8s.name', /entry 2 is empty/],
+      ['30-3', k8s(['web', 'worker', 'web']), 'k8s.name', /"web" is named twice/],
+      ['30-4', k8s(Array.from({ length: 21 }, (_, i) => `w${i}`)), 'k8s.name', /at most 20/],
+      ['30-5', k8s(['web', 'Worker_1']), 'k8s.name', /"Worker_1" is not a valid workload name/],
+      ['30-6', k8s(['web', 'x\u0000']), 'k8s.name', /NUL/],
+      ['30-7', k8s('-web'), 'k8s.name', /not a valid workload name/],
+      ['30-8', k8s('web', 'Team_A'), 'k8s.namespace', /namespace name/],
+      ['30-9', { ...good, k8s_clusters: [] }, 'k8s_clusters', /names no cluster/],
+      ['30-10', { ...good, k8s_clusters: ['east', 'east'] }, 'k8s_clusters', /"east" is named twice/],
+      ['30-11', { ...good, k8s_clusters: ['east', 'has space'] }, 'k8s_clusters', /not a valid cluster name/],
+      [
+        '30-12',
+        { ...good, k8s_clusters: Array.from({ length: 11 }, (_, i) => `c${i}`) },
+        'k8s_clusters',
+        /at most 10/,
+      ],
+      ['30-13', { ...good, k8s_clusters: ['east', 'we\u0000st'] }, 'k8s_clusters', /NUL/],
+      ['30-14', { ...good, k8s_clusters: 'east,west' }, 'k8s_clusters', /array/],
+    ];
+    for (const [key, body, field, message] of cases) {
+      const refused = await expectRefused(api.create(key, body), 400, new RegExp(field.replace('.', '\\.')));
+      const issues = refused.errors as Array<{ field: string; message: string }>;
+      expect(issues.map((issue) => issue.field)).toContain(field);
+      expect(issues.map((issue) => issue.message).join('\n')).toMatch(message);
+    }
+    // The same lists, well formed, are taken.
+    const taken = await api.create('30-20', {
+      ...k8s(['web', 'worker.v2']),
+      environment: 'k8s-lists',
+      k8s_clusters: ['east', 'gke_acme_europe-west1_prod', 'arn:aws:eks:eu-west-1:1:cluster/prod'],
+    });
+    expect(taken.status).toBe(201);
+    expect(taken.body.k8s).toEqual({ namespace: 'shop', name: 'web', revision: null });
+    expect(taken.body.k8s_rollouts).toMatchObject({
+      workloads: [
+        { namespace: 'shop', name: 'web' },
+        { namespace: 'shop', name: 'worker.v2' },
+      ],
+      clusters: ['east', 'gke_acme_europe-west1_prod', 'arn:aws:eks:eu-west-1:1:cluster/prod'],
+      progress: [],
+    });
+  });
+
   it('a NUL byte in a query parameter or a path segment → 400 naming it', async () => {
     const query = await expectRefused(
       api.call('GET', '/v1/deployments?repository=acme/shop&environment=prod%00'),

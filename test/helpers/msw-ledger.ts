@@ -82,6 +82,7 @@ export function fakeLedger() {
           run_attempt: (body.run_attempt as number) ?? null,
           github_deployment_id: null,
           k8s: (body.k8s as DeploymentRecord['k8s']) ?? null,
+          k8s_rollouts: null,
           environment_url: (body.environment_url as string) ?? null,
           log_url: (body.log_url as string) ?? null,
           description: (body.description as string) ?? null,

@@ -1,6 +1,7 @@
 import type { TimelineEvent } from '../../db/timeline.ts';
 import type { DeploymentRecord } from '../../ledger/index.ts';
 import { redactUserinfo } from '../../redact.ts';
+import { Rollouts } from '../components/rollouts.tsx';
 import { StateBadge } from '../components/state-badge.tsx';
 import { timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
@@ -67,6 +68,7 @@ export function DeploymentDetail({
         <Field label="Completed">{timestamp(record.completedAt)}</Field>
         <Field label="Updated">{timestamp(record.updatedAt)}</Field>
       </dl>
+      {record.k8sRollouts ? <Rollouts rollouts={record.k8sRollouts} /> : null}
       <h2>Timeline</h2>
       <table class="cards timeline">
         <thead>

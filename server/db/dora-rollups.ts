@@ -1,0 +1,130 @@
+import { type AggregateWindow, type Scope, scopeFilter } from './dora-aggregates.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * One environment's UTC day from the `dora_day` rollup (migration 20261211000200_dora_rollups):
+ * what the DORA figures of that day are made of. Histograms are [value, count, …] pairs: seconds
+ * when `*_exact`, else `dora_bucket` numbers (server/dora/median.ts reads both).
+ */
+export interface RollupRow {
+  repository: string;
+  environment: string;
+  /** The trend bucket the day falls into, counted from the window's first day. */
+  bucket: number;
+  deployments: number;
+  failures: number;
+  lead_samples: number;
+  lead_histogram: number[];
+  lead_exact: boolean;
+  incidents: number;
+  restored: number;
+  restore_histogram: number[];
+  restore_exact: boolean;
+  rework: number;
+  redeploys: number;
+  after_failure: number;
+}
+
+/**
+ * Recomputes the days writers marked since the last refresh (the triggers on `deployment` mark
+ * them in the writer's transaction); returns how many days it recomputed.
+ */
+export async function refreshDoraRollups(prisma: PrismaClient): Promise<number> {
+  const [row] = await prisma.$queryRaw<Array<{ refreshed: number }>>`SELECT dora_refresh() AS refreshed`;
+  return row?.refreshed ?? 0;
+}
+
+/**
+ * After a bulk write (import): fresh planner statistics first (the refresh probes the
+ * environments' indexes and a table that grew by millions would be planned as if empty), then the
+ * refresh.
+ */
+export async function refreshAfterBulk(prisma: PrismaClient): Promise<number> {
+  await prisma.$executeRaw`ANALYZE deployment`;
+  return refreshDoraRollups(prisma);
+}
+
+/**
+ * The rollup rows of a window made of whole UTC days, after a refresh: one per environment in
+ * scope and day, whatever the number of deployments in them.
+ */
+export async function rollupRows(
+  prisma: PrismaClient,
+  scope: Scope,
+  window: AggregateWindow,
+): Promise<RollupRow[]> {
+  if (scope.repositories?.length === 0) return [];
+  await refreshDoraRollups(prisma);
+  const since = window.since.toISOString().slice(0, 10);
+  const until = window.until.toISOString().slice(0, 10);
+  const bucketDays = window.bucketMs / DAY_MS;
+  return prisma.$queryRaw<RollupRow[]>`
+    SELECT x.repository_key AS repository, x.environment_key AS environment,
+           ((x.day - ${since}::date) / ${bucketDays}::integer)::integer AS bucket,
+           x.deployments, x.failures, x.lead_samples, x.lead_histogram, x.lead_exact,
+           x.incidents, x.restored, x.restore_histogram, x.restore_exact,
+           x.rework, x.redeploys, x.after_failure
+    FROM dora_day x
+    WHERE x.day >= ${since}::date AND x.day < ${until}::date ${scopeFilter('x', scope)}
+      AND (x.deployments > 0 OR x.failures > 0)`;
+}
+
+/**
+ * For bulk writers (import): turns the per-statement marking of the triggers off for the rest of
+ * the transaction; the writer marks what it wrote with markDoraDaysFrom before it commits.
+ */
+export async function deferDoraMarks(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$queryRaw`SELECT set_config('deployledger.dora_deferred', 'on', true)`;
+}
+
+/**
+ * Marks every day of one environment that a change at or after `from` can touch: from the first
+ * failure of the run `from` falls in (its incident's restore) to the environment's last day.
+ */
+export async function markDoraDaysFrom(
+  tx: Prisma.TransactionClient,
+  repository: string,
+  environment: string,
+  from: Date,
+): Promise<void> {
+  await tx.$executeRaw`
+    WITH env AS (
+      SELECT lower(${repository} COLLATE "C") AS r, lower(${environment} COLLATE "C") AS e,
+             ${from.toISOString()}::timestamptz AS t
+    ),
+    span AS (
+      SELECT env.r, env.e,
+             LEAST(env.t, (SELECT min(f.completed_at) FROM deployment f
+                           WHERE f.repository_key = env.r AND f.environment_key = env.e
+                             AND f.state IN ('failure', 'error') AND f.deployed_at IS NULL
+                             AND f.completed_at < env.t
+                             AND f.completed_at >= COALESCE((
+                               SELECT max(s.deployed_at) FROM deployment s
+                               WHERE s.repository_key = env.r AND s.environment_key = env.e
+                                 AND s.deployed_at < env.t), '-infinity'))) AS first,
+             GREATEST(
+               (SELECT max(d.deployed_at) FROM deployment d
+                WHERE d.repository_key = env.r AND d.environment_key = env.e AND d.deployed_at IS NOT NULL),
+               (SELECT max(d.completed_at) FROM deployment d
+                WHERE d.repository_key = env.r AND d.environment_key = env.e
+                  AND d.state IN ('failure', 'error'))) AS last
+      FROM env
+    )
+    INSERT INTO dora_dirty (repository_key, environment_key, day)
+    SELECT span.r, span.e, g.day::date
+    FROM span CROSS JOIN LATERAL generate_series((span.first AT TIME ZONE 'UTC')::date,
+                                                 (span.last AT TIME ZONE 'UTC')::date, interval '1 day') AS g(day)
+    WHERE span.last IS NOT NULL`;
+}
+
+/** Marks every day with a success or a failure: what `deployledger repair --dora` recomputes. */
+export async function markAllDoraDays(prisma: PrismaClient): Promise<number> {
+  return prisma.$executeRaw(Prisma.sql`
+    INSERT INTO dora_dirty (repository_key, environment_key, day)
+    SELECT DISTINCT repository_key, environment_key,
+           (COALESCE(deployed_at, completed_at) AT TIME ZONE 'UTC')::date
+    FROM deployment
+    WHERE deployed_at IS NOT NULL OR (state IN ('failure', 'error') AND completed_at IS NOT NULL)`);
+}

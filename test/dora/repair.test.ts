@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { createTestDatabase, query } from '../helpers/postgres.ts';
+
+const daysAgo = (days: number, minutes = 0) =>
+  new Date(Date.now() - days * 86_400_000 + minutes * 60_000).toISOString();
+
+describe('deployledger import and repair --dora keep the DORA rollups (real PostgreSQL)', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dir: string;
+  const rollups = () =>
+    query<{ day: string; deployments: number; failures: number }>(
+      db.url,
+      `SELECT day::text, deployments, failures FROM dora_day
+       WHERE repository_key = 'acme/shop' AND environment_key = 'production' AND deployments + failures > 0
+       ORDER BY day`,
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    dir = mkdtempSync(path.join(tmpdir(), 'deployledger-dora-repair-'));
+    const lines = ['repository,environment,sha,status,created_at,deployed_at'];
+    for (let i = 0; i < 6; i++) {
+      const status = i === 2 ? 'failed' : 'success';
+      lines.push(
+        `acme/shop,production,${String(i).repeat(40)},${status},${daysAgo(6 - i)},${status === 'success' ? daysAgo(6 - i, 5) : ''}`,
+      );
+    }
+    writeFileSync(path.join(dir, 'history.csv'), `${lines.join('\n')}\n`);
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports with the rollups of the imported days already computed', async () => {
+    const { code, stderr } = await runCli(['import', path.join(dir, 'history.csv')], {
+      DATABASE_URL: db.url,
+    });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const days = await rollups();
+    expect(days.reduce((sum, d) => sum + d.deployments, 0)).toBe(5);
+    expect(days.reduce((sum, d) => sum + d.failures, 0)).toBe(1);
+    expect((await query<{ n: string }>(db.url, 'SELECT count(*) AS n FROM dora_dirty'))[0]?.n).toBe('0');
+  });
+
+  it('recomputes a rollup made wrong by hand with repair --apply --dora, and not without --apply', async () => {
+    const right = await rollups();
+    await query(db.url, `UPDATE dora_day SET deployments = 99 WHERE repository_key = 'acme/shop'`);
+    const dry = await runCli(['repair', '--dora'], { DATABASE_URL: db.url });
+    expect(dry.stdout).toContain('Dry run: --apply --dora recomputes every DORA rollup');
+    expect((await rollups()).every((d) => d.deployments === 99)).toBe(true);
+    const { code, stdout } = await runCli(['repair', '--apply', '--dora'], { DATABASE_URL: db.url });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/DORA rollups recomputed: \d+ environment-day\(s\)\./);
+    expect(await rollups()).toEqual(right);
+  });
+});
