@@ -77,7 +77,7 @@ export async function foldBacklog(databaseUrl: string): Promise<Figure> {
   while (left > 0 && performance.now() < deadline) {
     await sleep(250);
     const { rows: counted } = await pool.query<{ n: string }>(
-      "SELECT count(*) AS n FROM webhook_delivery WHERE processed_at IS NULL AND delivery_id LIKE 'backlog-%'",
+      "SELECT count(*) AS n FROM webhook_delivery WHERE done_at IS NULL AND delivery_id LIKE 'backlog-%'",
     );
     left = Number(counted[0]?.n);
   }
@@ -102,7 +102,7 @@ export async function drainDeliveries(databaseUrl: string): Promise<void> {
   const deadline = performance.now() + 5 * 60_000;
   while (performance.now() < deadline) {
     const { rows } = await pool.query<{ n: string }>(
-      'SELECT count(*) AS n FROM webhook_delivery WHERE processed_at IS NULL AND attempts < 10',
+      'SELECT count(*) AS n FROM webhook_delivery WHERE done_at IS NULL AND attempts < 10',
     );
     if (Number(rows[0]?.n) === 0) break;
     await sleep(500);

@@ -100,6 +100,7 @@ export async function startServer(config: Config, logger: Logger) {
   const outbox = auth
     ? startOutboxWorker({
         prisma: db.prisma,
+        sql: db.sql,
         store,
         github: createGithubApi(github ?? auth, config.GITHUB_API_URL),
         protection: protection.reviewer,

@@ -1,29 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import {
-  ACTIVE_STATES,
   type Decision,
   type DeliveredDeployment,
   type DeploymentRecord,
   deliveryKey,
-  foldName,
   type GithubSyncJob,
   githubDeploymentAfter,
   openFromDelivery,
   type Signal,
 } from '../ledger/index.ts';
-import { writeBatch } from './bulk-write.ts';
+import { writeInBatch } from './batch-writer.ts';
+import { DELIVERIES } from './deliveries.ts';
 import { correlateWith } from './delivery-correlation.ts';
-import { findDeployedShas } from './deployment-kind.ts';
-import { environmentWhere } from './deployments.ts';
-import { EnvironmentBatch } from './environment-batch.ts';
-import { type DecisionListener, lockEnvironment } from './environment-lock.ts';
+import type { EnvironmentBatch } from './environment-batch.ts';
+import type { DecisionListener } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
-import { enqueue } from './outbox.ts';
-import { toRecord } from './records.ts';
+import { completeSql } from './queue.ts';
 import { respellRepository } from './repository-names.ts';
-
-// Hundreds of decisions in one transaction; it waits behind other writers of the environment.
-const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
 
 export interface FoldItem {
   deliveryId: string;
@@ -39,14 +32,14 @@ export interface Folded {
 export class NotBatchable extends Error {}
 
 /**
- * Folds deliveries of one (repository, environment), in arrival order, in one transaction that
- * holds the environment's lock: the records they can touch are read once, each delivery is
- * correlated (correlation.ts, over the batch) and decided by the core in memory
- * (EnvironmentBatch, with LedgerStore's rules for opening from a delivery), the outcome is
- * written in a few statements (bulk-write.ts), and the deliveries are marked processed in the
- * same transaction, so each is applied exactly once. `onDecision` hears every decision after commit;
- * `jobsOf` says which GitHub jobs a decision queues (the store's, e.g. a rollback's compare).
- * Throws NotBatchable (nothing written) when the one-by-one path must take them.
+ * Folds deliveries of one (repository, environment), in arrival order, in one transaction of the
+ * batch writer (batch-writer.ts), which holds the environment's lock and reads the records they
+ * can touch once: each delivery is correlated (delivery-correlation.ts, over the batch) and
+ * decided by the core in memory (with the core's rule for opening from a delivery), and the
+ * deliveries are marked done in the same transaction, so each is applied exactly once.
+ * `onDecision` hears every decision after commit; `jobsOf` says which GitHub jobs a decision
+ * queues (the store's, e.g. a rollback's compare). Throws NotBatchable (nothing written) when the
+ * one-by-one path must take them.
  */
 export async function foldDeliveries(
   prisma: PrismaClient,
@@ -65,54 +58,40 @@ export async function foldDeliveries(
   if (!sameSpelling) throw new NotBatchable('names spelled differently within the batch');
   // GitHub's own spelling and id first, as LedgerStore.applyDelivery does for each delivery.
   await respellRepository(prisma, first);
-  const { repository, environment } = first;
-  const repositoryKey = foldName(repository);
-  const environmentKey = foldName(environment);
   const delivered = items.map((item) => item.delivered);
-  const keys = [...new Set(delivered.map(deliveryKey))];
-  const { batch, folded } = await prisma.$transaction(async (tx) => {
-    await lockEnvironment(tx, repository, environment);
-    const rows = await tx.deployment.findMany({
-      where: {
-        OR: [
-          {
-            ...environmentWhere(repository, environment),
-            OR: [{ state: { in: [...ACTIVE_STATES, 'success'] } }, { key: { in: keys } }],
-          },
-          {
-            repositoryKey,
-            githubDeploymentId: { in: delivered.map((o) => BigInt(o.githubDeploymentId)) },
-          },
-          { id: { in: delivered.flatMap((o) => (o.marker && isUuid(o.marker) ? [o.marker] : [])) } },
-        ],
-      },
-    });
-    const records = rows.map(toRecord);
-    if (
-      records.some(
-        (r) => foldName(r.repository) !== repositoryKey || foldName(r.environment) !== environmentKey,
-      )
-    )
-      throw new NotBatchable('a delivery names a record of another environment');
-    const shas = delivered.map((o) => o.sha);
-    const batch = new EnvironmentBatch(
-      records,
-      records.map((r) => r.key),
-      await findDeployedShas(tx, repository, environment, shas),
-    );
-    const folded: Folded[] = [];
-    for (const { deliveryId, delivered } of items)
-      folded.push({ deliveryId, record: await foldOne(batch, delivered) });
-    await writeBatch(tx, batch);
-    for (const [, decision] of batch.decisions)
-      for (const job of jobsOf(decision)) await enqueue(tx, { deploymentId: decision.record.id, ...job });
-    await tx.$executeRaw`
-      UPDATE webhook_delivery SET processed_at = now(), locked_until = NULL, last_error = NULL
-      WHERE delivery_id = ANY(${items.map((item) => item.deliveryId)}::text[])`;
-    return { batch, folded };
-  }, TX_OPTIONS);
-  for (const [signal, decision] of batch.decisions) onDecision(signal, decision);
-  return folded;
+  const scope = {
+    environments: [first],
+    keys: [...new Set(delivered.map(deliveryKey))],
+    githubIds: delivered.map((o) => ({
+      repository: first.repository,
+      githubDeploymentId: o.githubDeploymentId,
+    })),
+    ids: delivered.flatMap((o) => (o.marker && isUuid(o.marker) ? [o.marker] : [])),
+    openedShas: delivered.map((o) => o.sha),
+  };
+  const { result, decisions } = await writeInBatch(
+    prisma,
+    scope,
+    async (ledgers) => {
+      if (ledgers.outside.length) throw new NotBatchable('a delivery names a record of another environment');
+      const batch = ledgers.of(first);
+      const folded: Folded[] = [];
+      for (const { deliveryId, delivered } of items)
+        folded.push({ deliveryId, record: await foldOne(batch, delivered) });
+      return folded;
+    },
+    {
+      jobsOf,
+      alsoWrite: (tx) =>
+        tx.$executeRawUnsafe(
+          completeSql(DELIVERIES),
+          items.map((item) => item.deliveryId),
+          null,
+        ),
+    },
+  );
+  for (const [signal, decision] of decisions) onDecision(signal, decision);
+  return result;
 }
 
 /** One delivery, as LedgerStore.applyDelivery decides it, against the batch. */

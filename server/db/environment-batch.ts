@@ -51,8 +51,6 @@ export class EnvironmentBatch implements BatchLedger {
   /** Stored records this batch changed. */
   readonly changed = new Set<string>();
   readonly events: EventRow[] = [];
-  /** Every decision, in order, for the store's observer once the batch is written. */
-  readonly decisions: Array<[Signal, Decision]> = [];
   private readonly keys: Set<string>;
   private readonly successes = new Set<string>();
   /** Shas (lowered) that reached success in the environment: stored, or in this batch so far. */
@@ -148,7 +146,6 @@ export class EnvironmentBatch implements BatchLedger {
     this.track(record);
     if (!this.openedIds.has(record.id)) this.changed.add(record.id);
     this.events.push({ deploymentId: record.id, ...timelineEntry(signal, decision, this.now) });
-    this.decisions.push([signal, decision]);
     for (const effect of decision.effects) {
       if (effect.type === 'deactivate_older_successes')
         record = this.deactivateOlderSuccesses(record, signal);

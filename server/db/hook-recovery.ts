@@ -1,4 +1,5 @@
-import type { PrismaClient } from './generated/client.ts';
+import { Prisma, type PrismaClient } from './generated/client.ts';
+import { LEASE_FREE } from './queue.ts';
 
 /** How far a hook's delivery log has been read: its newest delivery handled. */
 export interface LogPosition {
@@ -40,8 +41,8 @@ export async function claimHook(
     SET locked_by = ${worker}, locked_until = now() + make_interval(secs => ${options.leaseMs / 1000}),
         started_at = now()
     WHERE hook = ${hook}
-      AND (locked_until IS NULL OR locked_until < now() OR locked_by = ${worker})
-      AND (retry_at IS NULL OR retry_at <= now())
+      AND (${Prisma.raw(LEASE_FREE)} OR locked_by = ${worker})
+      AND (run_at IS NULL OR run_at <= now())
       AND (${options.force} OR started_at IS NULL
            OR started_at <= now() - make_interval(secs => ${(options.everyMs * 0.9) / 1000}))
     RETURNING last_delivery_id, last_delivered_at`;
@@ -85,7 +86,7 @@ export async function finishHook(
       succeeded_at = CASE WHEN ${error === null} THEN now() ELSE succeeded_at END,
       error_kind = ${error?.kind ?? null},
       last_error = ${error?.message.slice(0, 2000) ?? null},
-      retry_at = ${error?.retryAt ?? null}::timestamptz,
+      run_at = ${error?.retryAt ?? null}::timestamptz,
       locked_by = NULL, locked_until = NULL
     WHERE hook = ${hook} AND locked_by = ${worker}`;
 }
@@ -103,7 +104,7 @@ export async function hookStates(prisma: PrismaClient): Promise<HookRecoveryStat
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     succeededAt: row.succeededAt,
-    retryAt: row.retryAt,
+    retryAt: row.runAt,
     errorKind: row.errorKind,
     lastError: row.lastError,
     recoveredTotal: Number(row.recoveredTotal),

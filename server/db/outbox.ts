@@ -1,4 +1,6 @@
-import type { Prisma, PrismaClient } from './generated/client.ts';
+import type { SqlRunner } from './deployment-sql.ts';
+import type { Prisma } from './generated/client.ts';
+import { type ClaimOptions, claim, type QueueTable } from './queue.ts';
 
 export type OutboxKind =
   | 'github.create_deployment'
@@ -59,61 +61,35 @@ export async function enqueue(tx: Prisma.TransactionClient, ...jobs: NewOutboxJo
 }
 
 /**
- * Claims due jobs for `leaseMs` in one statement. Only the oldest open job of each deployment
- * is eligible, so a deployment's calls to GitHub happen in order (create, then each status).
+ * The outbox as a queue (queue.ts), claimed in id order. Only the oldest open job of each
+ * deployment is eligible, so a deployment's calls to GitHub happen in order (create, then each
+ * status); a job whose deployment has an earlier open job waits even when that one is leased.
  */
-export async function claimJobs(prisma: PrismaClient, worker: string, limit: number, leaseMs: number) {
-  const rows = await prisma.$queryRaw<
-    Array<{
-      id: bigint;
-      deployment_id: string | null;
-      kind: OutboxKind;
-      payload: Record<string, unknown>;
-      attempts: number;
-    }>
-  >`
-    UPDATE outbox_job SET locked_by = ${worker}, locked_at = now(), attempts = attempts + 1,
-      run_at = now() + make_interval(secs => ${leaseMs / 1000})
-    WHERE id IN (
-      SELECT j.id FROM outbox_job j
-      WHERE j.done_at IS NULL AND j.run_at <= now()
-        AND NOT EXISTS (
-          SELECT 1 FROM outbox_job earlier
-          WHERE earlier.deployment_id = j.deployment_id AND earlier.done_at IS NULL AND earlier.id < j.id)
-      ORDER BY j.id
-      LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED)
-    RETURNING id, deployment_id, kind, payload, attempts`;
-  return rows.map(
-    (row): OutboxJob => ({
-      id: row.id,
-      deploymentId: row.deployment_id,
-      kind: row.kind,
-      payload: row.payload,
-      attempts: row.attempts,
-    }),
-  );
-}
+export const OUTBOX: QueueTable = {
+  table: 'outbox_job',
+  id: 'id',
+  idType: 'bigint',
+  order: 'id',
+  eligible: `NOT EXISTS (
+    SELECT 1 FROM outbox_job earlier
+    WHERE earlier.deployment_id = q.deployment_id AND earlier.done_at IS NULL AND earlier.id < q.id)`,
+  returning: 'id, deployment_id, kind, payload, attempts',
+};
 
-export async function completeJob(prisma: PrismaClient, id: bigint): Promise<void> {
-  await prisma.outboxJob.update({
-    where: { id },
-    data: { doneAt: new Date(), lockedBy: null, lastError: null },
-  });
-}
-
-/** Puts a job back for another attempt at `runAt`. */
-export async function retryJob(prisma: PrismaClient, id: bigint, error: string, runAt: Date): Promise<void> {
-  await prisma.outboxJob.update({
-    where: { id },
-    data: { lockedBy: null, lastError: error.slice(0, 2000), runAt },
-  });
-}
-
-/** Hands claimed jobs back at shutdown, so another replica takes them at once. */
-export async function releaseJobs(prisma: PrismaClient, worker: string): Promise<void> {
-  await prisma.outboxJob.updateMany({
-    where: { lockedBy: worker, doneAt: null },
-    data: { lockedBy: null, runAt: new Date() },
-  });
+/** Claims due jobs (queue.ts claim), oldest first. */
+export async function claimJobs(sql: SqlRunner, options: ClaimOptions): Promise<OutboxJob[]> {
+  const rows = await claim<{
+    id: bigint | string;
+    deployment_id: string | null;
+    kind: OutboxKind;
+    payload: Record<string, unknown>;
+    attempts: number;
+  }>(sql, OUTBOX, options);
+  return rows.map((row) => ({
+    id: BigInt(row.id),
+    deploymentId: row.deployment_id,
+    kind: row.kind,
+    payload: row.payload,
+    attempts: row.attempts,
+  }));
 }

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { backoff } from '../backoff.ts';
-import { claimDeliveries, failDelivery, finishDelivery, type StoredDelivery } from '../db/deliveries.ts';
+import { claimDeliveries, DELIVERIES, type StoredDelivery } from '../db/deliveries.ts';
 import { foldDeliveries, NotBatchable } from '../db/delivery-batch.ts';
 import type { SqlRunner } from '../db/deployment-sql.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { DecisionListener, LedgerStore } from '../db/ledger-store.ts';
+import { complete, release, retry } from '../db/queue.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
@@ -35,10 +37,16 @@ export interface DeliveryWorkerDeps {
  * a batch cannot take goes one by one through the store.
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
+  const worker = `deliveries-${randomUUID().slice(0, 8)}`;
   const poller = new Poller(
     async () => {
       await deps.quiet?.();
-      const deliveries = await claimDeliveries(deps.sql, BATCH, LEASE_MS, MAX_ATTEMPTS);
+      const deliveries = await claimDeliveries(deps.sql, {
+        worker,
+        limit: BATCH,
+        leaseMs: LEASE_MS,
+        maxAttempts: MAX_ATTEMPTS,
+      });
       const lanes = planFolding(deliveries);
       const next = () => lanes.shift();
       await Promise.all(
@@ -51,7 +59,14 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000)
     intervalMs,
     (error) => deps.logger.error({ err: error }, 'delivery worker tick failed'),
   );
-  return poller.start();
+  poller.start();
+  return {
+    kick: () => poller.kick(),
+    async stop() {
+      await poller.stop();
+      await release(deps.sql, DELIVERIES, worker);
+    },
+  };
 }
 
 async function runStep(deps: DeliveryWorkerDeps, step: FoldStep): Promise<void> {
@@ -77,23 +92,28 @@ async function runStep(deps: DeliveryWorkerDeps, step: FoldStep): Promise<void> 
 }
 
 async function processOne(deps: DeliveryWorkerDeps, delivery: StoredDelivery): Promise<void> {
-  const { prisma } = deps;
+  const { sql } = deps;
   const log = deps.logger.child({ delivery_id: delivery.deliveryId, event: delivery.event });
   try {
     const outcome = await receive(deps.store, delivery, deps.protection);
-    await finishDelivery(prisma, delivery.deliveryId);
+    await complete(sql, DELIVERIES, [delivery.deliveryId]);
     for (const id of outcome.deploymentIds) log.info({ deployment_id: id }, 'delivery applied');
     if (outcome.ignored) log.info({ ignored: outcome.ignored }, 'delivery ignored');
   } catch (error) {
     if (error instanceof DomainError && error.refusal !== 'unavailable') {
       // A payload we cannot read will not get better on retry: keep it, with the reason.
-      await finishDelivery(prisma, delivery.deliveryId);
-      await failDelivery(prisma, delivery.deliveryId, error.detail, 0);
+      await complete(sql, DELIVERIES, [delivery.deliveryId], error.detail);
       log.warn({ error: error.detail }, 'delivery payload not understood; kept, not applied');
       return;
     }
     const retryIn = backoff(delivery.attempts);
-    await failDelivery(prisma, delivery.deliveryId, (error as Error).message, retryIn).catch(() => {});
+    await retry(
+      sql,
+      DELIVERIES,
+      delivery.deliveryId,
+      (error as Error).message,
+      new Date(Date.now() + retryIn),
+    ).catch(() => {});
     log.error({ err: error, retry_in_ms: retryIn }, 'delivery processing failed; will retry');
   }
 }

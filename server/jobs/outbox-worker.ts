@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '@octokit/request-error';
 import { backoff } from '../backoff.ts';
+import type { SqlRunner } from '../db/deployment-sql.ts';
 import { findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { claimJobs, completeJob, type OutboxJob, releaseJobs, retryJob } from '../db/outbox.ts';
+import { claimJobs, OUTBOX, type OutboxJob } from '../db/outbox.ts';
+import { complete, release, retry } from '../db/queue.ts';
 import type { GithubApi } from '../github/client.ts';
 import type { ProtectionReviewer } from '../github/protection.ts';
 import type { Logger } from '../log.ts';
@@ -19,6 +21,7 @@ const MAX_ATTEMPTS = 25;
 
 export interface OutboxWorkerDeps {
   prisma: PrismaClient;
+  sql: SqlRunner;
   store: LedgerStore;
   github: GithubApi;
   /** Answers deployment protection rule requests (github.review_protection jobs). */
@@ -32,7 +35,7 @@ export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
   const worker = `outbox-${randomUUID().slice(0, 8)}`;
   const poller = new Poller(
     async () => {
-      const jobs = await claimJobs(deps.prisma, worker, BATCH, LEASE_MS);
+      const jobs = await claimJobs(deps.sql, { worker, limit: BATCH, leaseMs: LEASE_MS });
       await Promise.all(jobs.map((job) => work(deps, job)));
       return jobs.length > 0;
     },
@@ -43,7 +46,7 @@ export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
     kick: () => poller.kick(),
     async stop() {
       await poller.stop();
-      await releaseJobs(deps.prisma, worker);
+      await release(deps.sql, OUTBOX, worker);
     },
   };
 }
@@ -53,7 +56,7 @@ async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
   const record = job.deploymentId ? await findById(deps.prisma, job.deploymentId) : null;
   const isReview = job.kind === REVIEW_KIND;
   if (!record && !isReview) {
-    await completeJob(deps.prisma, job.id);
+    await complete(deps.sql, OUTBOX, [job.id]);
     return;
   }
   const noteOn = record?.id ?? (isReview ? reviewRecordId(job) : null);
@@ -61,20 +64,19 @@ async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
     if (isReview) await runProtectionReview(job, deps.protection, deps.store);
     else if (record && job.kind === COMPARE_KIND) await runCompareJob(job, record, { ...deps, logger: log });
     else if (record) await runGithubJob(job, record, deps.github, deps.store);
-    await completeJob(deps.prisma, job.id);
+    await complete(deps.sql, OUTBOX, [job.id]);
     log.info({ attempts: job.attempts }, 'github call done');
   } catch (error) {
     const retryAt = retryTime(error, job.attempts, deps.retryBaseMs);
     const message = describe(error);
     if (retryAt === null || job.attempts >= MAX_ATTEMPTS) {
-      await completeJob(deps.prisma, job.id);
-      await retryJob(deps.prisma, job.id, message, new Date());
+      await complete(deps.sql, OUTBOX, [job.id], message);
       if (noteOn)
         await deps.store.note(noteOn, 'github', 'github_call_failed', { kind: job.kind, error: message });
       log.error({ error: message, attempts: job.attempts }, 'github call failed for good');
       return;
     }
-    await retryJob(deps.prisma, job.id, message, retryAt);
+    await retry(deps.sql, OUTBOX, job.id, message, retryAt);
     log.warn(
       { error: message, attempts: job.attempts, retry_at: retryAt.toISOString() },
       'github call failed; will retry',

@@ -101,7 +101,7 @@ export async function startCluster(options: ClusterOptions = {}) {
       for (;;) {
         const [row] = await query<{ deliveries: string; outbox: string }>(
           db.url,
-          `SELECT (SELECT count(*) FROM webhook_delivery WHERE processed_at IS NULL) AS deliveries,
+          `SELECT (SELECT count(*) FROM webhook_delivery WHERE done_at IS NULL) AS deliveries,
                   (SELECT count(*) FROM outbox_job WHERE done_at IS NULL) AS outbox`,
         );
         if (row?.deliveries === '0' && row.outbox === '0') {

@@ -22,6 +22,7 @@ export async function openLedgerDatabase(kind: DatabaseKind) {
   const store = new LedgerStore(db.prisma, { sql: db.sql });
   return {
     prisma: db.prisma,
+    sql: db.sql,
     store,
     async close() {
       await db.close();

@@ -63,12 +63,12 @@ describe.each([
     expect(await records()).toEqual([]);
     expect(server.logs.join('\n')).toMatch(/"msg":"delivery kept as unprocessable; not applied"/);
     if (db) {
-      const [row] = await query<{ processed_at: Date | null; last_error: string; environment: string }>(
+      const [row] = await query<{ done_at: Date | null; last_error: string; environment: string }>(
         db.url,
-        "SELECT processed_at, last_error, payload->'deployment'->>'environment' AS environment FROM webhook_delivery WHERE delivery_id = $1",
+        "SELECT done_at, last_error, payload->'deployment'->>'environment' AS environment FROM webhook_delivery WHERE delivery_id = $1",
         [d.id],
       );
-      expect(row?.processed_at).not.toBeNull();
+      expect(row?.done_at).not.toBeNull();
       expect(row?.last_error).toMatch(/^unprocessable: deployment\.environment contains a NUL byte/);
       expect(row?.environment).toBe('prod\uFFFDuction');
     }

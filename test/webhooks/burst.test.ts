@@ -90,7 +90,7 @@ async function ledger(url: string) {
              FROM deployment_event e WHERE e.deployment_id = d.id) AS timeline
      FROM deployment d ORDER BY repository, environment, key`,
   );
-  const pending = await query(url, 'SELECT delivery_id FROM webhook_delivery WHERE processed_at IS NULL');
+  const pending = await query(url, 'SELECT delivery_id FROM webhook_delivery WHERE done_at IS NULL');
   return { records, pending };
 }
 
@@ -119,7 +119,7 @@ describe('a burst of stored deliveries, folded in batches', () => {
       await eventually(async () => {
         const [row] = await query<{ done: boolean }>(
           oneByOne.url,
-          'SELECT processed_at IS NOT NULL AS done FROM webhook_delivery WHERE delivery_id = $1',
+          'SELECT done_at IS NOT NULL AS done FROM webhook_delivery WHERE delivery_id = $1',
           [d.id],
         );
         return row?.done ? true : undefined;

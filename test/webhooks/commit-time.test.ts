@@ -26,12 +26,12 @@ describe('workflow_run deliveries give a run’s records their commit time', () 
   const api = () => apiClient(server.url, TOKEN);
   const processed = (deliveryId: string) =>
     eventually(async () => {
-      const [row] = await query<{ processed_at: Date | null }>(
+      const [row] = await query<{ done_at: Date | null }>(
         db.url,
-        'SELECT processed_at FROM webhook_delivery WHERE delivery_id = $1',
+        'SELECT done_at FROM webhook_delivery WHERE delivery_id = $1',
         [deliveryId],
       );
-      return row?.processed_at ? true : undefined;
+      return row?.done_at ? true : undefined;
     });
 
   // The run's production deployment succeeded at DEPLOYED_AT; its commit was made 90 minutes before.

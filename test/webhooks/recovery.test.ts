@@ -109,13 +109,13 @@ describe('deliveries missed while the server was down are recovered from the App
     // The recovered deliveries are stored under GitHub's delivery ids, once each.
     const stored = await query<{ delivery_id: string; processed: boolean }>(
       db.url,
-      'SELECT delivery_id, processed_at IS NOT NULL AS processed FROM webhook_delivery ORDER BY delivery_id',
+      'SELECT delivery_id, done_at IS NOT NULL AS processed FROM webhook_delivery ORDER BY delivery_id',
     );
     expect(stored.map((row) => row.delivery_id).sort()).toEqual(missed.map((attempt) => attempt.guid).sort());
     await eventually(async () => {
       const rows = await query<{ n: string }>(
         db.url,
-        'SELECT count(*) AS n FROM webhook_delivery WHERE processed_at IS NULL',
+        'SELECT count(*) AS n FROM webhook_delivery WHERE done_at IS NULL',
       );
       return rows[0]!.n === '0' ? true : undefined;
     });
@@ -203,7 +203,7 @@ describe('deliveries missed while the server was down are recovered from the App
     const rows = await eventually(async () => {
       const found = await query<{ delivery_id: string; processed: boolean; last_error: string | null }>(
         db.url,
-        'SELECT delivery_id, processed_at IS NOT NULL AS processed, last_error FROM webhook_delivery WHERE delivery_id = ANY($1)',
+        'SELECT delivery_id, done_at IS NOT NULL AS processed, last_error FROM webhook_delivery WHERE delivery_id = ANY($1)',
         [[bad.guid, good.guid]],
       );
       return found.length === 2 ? found : undefined;

@@ -1,0 +1,151 @@
+import {
+  type Decision,
+  type DeploymentRecord,
+  foldName,
+  type GithubSyncJob,
+  type Signal,
+} from '../ledger/index.ts';
+import { writeBatch } from './bulk-write.ts';
+import { RECORD_SELECT } from './deployment-columns.ts';
+import { findDeployedShas } from './deployment-kind.ts';
+import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow } from './deployment-sql.ts';
+import { EnvironmentBatch } from './environment-batch.ts';
+import { environmentLockName, environmentLockSql, type Tx } from './environment-lock.ts';
+import type { PrismaClient } from './generated/client.ts';
+import { enqueue } from './outbox.ts';
+
+// Hundreds of decisions in one transaction, which waits behind other writers of its environments.
+const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+
+// Every environment's lock, in one order for every batch (two batches never wait on each other
+// in a cycle): the same lock LedgerStore and the conditional writes take.
+const LOCK_SQL = `SELECT count(${environmentLockSql('name')})::int AS locked
+  FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, ord) ORDER BY ord) AS names`;
+
+// Fresh under the locks: the records asked for by id, key or GitHub id, and each environment's
+// records a signal can still change (its active record; its successes, which auto-inactive
+// retires). One branch per index (the one-active, success and key indexes), so none scans.
+const ENVIRONMENTS =
+  'unnest($2::text[], $3::text[]) AS e(rk, ek) JOIN deployment d ON d.repository_key = e.rk AND d.environment_key = e.ek';
+const READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment WHERE id IN (
+    SELECT id FROM deployment WHERE id = ANY($1::uuid[])
+    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.state IN (${ACTIVE_STATES_SQL})
+    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.state = 'success'
+    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.key = ANY($4::text[])
+    UNION ALL SELECT id FROM deployment
+      WHERE github_deployment_id = ANY($5::bigint[]) AND repository_key = ANY($6::text[]))`;
+
+export interface Environment {
+  repository: string;
+  environment: string;
+}
+
+/** What a batch locks and reads; records read outside the locked environments are only looked at. */
+export interface BatchScope {
+  environments: Environment[];
+  ids?: string[];
+  /** Keys of the locked environments' records. */
+  keys?: string[];
+  githubIds?: Array<{ repository: string; githubDeploymentId: number }>;
+  /** Shas the batch may open records for: which reached success before decides their kind. */
+  openedShas?: string[];
+}
+
+/** The locked environments' ledgers in memory, for the caller to decide signals through. */
+export interface LockedLedgers {
+  /** The ledger of a locked environment. */
+  of(environment: Environment): EnvironmentBatch;
+  /** A record read, in whichever environment it is (null when none was read). */
+  read(id: string): DeploymentRecord | null;
+  /** The records read that belong to none of the locked environments. */
+  outside: DeploymentRecord[];
+}
+
+/**
+ * The one writer of batches: decides many signals, for records of many environments, in one
+ * transaction of a few statements. It takes every environment's lock (in sorted order), reads
+ * the records once, lets `decide` run the core over them in memory (EnvironmentBatch, exactly as
+ * LedgerStore decides one, auto-inactive included), then writes the changed and opened records
+ * with their timeline (bulk-write.ts), the GitHub calls `jobsOf` says each decision needs
+ * (outbox.ts), and `alsoWrite`'s statements. Throwing in `decide` writes nothing. The decisions come back, in
+ * order, to be told once the transaction committed.
+ */
+export async function writeInBatch<T>(
+  prisma: PrismaClient,
+  scope: BatchScope,
+  decide: (ledgers: LockedLedgers) => T | Promise<T>,
+  options: { jobsOf: (decision: Decision) => GithubSyncJob[]; alsoWrite?: (tx: Tx) => Promise<unknown> },
+): Promise<{ result: T; decisions: Array<[Signal, Decision]> }> {
+  const decisions: Array<[Signal, Decision]> = [];
+  const result = await prisma.$transaction(async (tx) => {
+    const locked = new Map(scope.environments.map((e) => [lockName(e), e]));
+    await tx.$queryRawUnsafe(LOCK_SQL, [...locked.keys()].sort());
+    const rows = await tx.$queryRawUnsafe<DeploymentSqlRow[]>(
+      READ_SQL,
+      scope.ids ?? [],
+      [...locked.values()].map((e) => foldName(e.repository)),
+      [...locked.values()].map((e) => foldName(e.environment)),
+      scope.keys ?? [],
+      (scope.githubIds ?? []).map((g) => String(g.githubDeploymentId)),
+      (scope.githubIds ?? []).map((g) => foldName(g.repository)),
+    );
+    const read = new Map<string, DeploymentRecord>();
+    const byEnvironment = new Map<string, DeploymentRecord[]>();
+    const outside: DeploymentRecord[] = [];
+    for (const row of rows) {
+      const { record } = fromSqlRow(row);
+      read.set(record.id, record);
+      const name = lockName(record);
+      if (locked.has(name)) byEnvironment.set(name, [...(byEnvironment.get(name) ?? []), record]);
+      else outside.push(record);
+    }
+    const jobs: Array<GithubSyncJob & { deploymentId: string }> = [];
+    const batches = new Map<string, EnvironmentBatch>();
+    const deployedShas = new Map<string, Set<string>>();
+    if (scope.openedShas?.length)
+      for (const [name, e] of locked)
+        deployedShas.set(name, await findDeployedShas(tx, e.repository, e.environment, scope.openedShas));
+    const now = new Date();
+    const of = (environment: Environment) => {
+      const name = lockName(environment);
+      if (!locked.has(name)) throw new Error(`${name.replace('\n', '/')} is not locked by this batch`);
+      let batch = batches.get(name);
+      if (!batch) {
+        const stored = byEnvironment.get(name) ?? [];
+        batch = new EnvironmentBatch(
+          stored,
+          stored.map((r) => r.key),
+          deployedShas.get(name) ?? [],
+          now,
+          (_before, signal, decision) => {
+            decisions.push([signal, decision]);
+            for (const job of options.jobsOf(decision))
+              jobs.push({ ...job, deploymentId: decision.record.id });
+          },
+        );
+        batches.set(name, batch);
+      }
+      return batch;
+    };
+    const result = await decide({ of, read: (id) => read.get(id) ?? null, outside });
+    await writeBatch(tx, merged([...batches.values()]));
+    await enqueue(tx, ...jobs);
+    await options.alsoWrite?.(tx);
+    return result;
+  }, TX_OPTIONS);
+  return { result, decisions };
+}
+
+function lockName(e: Environment): string {
+  return environmentLockName(e.repository, e.environment);
+}
+
+/** The batches' changes as one, for one write. */
+function merged(batches: EnvironmentBatch[]): Parameters<typeof writeBatch>[1] {
+  return {
+    records: new Map(batches.flatMap((batch) => [...batch.records])),
+    changed: new Set(batches.flatMap((batch) => [...batch.changed])),
+    opened: batches.flatMap((batch) => batch.opened),
+    events: batches.flatMap((batch) => batch.events),
+  };
+}
