@@ -23,7 +23,20 @@ if (notAFlag) {
   );
   process.exit(1);
 }
-for (const flag of v8Flags) v8.setFlagsFromString(flag);
+// Node 20's V8 takes them at run time; later V8s freeze their flags once started, so there the
+// process replaces itself (same pid, signals and stdio) with one started with them.
+const missing = v8Flags.filter((flag) => !process.execArgv.includes(flag));
+if (missing.length && typeof process.execve === 'function' && !process.env.DEPLOYLEDGER_V8_EXECVE) {
+  process.execve(
+    process.execPath,
+    [process.execPath, ...process.execArgv, ...missing, ...process.argv.slice(1)],
+    {
+      ...process.env,
+      DEPLOYLEDGER_V8_EXECVE: '1',
+    },
+  );
+}
+for (const flag of missing) v8.setFlagsFromString(flag);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'build', 'cli.mjs');

@@ -198,14 +198,16 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
       },
     );
     await progress(shared.previous, shared.specUpdated, shared.complete);
+    // The watcher reports a batch after it has read it: the warning says the batch was decided.
+    const warning = await waitFor('the ambiguity warning', async () =>
+      suite.server.logs.find((line) => line.includes('matches several active records')),
+    );
+    expect(JSON.parse(warning).candidate_deployment_ids.sort()).toEqual([...ids].sort());
     for (const id of ids) {
       const record = await readRecord(id);
       expect(record.state).toBe('in_progress');
       expect(k8sEvents(record)).toEqual([]);
     }
-    const warning = suite.server.logs.find((line) => line.includes('matches several active records'));
-    expect(warning).toBeDefined();
-    expect(JSON.parse(warning ?? '{}').candidate_deployment_ids.sort()).toEqual([...ids].sort());
   });
 
   it('records a burst of rollouts across environments at once, each with its effects once', async () => {
