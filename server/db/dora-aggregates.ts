@@ -23,6 +23,8 @@ export interface AggregateRow {
   lead_median: number | null;
   incidents: number;
   restored: number;
+  /** …of the restored incidents, those whose restoring success was a rollback (its `kind`). */
+  restored_by_rollback: number;
   restore_median: number | null;
 }
 
@@ -60,7 +62,8 @@ export function windowSql(window: AggregateWindow) {
  * - failures: deployments that ended `failure` or `error`, by `completed_at`;
  * - incidents: failures that start a run of failures on their environment (no other failure since
  *   the last success), each restored by the environment's first success after it; found in one
- *   ordered pass per environment (window functions), from its last success before the window.
+ *   ordered pass per environment (window functions), from its last success before the window;
+ *   `restored_by_rollback` counts those whose restoring success was a rollback.
  * Each figure is also bucketed by `bucketMs` from `since`, for the trend.
  */
 export async function aggregateDora(
@@ -95,18 +98,22 @@ export async function aggregateDora(
     -- Deployments and failures of those environments from there, in time order (a deployment
     -- before a failure at the same instant), and the first deployment after the window.
     stream AS (
-      SELECT t.repository, t.environment, s.deployed_at AS at, 0 AS kind, NULL::uuid AS id
+      SELECT t.repository, t.environment, s.deployed_at AS at, 0 AS kind, NULL::uuid AS id,
+             s.kind = 'rollback' AS rollback
       FROM starts t JOIN deployment s
         ON s.repository_key = t.repository AND s.environment_key = t.environment
        AND s.deployed_at >= t.from_at AND s.deployed_at < ${until}
       UNION ALL
-      SELECT t.repository, t.environment, n.at, 0, NULL
+      SELECT t.repository, t.environment, n.at, 0, NULL,
+             EXISTS (SELECT 1 FROM deployment s
+                     WHERE s.repository_key = t.repository AND s.environment_key = t.environment
+                       AND s.deployed_at = n.at AND s.kind = 'rollback')
       FROM starts t, LATERAL (SELECT min(s.deployed_at) AS at FROM deployment s
                               WHERE s.repository_key = t.repository AND s.environment_key = t.environment
                                 AND s.deployed_at >= ${until}) n
       WHERE n.at IS NOT NULL
       UNION ALL
-      SELECT t.repository, t.environment, p.completed_at, 1, p.id
+      SELECT t.repository, t.environment, p.completed_at, 1, p.id, false
       FROM starts t JOIN deployment p
         ON p.repository_key = t.repository AND p.environment_key = t.environment
        AND p.state IN ('failure', 'error') AND p.deployed_at IS NULL
@@ -119,24 +126,26 @@ export async function aggregateDora(
              max(at) FILTER (WHERE kind = 0) OVER forward AS last_deployed,
              max(at) FILTER (WHERE kind = 1) OVER (forward ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
                AS previous_failure,
-             min(at) FILTER (WHERE kind = 0) OVER backward AS restored_at
+             min(at) FILTER (WHERE kind = 0) OVER backward AS restored_at,
+             min(at) FILTER (WHERE kind = 0 AND rollback) OVER backward AS rollback_at
       FROM stream
       WINDOW forward AS (PARTITION BY repository, environment ORDER BY at, kind, id),
              backward AS (PARTITION BY repository, environment ORDER BY at DESC, kind DESC, id DESC)
     ),
     incidents AS (
-      SELECT repository, environment, at, restored_at FROM runs
+      SELECT repository, environment, at, restored_at, rollback_at = restored_at AS by_rollback FROM runs
       WHERE kind = 1 AND at >= ${since}
         AND (previous_failure IS NULL OR previous_failure <= last_deployed)
     ),
     events AS (
-      SELECT repository, environment, at, 'success' AS kind, lead_seconds, NULL::float8 AS restore_seconds
+      SELECT repository, environment, at, 'success' AS kind, lead_seconds, NULL::float8 AS restore_seconds,
+             false AS by_rollback
         FROM successes
       UNION ALL
-      SELECT repository, environment, at, 'failure', NULL, NULL FROM failures
+      SELECT repository, environment, at, 'failure', NULL, NULL, false FROM failures
       UNION ALL
       SELECT repository, environment, at, 'incident', NULL,
-             EXTRACT(EPOCH FROM (restored_at - at))::float8
+             EXTRACT(EPOCH FROM (restored_at - at))::float8, COALESCE(by_rollback, false)
         FROM incidents
     ),
     bucketed AS (
@@ -151,6 +160,7 @@ export async function aggregateDora(
            percentile_cont(0.5) WITHIN GROUP (ORDER BY lead_seconds) AS lead_median,
            (count(*) FILTER (WHERE kind = 'incident'))::int AS incidents,
            count(restore_seconds)::int AS restored,
+           (count(restore_seconds) FILTER (WHERE by_rollback))::int AS restored_by_rollback,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY restore_seconds) AS restore_median
     FROM bucketed
     GROUP BY GROUPING SETS ((repository, environment, bucket), (repository, environment))

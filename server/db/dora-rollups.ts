@@ -4,7 +4,7 @@ import { Prisma, type PrismaClient } from './generated/client.ts';
 const DAY_MS = 86_400_000;
 
 /**
- * One environment's UTC day from the `dora_day` rollup (migration 20261211000200_dora_rollups):
+ * One environment's UTC day from the `dora_day` rollup (migrations 20261211000200_dora_rollups, 20261211000800_dora_kind):
  * what the DORA figures of that day are made of. Histograms are [value, count, …] pairs: seconds
  * when `*_exact`, else `dora_bucket` numbers (server/dora/median.ts reads both).
  */
@@ -20,10 +20,11 @@ export interface RollupRow {
   lead_exact: boolean;
   incidents: number;
   restored: number;
+  restored_by_rollback: number;
   restore_histogram: number[];
   restore_exact: boolean;
   rework: number;
-  redeploys: number;
+  rollbacks: number;
   after_failure: number;
 }
 
@@ -64,8 +65,8 @@ export async function rollupRows(
     SELECT x.repository_key AS repository, x.environment_key AS environment,
            ((x.day - ${since}::date) / ${bucketDays}::integer)::integer AS bucket,
            x.deployments, x.failures, x.lead_samples, x.lead_histogram, x.lead_exact,
-           x.incidents, x.restored, x.restore_histogram, x.restore_exact,
-           x.rework, x.redeploys, x.after_failure
+           x.incidents, x.restored, x.restored_by_rollback, x.restore_histogram, x.restore_exact,
+           x.rework, x.rollbacks, x.after_failure
     FROM dora_day x
     WHERE x.day >= ${since}::date AND x.day < ${until}::date ${scopeFilter('x', scope)}
       AND (x.deployments > 0 OR x.failures > 0)`;

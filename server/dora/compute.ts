@@ -20,12 +20,14 @@ export interface DoraFigures {
   changeFailureBand: Band | null;
   incidents: number;
   restored: number;
+  /** …of them, restored by a rollback (the success that ended the failure was one). */
+  restoredByRollback: number;
   /** Failed deployment recovery time (median). */
   timeToRestoreSeconds: number | null;
   restoreBand: Band | null;
   /** Deployment rework rate: rework / deployments; no band (the 2024 report publishes none). */
   rework: number;
-  reworkRedeploys: number;
+  reworkRollbacks: number;
   reworkAfterFailure: number;
   reworkRate: number | null;
 }
@@ -56,12 +58,13 @@ const EMPTY: Omit<AggregateRow, 'repository' | 'environment' | 'bucket'> = {
   lead_median: null,
   incidents: 0,
   restored: 0,
+  restored_by_rollback: 0,
   restore_median: null,
 };
 
 const NO_REWORK: Omit<ReworkRow, 'repository' | 'environment' | 'bucket'> = {
   rework: 0,
-  redeploys: 0,
+  rollbacks: 0,
   after_failure: 0,
 };
 
@@ -86,6 +89,7 @@ export function figuresOf(
     changeFailureBand: changeFailureBand(rate),
     incidents: row.incidents,
     restored: row.restored,
+    restoredByRollback: row.restored_by_rollback,
     timeToRestoreSeconds: row.restore_median,
     restoreBand: recoveryBand(row.restore_median),
     ...reworkFigures(rework, row.deployments),
@@ -95,7 +99,7 @@ export function figuresOf(
 function reworkFigures(rework: typeof NO_REWORK, deployments: number) {
   return {
     rework: rework.rework,
-    reworkRedeploys: rework.redeploys,
+    reworkRollbacks: rework.rollbacks,
     reworkAfterFailure: rework.after_failure,
     reworkRate: deployments > 0 ? rework.rework / deployments : null,
   };

@@ -38,6 +38,7 @@ export function presentDora(report: DoraReport) {
       median_seconds: report.timeToRestoreSeconds,
       failures: report.incidents,
       recovered: report.restored,
+      recovered_by_rollback: report.restoredByRollback,
       unrecovered: report.incidents - report.restored,
       ...banded(report.restoreBand),
     },
@@ -45,7 +46,9 @@ export function presentDora(report: DoraReport) {
       rate: report.reworkRate,
       rework: report.rework,
       deployments: report.deployments,
-      redeploys: report.reworkRedeploys,
+      rollbacks: report.reworkRollbacks,
+      // The same count under its name before deployments had a kind (kept for existing readers).
+      redeploys: report.reworkRollbacks,
       after_failure: report.reworkAfterFailure,
       after_failure_minutes: REWORK_AFTER_FAILURE_MINUTES,
     },

@@ -62,6 +62,7 @@ export function figuresFromRollups(rows: RollupRow[]): { aggregates: AggregateRo
       ),
       incidents: sum((r) => r.incidents),
       restored: sum((r) => r.restored),
+      restored_by_rollback: sum((r) => r.restored_by_rollback),
       restore_median: medianOf(
         samples((r) => (r.restored ? { pairs: r.restore_histogram, exact: r.restore_exact } : null)),
       ),
@@ -71,7 +72,7 @@ export function figuresFromRollups(rows: RollupRow[]): { aggregates: AggregateRo
       environment,
       bucket,
       rework: sum((r) => r.rework),
-      redeploys: sum((r) => r.redeploys),
+      rollbacks: sum((r) => r.rollbacks),
       after_failure: sum((r) => r.after_failure),
     });
   }

@@ -43,6 +43,10 @@ export const doraEnvironmentSchema = z.object({
     median_seconds: seconds,
     failures: z.number().int(),
     recovered: z.number().int(),
+    recovered_by_rollback: z
+      .number()
+      .int()
+      .meta({ description: 'Of the recovered failures, those whose recovering success was a rollback.' }),
     unrecovered: z.number().int(),
     band,
     band_year: bandYear,
@@ -51,7 +55,14 @@ export const doraEnvironmentSchema = z.object({
     rate: z.number().nullable(),
     rework: z.number().int(),
     deployments: z.number().int(),
-    redeploys: z.number().int(),
+    rollbacks: z
+      .number()
+      .int()
+      .meta({ description: "Rework that was a rollback (the deployment's `kind`)." }),
+    redeploys: z
+      .number()
+      .int()
+      .meta({ description: 'The same as `rollbacks` (its name until December 2026).' }),
     after_failure: z.number().int(),
     after_failure_minutes: z.number().int(),
   }),

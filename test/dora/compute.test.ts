@@ -84,6 +84,11 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     await seed('case-rework', '2026-03-01T10:00:00Z', 'success', undefined, 'abcdef1');
     await seed('Case-Rework', '2026-03-02T10:00:00Z', 'success', undefined, 'bbbbbbb');
     await seed('CASE-REWORK', '2026-03-03T10:00:00Z', 'success', undefined, 'ABCDEF1');
+    // rolled-back-late: fails inside the window, recovered by a rollback to a after it ends.
+    await seed('rolled-back-late', '2026-03-01T10:00:00Z', 'success', undefined, 'aaaaaaa');
+    await seed('rolled-back-late', '2026-03-02T10:00:00Z', 'success', undefined, 'bbbbbbb');
+    await seed('rolled-back-late', '2026-03-07T00:00:00Z', 'failure', undefined, 'ccccccc');
+    await seed('rolled-back-late', '2026-03-09T00:00:00Z', 'success', undefined, 'aaaaaaa');
     // tz: 23:30 on March 1st in New York is 04:30 on March 2nd in UTC.
     await seed('tz', '2026-03-01T23:30:00-05:00', 'success', '2026-03-01T22:30:00-05:00');
   });
@@ -215,7 +220,7 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     expect(r).toMatchObject({
       deployments: 7,
       rework: 3,
-      reworkRedeploys: 2, // a over b; d over f
+      reworkRollbacks: 2, // a over b; d over f
       reworkAfterFailure: 2, // 20 and 10 minutes after a failure; not 110
     });
     expect(r.reworkRate).toBeCloseTo(3 / 7, 10);
@@ -223,6 +228,19 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     expect(await report('production')).toMatchObject({ rework: 0, reworkRate: 0 });
     expect(await report('outside')).toMatchObject({ rework: 0, reworkRate: null });
     // Names and shas compare as the ledger compares them (case-insensitively).
-    expect(await report('case-rework')).toMatchObject({ deployments: 3, rework: 1, reworkRedeploys: 1 });
+    expect(await report('case-rework')).toMatchObject({ deployments: 3, rework: 1, reworkRollbacks: 1 });
+  });
+
+  it('says how many recoveries were rollbacks: the success that ended the failure was one', async () => {
+    // c failed, d (new) fixed it; e failed, f (new) fixed it; 1 failed, d again (a rollback) fixed it.
+    expect(await report('rework')).toMatchObject({ incidents: 3, restored: 3, restoredByRollback: 1 });
+    expect(await report('production')).toMatchObject({ restored: 1, restoredByRollback: 0 });
+    // The recovering success may come after the window.
+    expect(await report('rolled-back-late')).toMatchObject({
+      incidents: 1,
+      restored: 1,
+      restoredByRollback: 1,
+      timeToRestoreSeconds: 48 * HOUR,
+    });
   });
 });

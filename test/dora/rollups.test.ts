@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeKind } from '../../server/db/deployment-kind.ts';
 import { computeDora, type DoraReport } from '../../server/dora/compute.ts';
 import { type DoraWindow, resolveWindow } from '../../server/dora/window.ts';
 import { spoolLegacyFile } from '../../server/repair/import-spool.ts';
@@ -138,7 +139,8 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA rollups on the %s 
     await deploy('late', at('2026-03-13T10:10:00Z'), at('2026-03-13T10:12:00Z'), 'success', '1111111');
     await deploy('late', at('2026-03-13T10:30:00Z'), at('2026-03-15T08:00:00Z'), 'success', '2222222');
     await expectSame();
-    // Y between them arrives late: the 12th's X is now a rollback over Y.
+    // Y between them arrives late: the 12th's X stays what it was when it opened (a redeploy of the
+    // current X), as its kind is decided then, not when later records arrive.
     await deploy('late', at('2026-03-11T10:00:00Z'), at('2026-03-11T10:05:00Z'), 'success', 'fedfedf');
     // A failure on the 13th arrives late: the slow deployment began 25 minutes after it ended.
     await deploy('late', at('2026-03-13T09:55:00Z'), at('2026-03-13T10:05:00Z'), 'failure');
@@ -149,7 +151,41 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA rollups on the %s 
       MARCH,
       'rollups',
     );
-    expect(late).toMatchObject({ deployments: 5, rework: 3, reworkRedeploys: 1, reworkAfterFailure: 2 });
+    expect(late).toMatchObject({ deployments: 5, rework: 2, reworkRollbacks: 0, reworkAfterFailure: 2 });
+  });
+
+  it("stays equal with rollbacks, and when GitHub's compare changes a kind later", async () => {
+    const kinds = { repositories: [REPOSITORY], environment: 'kinds' };
+    // Each deployment takes 5 minutes, except where said.
+    const step = (start: string, outcome: 'success' | 'failure', sha: string, minutes = 5) =>
+      deploy('kinds', at(start), at(start, minutes), outcome, sha);
+    await step('2026-03-10T10:00:00Z', 'success', 'a1a1a1a');
+    await step('2026-03-11T10:00:00Z', 'success', 'b2b2b2b');
+    await step('2026-03-12T10:00:00Z', 'failure', 'c3c3c3c');
+    // Back to a1a1a1a two hours after the failure: rework only as a rollback; it ends the incident.
+    const back = await step('2026-03-12T12:05:00Z', 'success', 'a1a1a1a');
+    await step('2026-03-14T10:00:00Z', 'success', 'd4d4d4d');
+    // A failure late on the 16th, ended on the 17th by b2b2b2b (a rollback by the database's facts).
+    await step('2026-03-16T23:00:00Z', 'failure', 'e5e5e5e');
+    const again = await step('2026-03-17T02:00:00Z', 'success', 'b2b2b2b', 10);
+    expect([back.kind, again.kind]).toEqual(['rollback', 'rollback']);
+    await expectSame();
+    const [before] = await computeDora(db.prisma, kinds, MARCH, 'rollups');
+    expect(before).toMatchObject({
+      deployments: 5,
+      rework: 2,
+      reworkRollbacks: 2,
+      reworkAfterFailure: 0,
+      incidents: 2,
+      restored: 2,
+      restoredByRollback: 2,
+    });
+    // GitHub's compare: b2b2b2b is ahead of d4d4d4d, no rollback. The 17th's rework and the 16th's
+    // recovery (another day than the record's) change.
+    expect(await writeKind(db.prisma, again, 'forward')).toBe(true);
+    await expectSame();
+    const [after] = await computeDora(db.prisma, kinds, MARCH, 'rollups');
+    expect(after).toMatchObject({ rework: 1, reworkRollbacks: 1, restored: 2, restoredByRollback: 1 });
   });
 
   it('stays equal when a record changes state days after it began', async () => {

@@ -101,7 +101,7 @@ function figuresOf(report: DoraReport): FigureProps[] {
       value: duration(report.timeToRestoreSeconds),
       raw: report.timeToRestoreSeconds,
       band: report.restoreBand,
-      note: `median of ${report.restored} recovered; ${report.incidents - report.restored} not yet recovered`,
+      note: `median of ${report.restored} recovered (${report.restoredByRollback} by a rollback); ${report.incidents - report.restored} not yet recovered`,
       trend: line(
         'Failed deployment recovery time',
         report.trend.map((p) => p.timeToRestoreSeconds),
@@ -115,7 +115,7 @@ function figuresOf(report: DoraReport): FigureProps[] {
       raw: report.reworkRate,
       band: null,
       bandNote: 'no band published',
-      note: `${report.rework} of ${report.deployments} successful deployments were rework: ${report.reworkRedeploys} redeployed an earlier sha, ${report.reworkAfterFailure} started within ${REWORK_AFTER_FAILURE_MINUTES} min after a failure`,
+      note: `${report.rework} of ${report.deployments} successful deployments were rework: ${report.reworkRollbacks} were rollbacks, ${report.reworkAfterFailure} started within ${REWORK_AFTER_FAILURE_MINUTES} min after a failure`,
       trend: line(
         'Deployment rework rate',
         report.trend.map((p) => p.reworkRate),
