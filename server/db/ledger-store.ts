@@ -33,6 +33,7 @@ import {
 } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
+import { KindFactsGuess } from './kind-guess.ts';
 import { applyAtOnce, createAtOnce, type FastPathDeps } from './ledger-fast-paths.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
 import { enqueue } from './outbox.ts';
@@ -69,12 +70,18 @@ export class LedgerStore {
     private readonly prisma: PrismaClient,
     options: { onDecision?: DecisionListener; githubSync?: boolean; sql?: SqlRunner } = {},
   ) {
-    this.onDecision = options.onDecision ?? (() => {});
+    const kindGuess = new KindFactsGuess();
+    const listener = options.onDecision ?? (() => {});
+    this.onDecision = (signal, decision) => {
+      kindGuess.decided(decision.record);
+      listener(signal, decision);
+    };
     this.githubSync = options.githubSync ?? false;
     this.fast = {
       sql: options.sql ?? { query: (text, params) => prisma.$queryRawUnsafe(text, ...params) },
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
+      kindGuess,
     };
   }
 
