@@ -23,6 +23,7 @@ import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
 import type { KindFactsGuess } from './kind-guess.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
+import type { RecentRecords } from './recent-records.ts';
 import { timelineEntry } from './timeline.ts';
 
 // The common cases in one read and one conditional write each (no transaction held across round
@@ -35,6 +36,7 @@ export interface FastPathDeps {
   onDecision: DecisionListener;
   /** The kind facts a create assumes until its statement reads them under the lock. */
   kindGuess: KindFactsGuess;
+  recent: RecentRecords;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function createAtOnce(
     const outcome = await openUnlessTaken(deps.sql, decision.record, facts, event, deps.jobsOf(decision));
     if (outcome.facts) deps.kindGuess.saw(repository, environment, outcome.facts);
     if (outcome.written) {
+      deps.recent.remember(decision.record, 0); // a new row's version
       deps.onDecision(signal, decision);
       return { kind: 'created', record: decision.record };
     }
@@ -100,7 +103,7 @@ export async function applyAtOnce(
   deps: FastPathDeps,
   id: string,
   signal: Signal,
-  /** The record as the caller just read it: the first attempt decides on it instead of reading. */
+  /** The record as the caller read it (or recalled it): the first attempt decides on it. */
   known?: VersionedRecord,
 ): Promise<SignalResult | null | 'locked'> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -112,6 +115,7 @@ export async function applyAtOnce(
     const event = timelineEntry(signal, decision, now);
     try {
       if (await updateDecided(deps.sql, read, decision.record, event, deps.jobsOf(decision))) {
+        deps.recent.remember(decision.record, read.version + 1); // the version trigger's count
         deps.onDecision(signal, decision);
         return { record: decision.record, applied: decision.applied, reason: decision.reason };
       }

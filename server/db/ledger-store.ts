@@ -37,6 +37,7 @@ import { KindFactsGuess } from './kind-guess.ts';
 import { applyAtOnce, createAtOnce, type FastPathDeps } from './ledger-fast-paths.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
 import { enqueue } from './outbox.ts';
+import { RecentRecords } from './recent-records.ts';
 import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } from './record-facts.ts';
 import { toCreate, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
@@ -82,6 +83,7 @@ export class LedgerStore {
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
       kindGuess,
+      recent: new RecentRecords(),
     };
   }
 
@@ -94,8 +96,18 @@ export class LedgerStore {
   }
 
   /** A record with the version it was read at (node-postgres, one indexed read); null: none. */
-  read(id: string): Promise<VersionedRecord | null> {
-    return readById(this.fast.sql, id);
+  async read(id: string): Promise<VersionedRecord | null> {
+    const read = await readById(this.fast.sql, id);
+    if (read) this.fast.recent.remember(read.record, read.version);
+    return read;
+  }
+
+  /**
+   * The record as this process last wrote or read it, else read: for a write that checks its
+   * version (apply's `known`), never for an answer (it may be stale).
+   */
+  async recall(id: string): Promise<VersionedRecord | null> {
+    return this.fast.recent.get(id) ?? this.read(id);
   }
 
   /**

@@ -98,8 +98,9 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
       await readJsonBody(c);
       await next();
     });
+  // The record as last seen here: the status's write checks its version (a stale one is read again).
   const byId = recordThenBody(async (c) => {
-    const read = await readable(c.req.param('id') ?? '', c.get('principal').repositories);
+    const read = await readable(c.req.param('id') ?? '', c.get('principal').repositories, 'recall');
     assertRunMatchesToken(c.get('principal'), read.record.key);
     return read;
   });
@@ -123,8 +124,12 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
   );
 
-  async function readable(id: string, repositories: string[]): Promise<VersionedRecord> {
-    const read = UUID.test(id) ? await store.read(id) : null;
+  async function readable(
+    id: string,
+    repositories: string[],
+    how: 'read' | 'recall' = 'read',
+  ): Promise<VersionedRecord> {
+    const read = UUID.test(id) ? await store[how](id) : null;
     if (!read) throw notFound(`No deployment has the id ${id}.`);
     assertRepository({ kind: 'api_key', repositories }, read.record.repository);
     return read;
