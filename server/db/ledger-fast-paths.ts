@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Decision,
+  type DeploymentRecord,
   decide,
   type GithubSyncJob,
   type KindFacts,
@@ -105,10 +106,14 @@ export async function applyAtOnce(
   signal: Signal,
   /** The record as the caller read it (or recalled it): the first attempt decides on it. */
   known?: VersionedRecord,
+  /** Told each record read here before it is decided on; throws to refuse (nothing is written). */
+  accept?: (record: DeploymentRecord) => void,
 ): Promise<SignalResult | null | 'locked'> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const read = attempt === 0 && known ? known : await readById(deps.sql, id);
+    const fresh = attempt > 0 || !known;
+    const read = fresh ? await readById(deps.sql, id) : known;
     if (!read) return null;
+    if (fresh) accept?.(read.record);
     const now = new Date();
     const decision = decide(read.record, signal, now);
     if (retiresOthers(decision)) return 'locked';

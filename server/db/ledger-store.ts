@@ -114,11 +114,18 @@ export class LedgerStore {
    * Applies a producer's signal to the record with this id; null when there is no such record.
    * `known`: the record as just read (`read`), decided on first; a stale one costs a re-read.
    */
-  async apply(id: string, signal: Signal, known?: VersionedRecord): Promise<SignalResult | null> {
-    const atOnce = await applyAtOnce(this.fast, id, signal, known);
+  async apply(
+    id: string,
+    signal: Signal,
+    known?: VersionedRecord,
+    /** Told each record read afresh to decide on (the caller's `known` was stale); throws to refuse. */
+    accept?: (record: DeploymentRecord) => void,
+  ): Promise<SignalResult | null> {
+    const atOnce = await applyAtOnce(this.fast, id, signal, known, accept);
     if (atOnce !== 'locked') return atOnce;
     const current = await findById(this.prisma, id);
     if (!current) return null;
+    accept?.(current);
     return this.inEnvironment(current.repository, current.environment, (ledger) => ledger.apply(id, signal));
   }
 

@@ -118,10 +118,10 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     return record;
   });
   app.openapi({ ...reportStatus, middleware: byId }, async (c) =>
-    c.json(await applyStatus(c.get('record'), c.req.valid('json'), c.get('read')), 200),
+    c.json(await applyStatus(c.get('principal'), c.get('record'), c.req.valid('json'), c.get('read')), 200),
   );
   app.openapi({ ...reportStatusByKey, middleware: byKey }, async (c) =>
-    c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
+    c.json(await applyStatus(c.get('principal'), c.get('record'), c.req.valid('json')), 200),
   );
 
   async function readable(
@@ -135,7 +135,12 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     return read;
   }
 
-  async function applyStatus(record: DeploymentRecord, body: StatusBody, read?: VersionedRecord) {
+  async function applyStatus(
+    principal: Principal,
+    record: DeploymentRecord,
+    body: StatusBody,
+    read?: VersionedRecord,
+  ) {
     const signal = {
       source: 'action' as const,
       state: body.state,
@@ -144,7 +149,11 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
       logUrl: body.log_url,
       description: body.description,
     };
-    const result = await store.apply(record.id, signal, read);
+    // A record read afresh (the one known here was stale) is checked again: it may have moved to
+    // a repository the token may not act on.
+    const result = await store.apply(record.id, signal, read, (fresh) =>
+      assertRepository(principal, fresh.repository),
+    );
     if (!result) throw notFound(`No deployment has the id ${record.id}.`);
     return { ...presentDeployment(result.record), applied: result.applied, reason: result.reason };
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEYS, apiClient, SHA, TOKEN } from '../helpers/api.ts';
-import { createTestDatabase } from '../helpers/postgres.ts';
+import { createTestDatabase, query } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
 // A replica decides a status on the record as it last saw it; when another replica changed the
@@ -38,5 +38,19 @@ describe('statuses for one record through two replicas', () => {
     expect((await a.get(id)).body.state).toBe('failure');
     const timeline = (await a.get(id)).body.events.map((event: { state: string }) => event.state);
     expect(timeline).toEqual(['pending', 'in_progress', 'failure', 'in_progress']);
+  });
+
+  it('refuses a status for a record that moved to another repository since the replica saw it', async () => {
+    const a = apiClient(servers[0]?.url ?? '', TOKEN);
+    const created = await a.create('2-1', { repository: 'acme/shop', environment: 'staging', sha: SHA });
+    expect(created.status).toBe(201);
+    // The repository was renamed (as a delivery with GitHub's repository id respells it).
+    await query(db.url, `UPDATE deployment SET repository = 'acme/renamed' WHERE id = $1`, [created.body.id]);
+    const refused = await a.status(created.body.id, { state: 'in_progress' });
+    expect(refused.status).toBe(403);
+    const stored = await query<{ state: string }>(db.url, 'SELECT state FROM deployment WHERE id = $1', [
+      created.body.id,
+    ]);
+    expect(stored[0]?.state).toBe('pending');
   });
 });
