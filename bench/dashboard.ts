@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { encodeCursor } from '../server/db/cursor.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { startServer } from '../test/helpers/server.ts';
 import { TOKEN } from './context.ts';
@@ -12,13 +13,17 @@ import { type Figure, load, loop, SECONDS } from './measure.ts';
 const SMALL = 20_000;
 const LARGE = Number(process.env.BENCH_DASHBOARD_DEPLOYMENTS ?? 4_000_000);
 const CONCURRENT = Number(process.env.BENCH_DASHBOARD_CONNECTIONS ?? 16);
-// Seeding 4 000 000 rows takes a while: a database seeded by an earlier run can be measured again.
+// Seeding 4 000 000 rows takes a while: a database seeded by an earlier run can be measured again
+// (and, for back-to-back comparisons while developing, a small one too).
 const LARGE_URL = process.env.BENCH_DASHBOARD_LARGE_URL;
+const SMALL_URL = process.env.BENCH_DASHBOARD_SMALL_URL;
 
 interface Measured {
   deployments: number;
   seeded: string;
   figures: Figure[];
+  /** The 1-minute load average before and after the calls. */
+  load: [number, number];
 }
 
 /** Seeds `rows` legacy rows through `deployledger import` (the path a user with a history takes). */
@@ -45,7 +50,16 @@ async function measure(url: string, seeded: string): Promise<Measured> {
        ORDER BY created_at DESC LIMIT 1`,
     )
   ).rows[0]?.id;
+  // A page from the middle of the environment's history, as "Older" links reach it.
+  const middle = (
+    await client.query(
+      `SELECT id, created_at FROM deployment WHERE repository_key = 'acme/repo-7' AND environment_key = 'env-1'
+       ORDER BY created_at DESC, id DESC OFFSET (SELECT count(*) / 2 FROM deployment
+         WHERE repository_key = 'acme/repo-7' AND environment_key = 'env-1') LIMIT 1`,
+    )
+  ).rows[0];
   await client.end();
+  const deepPage = middle ? `?cursor=${encodeCursor({ createdAt: middle.created_at, id: middle.id })}` : '';
   const keys = Array.from({ length: REPOSITORIES }, (_, i) => `acme/repo-${i}=${TOKEN}`).join(',');
   const server = await startServer({
     DATABASE_URL: url,
@@ -53,6 +67,7 @@ async function measure(url: string, seeded: string): Promise<Measured> {
     DEPLOYLEDGER_DASHBOARD_PUBLIC: 'true',
     DEPLOYLEDGER_DB_POOL_SIZE: '16',
   });
+  const before = loadavg()[0] ?? 0;
   try {
     const pool = new pg.Pool({ connectionString: url, max: CONCURRENT });
     const baseline = await loop('SELECT count(*) FROM deployment (baseline)', CONCURRENT, async () => {
@@ -69,15 +84,25 @@ async function measure(url: string, seeded: string): Promise<Measured> {
         'GET /dashboard/environments/… (history page, 90-day strip)',
         '/dashboard/environments/acme/repo-7/env-1',
       ),
+      await get(
+        'GET /dashboard/environments/…?cursor= (history, a page from the middle)',
+        `/dashboard/environments/acme/repo-7/env-1${deepPage}`,
+      ),
       await get('GET /dashboard/deployments/:id (record and timeline)', `/dashboard/deployments/${latest}`),
+      await get('GET /dashboard/dora (DORA page, every environment)', '/dashboard/dora'),
       await get(
         'GET /v1/dora one repository and environment',
         '/v1/dora?repository=acme/repo-7&environment=env-1',
         auth,
       ),
-      await get('GET /v1/dora all 50 repositories', '/v1/dora', auth),
+      await get(
+        'GET /v1/dora?environment= (one environment, all 50 repositories)',
+        '/v1/dora?environment=env-1',
+        auth,
+      ),
+      await get('GET /v1/dora all 50 repositories, every environment', '/v1/dora', auth),
     ];
-    return { deployments: count, seeded, figures };
+    return { deployments: count, seeded, figures, load: [before, loadavg()[0] ?? 0] };
   } finally {
     await server.stop();
   }
@@ -104,12 +129,14 @@ const cell = (f: Figure | undefined) =>
  * history's size.
  */
 export async function benchDashboard(): Promise<void> {
-  const small = await measureSize(SMALL);
+  const small = await measureSize(SMALL, SMALL_URL);
   const large = await measureSize(LARGE, LARGE_URL);
   console.log(
     `\n## Dashboard and DORA, ${REPOSITORIES} repositories × ${ENVIRONMENTS} environments: ${small.deployments} vs ${large.deployments} deployments (${CONCURRENT} concurrent, ${SECONDS}s each)\n`,
   );
-  console.log(`Seeded through \`deployledger import\`: small ${small.seeded}; large ${large.seeded}.\n`);
+  const load = (m: Measured) => `${m.load[0].toFixed(1)} → ${m.load[1].toFixed(1)}`;
+  console.log(`Seeded through \`deployledger import\`: small ${small.seeded}; large ${large.seeded}.`);
+  console.log(`Load average (1 min) while measuring: small ${load(small)}; large ${load(large)}.\n`);
   console.log(
     '| scenario | small req/s | p50 ms | p99 ms | large req/s | p50 ms | p99 ms | large/small p99 |',
   );
