@@ -145,8 +145,11 @@ const CALLS: Array<{ name: string; run: (t: Target) => Promise<Figure> }> = [
 async function settle(url: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
     const started = performance.now();
-    await fetch(`${url}/healthz`).then((response) => response.arrayBuffer());
-    if (performance.now() - started < 20) return;
+    const answered = await fetch(`${url}/healthz`).then(
+      (response) => response.arrayBuffer().then(() => response.ok),
+      () => false,
+    );
+    if (answered && performance.now() - started < 20) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
