@@ -1,7 +1,8 @@
 import type { AggregateRow } from '../db/dora-aggregates.ts';
 import type { ReworkRow } from '../db/dora-rework.ts';
-import type { RollupRow } from '../db/dora-rollups.ts';
-import { medianOf, type Samples } from './median.ts';
+import { forEachRollupDay, type RollupDay } from '../db/dora-rollup-days.ts';
+import type { RollupEnvironment } from '../db/dora-rollups.ts';
+import { SampleMerge } from './median.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -17,20 +18,21 @@ export function isWholeDays(window: { since: Date; until: Date; bucketMs: number
   );
 }
 
-interface Cell
-  extends Omit<
-    RollupRow,
-    'bucket' | 'lead_histogram' | 'lead_exact' | 'restore_histogram' | 'restore_exact'
-  > {
+interface Cell {
   bucket: number | null;
-  lead: Samples[];
-  restore: Samples[];
+  deployments: number;
+  failures: number;
+  lead_samples: number;
+  incidents: number;
+  restored: number;
+  restored_by_rollback: number;
+  rework: number;
+  rollbacks: number;
+  after_failure: number;
 }
 
-function emptyCell(row: RollupRow, bucket: number | null): Cell {
+function emptyCell(bucket: number | null): Cell {
   return {
-    repository: row.repository,
-    environment: row.environment,
     bucket,
     deployments: 0,
     failures: 0,
@@ -41,75 +43,82 @@ function emptyCell(row: RollupRow, bucket: number | null): Cell {
     rework: 0,
     rollbacks: 0,
     after_failure: 0,
-    lead: [],
-    restore: [],
   };
 }
 
-function add(cell: Cell, row: RollupRow): void {
-  cell.deployments += row.deployments;
-  cell.failures += row.failures;
-  cell.lead_samples += row.lead_samples;
-  cell.incidents += row.incidents;
-  cell.restored += row.restored;
-  cell.restored_by_rollback += row.restored_by_rollback;
-  cell.rework += row.rework;
-  cell.rollbacks += row.rollbacks;
-  cell.after_failure += row.after_failure;
-  if (row.lead_samples) cell.lead.push({ pairs: row.lead_histogram, exact: row.lead_exact });
-  if (row.restored) cell.restore.push({ pairs: row.restore_histogram, exact: row.restore_exact });
+function add(cell: Cell, day: RollupDay): void {
+  cell.deployments += day.deployments;
+  cell.failures += day.failures;
+  cell.lead_samples += day.lead_samples;
+  cell.incidents += day.incidents;
+  cell.restored += day.restored;
+  cell.restored_by_rollback += day.restored_by_rollback;
+  cell.rework += day.rework;
+  cell.rollbacks += day.rollbacks;
+  cell.after_failure += day.after_failure;
+}
+
+/** The lead and recovery samples one cell merges (median() empties them for the next cell). */
+class Medians {
+  readonly lead = new SampleMerge();
+  readonly restore = new SampleMerge();
+
+  add(day: RollupDay): void {
+    if (day.lead_samples) this.lead.add(day.lead.values, day.lead.length, day.lead_exact);
+    if (day.restored) this.restore.add(day.restore.values, day.restore.length, day.restore_exact);
+  }
 }
 
 /**
  * The day rollups summed into the rows the row-scanning queries give (dora-aggregates.ts,
  * dora-rework.ts): one per (environment, trend bucket) and a total per environment. One pass over
- * the days (a response over every environment reads thousands of them), rows in environment order.
+ * each environment's days (in day order, so a bucket's days come together): a response over every
+ * environment reads thousands of them.
  */
-export function figuresFromRollups(rows: RollupRow[]): { aggregates: AggregateRow[]; rework: ReworkRow[] } {
-  const cells: Cell[] = [];
-  const environments = new Map<string, { total: Cell; buckets: Map<number, Cell> }>();
-  for (const row of rows) {
-    const key = `${row.repository}\n${row.environment}`;
-    let environment = environments.get(key);
-    if (!environment) {
-      environment = { total: emptyCell(row, null), buckets: new Map() };
-      environments.set(key, environment);
-      cells.push(environment.total);
-    }
-    let cell = environment.buckets.get(row.bucket);
-    if (!cell) {
-      cell = emptyCell(row, row.bucket);
-      environment.buckets.set(row.bucket, cell);
-      cells.push(cell);
-    }
-    add(cell, row);
-    add(environment.total, row);
-  }
+export function figuresFromRollups(environments: RollupEnvironment[]): {
+  aggregates: AggregateRow[];
+  rework: ReworkRow[];
+} {
   const aggregates: AggregateRow[] = [];
   const rework: ReworkRow[] = [];
-  for (const cell of cells) {
-    const { repository, environment, bucket } = cell;
-    aggregates.push({
-      repository,
-      environment,
-      bucket,
-      deployments: cell.deployments,
-      failures: cell.failures,
-      lead_samples: cell.lead_samples,
-      lead_median: medianOf(cell.lead),
-      incidents: cell.incidents,
-      restored: cell.restored,
-      restored_by_rollback: cell.restored_by_rollback,
-      restore_median: medianOf(cell.restore),
+  const [bucketMedians, totalMedians] = [new Medians(), new Medians()];
+  for (const { repository, environment, days } of environments) {
+    const close = (cell: Cell, medians: Medians) => {
+      const { bucket } = cell;
+      aggregates.push({
+        repository,
+        environment,
+        bucket,
+        deployments: cell.deployments,
+        failures: cell.failures,
+        lead_samples: cell.lead_samples,
+        lead_median: medians.lead.median(),
+        incidents: cell.incidents,
+        restored: cell.restored,
+        restored_by_rollback: cell.restored_by_rollback,
+        restore_median: medians.restore.median(),
+      });
+      rework.push({
+        repository,
+        environment,
+        bucket,
+        rework: cell.rework,
+        rollbacks: cell.rollbacks,
+        after_failure: cell.after_failure,
+      });
+    };
+    const total = emptyCell(null);
+    let cell = null as Cell | null;
+    forEachRollupDay(days, (day) => {
+      if (cell && cell.bucket !== day.bucket) close(cell, bucketMedians);
+      if (!cell || cell.bucket !== day.bucket) cell = emptyCell(day.bucket);
+      add(cell, day);
+      bucketMedians.add(day);
+      add(total, day);
+      totalMedians.add(day);
     });
-    rework.push({
-      repository,
-      environment,
-      bucket,
-      rework: cell.rework,
-      rollbacks: cell.rollbacks,
-      after_failure: cell.after_failure,
-    });
+    if (cell) close(cell, bucketMedians);
+    close(total, totalMedians);
   }
   return { aggregates, rework };
 }
