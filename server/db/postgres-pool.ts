@@ -1,10 +1,20 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Database } from './database.ts';
+import type { SqlRunner } from './deployment-sql.ts';
 import { PrismaClient } from './generated/client.ts';
 
 // Any fixed number works; it only has to be the same for every process migrating one database.
 const MIGRATION_LOCK_ID = 7_252_011;
+
+// The pool behind each client: reads that return large text (the DORA rollups) skip Prisma's
+// per-value decoding, which costs several times the driver's on a month of histograms.
+const pools = new WeakMap<PrismaClient, SqlRunner>();
+
+/** The node-postgres pool behind a client made by openPool (else undefined). */
+export function sqlOf(prisma: PrismaClient): SqlRunner | undefined {
+  return pools.get(prisma);
+}
 
 /** Prisma and the migration runner over one node-postgres pool. */
 export function openPool(
@@ -20,20 +30,22 @@ export function openPool(
   // query in flight fails (answered 5xx, retried), but the unhandled event would end the process.
   pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const sql: SqlRunner = {
+    // The embedded database is one backend behind every connection of the pool: a statement
+    // prepared on one connection would already exist on the next, so it prepares nothing.
+    query: async (text, params, name) =>
+      (
+        await pool.query(
+          name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params },
+        )
+      ).rows,
+  };
+  pools.set(prisma, sql);
   let closed: Promise<void> | undefined;
   return {
     kind,
     prisma,
-    sql: {
-      // The embedded database is one backend behind every connection of the pool: a statement
-      // prepared on one connection would already exist on the next, so it prepares nothing.
-      query: async (text, params, name) =>
-        (
-          await pool.query(
-            name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params },
-          )
-        ).rows,
-    },
+    sql,
     async runInMigrationTransaction(work) {
       const client = await pool.connect();
       try {
