@@ -1,9 +1,11 @@
 import type { DeploymentRecord, State } from '../ledger/index.ts';
 import { foldName, isActive } from '../ledger/index.ts';
+import { RECORD_SELECT } from './deployment-columns.ts';
 import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
 import { environmentWhere } from './deployments.ts';
 import { distinctRepositories, environmentsCte } from './distinct.ts';
-import { Prisma, type PrismaClient } from './generated/client.ts';
+import { type Deployment, Prisma, type PrismaClient } from './generated/client.ts';
+import { sqlOf } from './postgres-pool.ts';
 import { toRecord } from './records.ts';
 
 /** Read-only queries behind the dashboard pages. */
@@ -20,20 +22,26 @@ export async function currentPerEnvironment(
   // A skip scan over the (repository, environment, created_at) index finds each environment
   // without reading its history; then each one's active record (partial unique index) or
   // latest. The work grows with the number of environments, not of deployments.
-  const ids = await prisma.$queryRaw<Array<{ id: string }>>`
+  // One statement, through the pool when there is one: Prisma's model decoding of ~40 columns
+  // for every environment cost more than the query.
+  const query = Prisma.sql`
     ${environmentsCte(repositories)}
-    SELECT coalesce(active.id, latest.id) AS id FROM envs e
-    LEFT JOIN LATERAL (
-      SELECT d.id FROM deployment d
-      WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
-        AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
-      LIMIT 1) active ON true
-    LEFT JOIN LATERAL (
-      SELECT d.id FROM deployment d
-      WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
-      ORDER BY d.created_at DESC, d.id DESC
-      LIMIT 1) latest ON true`;
-  const rows = await prisma.deployment.findMany({ where: { id: { in: ids.map((row) => row.id) } } });
+    SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment WHERE id IN (
+      SELECT coalesce(active.id, latest.id) FROM envs e
+      LEFT JOIN LATERAL (
+        SELECT d.id FROM deployment d
+        WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
+          AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
+        LIMIT 1) active ON true
+      LEFT JOIN LATERAL (
+        SELECT d.id FROM deployment d
+        WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
+        ORDER BY d.created_at DESC, d.id DESC
+        LIMIT 1) latest ON true)`;
+  const sql = sqlOf(prisma);
+  const rows = sql
+    ? await sql.query<Deployment>(query.text, query.values)
+    : await prisma.$queryRaw<Deployment[]>(query);
   return rows
     .map(toRecord)
     .sort(
