@@ -7,6 +7,17 @@ function banded(band: Band | null) {
   return { band, band_year: band === null ? null : BANDS_REPORT_YEAR };
 }
 
+// Every report of one computeDora shares its trend's bound instants: each is printed once.
+const printed = new WeakMap<Date, string>();
+function iso(at: Date): string {
+  let text = printed.get(at);
+  if (text === undefined) {
+    text = at.toISOString();
+    printed.set(at, text);
+  }
+  return text;
+}
+
 /**
  * A report as GET /v1/dora shows it: snake_case, ISO times, durations in seconds, under DORA's
  * current names (change lead time, change fail rate, failed deployment recovery time, deployment
@@ -53,8 +64,8 @@ export function presentDora(report: DoraReport) {
       after_failure_minutes: REWORK_AFTER_FAILURE_MINUTES,
     },
     trend: report.trend.map((point) => ({
-      start: point.start.toISOString(),
-      end: point.end.toISOString(),
+      start: iso(point.start),
+      end: iso(point.end),
       deployments: point.deployments,
       failures: point.failures,
       change_fail_rate: point.changeFailureRate,
