@@ -85,6 +85,9 @@ export async function withEnvironmentBatches<T>(
   return db.withClient(async (client) => {
     await client.query('BEGIN');
     try {
+      // Every statement here probes a few environments through their indexes. Planned with the
+      // statistics of a table that this import is growing from empty, they would read it whole.
+      await client.query('SET LOCAL enable_seqscan = off');
       const result = await inTransaction(client, db.kind, scopes, work);
       await client.query('COMMIT');
       return result;

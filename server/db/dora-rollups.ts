@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { foldName } from '../ledger/index.ts';
 import { type AggregateWindow, type Scope, scopeFilter } from './dora-aggregates.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 
@@ -88,8 +89,7 @@ export async function markDoraDaysFrom(
   if (!written.length) return;
   await client.query(
     `WITH env AS (
-      SELECT lower(v.r COLLATE "C") AS r, lower(v.e COLLATE "C") AS e, v.t
-      FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(r, e, t)
+      SELECT v.r, v.e, v.t FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(r, e, t)
     ),
     span AS (
       SELECT env.r, env.e,
@@ -115,8 +115,9 @@ export async function markDoraDaysFrom(
                                                  (span.last AT TIME ZONE 'UTC')::date, interval '1 day') AS g(day)
     WHERE span.last IS NOT NULL`,
     [
-      written.map((w) => w.repository),
-      written.map((w) => w.environment),
+      // The folded names, as the key columns hold them (ledger/names.ts), in their collation.
+      written.map((w) => foldName(w.repository)),
+      written.map((w) => foldName(w.environment)),
       written.map((w) => w.from.toISOString()),
     ],
   );
