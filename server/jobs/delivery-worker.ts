@@ -38,17 +38,31 @@ export interface DeliveryWorkerDeps {
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
   const worker = `deliveries-${randomUUID().slice(0, 8)}`;
+  const claimNext = async () => {
+    await deps.quiet?.();
+    const deliveries = await claimDeliveries(deps.sql, {
+      worker,
+      limit: BATCH,
+      leaseMs: LEASE_MS,
+      maxAttempts: MAX_ATTEMPTS,
+    });
+    return { full: deliveries.length === BATCH, lanes: planFolding(deliveries) };
+  };
+  // After a full claim the next one is claimed (and checked) while this one folds: the database
+  // works on the claim while the server decides, and the other way round. The next claim is
+  // folded only after this one, so each record still sees its deliveries in arrival order.
+  let next: ReturnType<typeof claimNext> | null = null;
   const poller = new Poller(
     async () => {
-      await deps.quiet?.();
-      const deliveries = await claimDeliveries(deps.sql, {
-        worker,
-        limit: BATCH,
-        leaseMs: LEASE_MS,
-        maxAttempts: MAX_ATTEMPTS,
-      });
-      await foldClaim(deps, planFolding(deliveries));
-      return deliveries.length === BATCH;
+      const pending = next;
+      next = null;
+      const claimed = await (pending ?? claimNext());
+      if (claimed.full) {
+        next = claimNext();
+        next.catch(() => {}); // its error is met by the tick that awaits it
+      }
+      await foldClaim(deps, claimed.lanes);
+      return claimed.full;
     },
     intervalMs,
     (error) => deps.logger.error({ err: error }, 'delivery worker tick failed'),
@@ -58,6 +72,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000)
     kick: () => poller.kick(),
     async stop() {
       await poller.stop();
+      await next?.catch(() => {});
       await release(deps.sql, DELIVERIES, worker);
     },
   };
