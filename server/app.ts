@@ -1,4 +1,3 @@
-import { bodyLimit } from 'hono/body-limit';
 import type { TokenVerifier } from './auth/api-keys.ts';
 import { type DashboardDeps, dashboardRoutes } from './dashboard/index.ts';
 import { getRoot } from './dashboard/operations.ts';
@@ -7,6 +6,7 @@ import type { PrismaClient } from './db/generated/client.ts';
 import type { LedgerStore } from './db/ledger-store.ts';
 import { isDatabaseUnavailable } from './db/unavailable.ts';
 import { DomainError, databaseUnavailable } from './errors.ts';
+import { bodyLimit } from './http/body-limit.ts';
 import { deploymentRoutes } from './http/deployments.ts';
 import { doraRoutes } from './http/dora.ts';
 import { healthRoutes } from './http/health.ts';

@@ -14,6 +14,7 @@ import { createGithubApi } from './github/client.ts';
 import { recoveryHooks } from './github/hooks.ts';
 import { createGithubClients } from './github/octokit.ts';
 import { createGithubTruth } from './github/run-truth.ts';
+import { startHeapTrimmer } from './heap-trim.ts';
 import { trackInFlight } from './http/in-flight.ts';
 import { Arrivals } from './jobs/arrivals.ts';
 import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
@@ -172,11 +173,13 @@ export async function startServer(config: Config, logger: Logger) {
       resolve(s);
     });
   });
+  const trimmer = startHeapTrimmer();
 
   // Each step is bounded so one that hangs cannot keep the rest (and the database) from closing.
   const stepMs = Math.max(1000, config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS / 3);
   async function stop() {
     await bounded(watcher?.stop(), stepMs);
+    trimmer.stop();
     live.close();
     await bounded(new Promise<void>((resolve) => server.close(() => resolve())), stepMs);
     await bounded(requests.idle(), stepMs);

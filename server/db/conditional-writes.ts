@@ -1,4 +1,4 @@
-import { type DeploymentRecord, foldName, type GithubSyncJob } from '../ledger/index.ts';
+import { type DeploymentRecord, foldName, type GithubSyncJob, type KindFacts } from '../ledger/index.ts';
 import {
   columnName,
   columnType,
@@ -6,6 +6,7 @@ import {
   IDENTITY_FIELDS,
   RECORD_SELECT,
 } from './deployment-columns.ts';
+import { type KindFactsRow, lockedKindFactsSql, toFacts } from './deployment-kind.ts';
 import {
   ACTIVE_STATES_SQL,
   type DeploymentSqlRow,
@@ -65,36 +66,46 @@ export async function readForCreate(
   return toReading(rows);
 }
 
+/** What openUnlessTaken answers: written, or the reading and the kind facts to decide on again. */
+export type OpenOutcome =
+  | { written: true; facts: KindFacts }
+  | { written: false; reading: CreateReading; facts: KindFacts | null };
+
 /**
  * A create in one round trip: inserts the record the core opened, with its first event and jobs,
  * when what that decision assumed holds — nothing stored under the key, no active record (both
- * the unique indexes' word) and the environment's newest record spelled as this request spells
- * it. Otherwise it writes nothing and answers the reading to decide on (readForCreate's). A key
- * already stored (a replay) is answered without taking the environment's lock, and with that
- * record alone (the key's record decides a create before any other).
+ * the unique indexes' word), the environment's newest record spelled as this request spells it,
+ * and the kind facts (`assumed`) as read under the environment's lock. Otherwise it writes nothing
+ * and answers the reading to decide on (readForCreate's) and the facts it read. A key already
+ * stored (a replay) is answered without taking the environment's lock, and with that record alone
+ * (the key's record decides a create before any other); `facts` is then null.
  */
 export async function openUnlessTaken(
   sql: SqlRunner,
   record: DeploymentRecord,
+  assumed: KindFacts,
   event: TimelineEntry,
   jobs: GithubSyncJob[],
-): Promise<{ written: true } | { written: false; reading: CreateReading }> {
+): Promise<OpenOutcome> {
   const fields = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
   const columns = fields.map(columnName);
   const values = valuesOf(record, fields);
-  const first = 5; // $1–$3 the reads' names and key, $4 the lock's name
+  const first = 7; // $1–$3 the reads' names and key, $4 the lock's name, $5–$6 the assumed facts
   const placeholders = fields.map((field, i) => `$${i + first}::${columnType(field)}`).join(', ');
   const name = (field: (typeof fields)[number]) => `$${first + fields.indexOf(field)}`;
-  const rows = await sql.query<ReadingRow & { written: number }>(
+  const rows = await sql.query<ReadingRow & { written: number } & Partial<KindFactsRow>>(
     `WITH present AS (${BY_KEY}),
-     lock AS (SELECT ${environmentLockSql('$4')} WHERE NOT EXISTS (SELECT 1 FROM present)),
-     d AS (INSERT INTO deployment (${columns.join(', ')}) SELECT ${placeholders} FROM lock
-           WHERE NOT EXISTS (SELECT 1 FROM ${NEWEST} n
+     facts AS (SELECT * FROM ${lockedKindFactsSql('$4', '$1', '$2', name('sha'))}
+               WHERE NOT EXISTS (SELECT 1 FROM present)),
+     d AS (INSERT INTO deployment (${columns.join(', ')}) SELECT ${placeholders} FROM facts
+           WHERE facts.current_sha IS NOT DISTINCT FROM $5::text AND facts.deployed_before = $6::boolean
+             AND NOT EXISTS (SELECT 1 FROM ${NEWEST} n
                              WHERE n.repository <> ${name('repository')} OR n.environment <> ${name('environment')})
            ON CONFLICT DO NOTHING RETURNING id),
      ${followers('d', first + values.length)},
      w AS (SELECT count(*)::int AS written FROM d)
-     SELECT w.written, r.* FROM w
+     SELECT w.written, f.current_sha, f.deployed_before, r.* FROM w
+       LEFT JOIN facts f ON true
        LEFT JOIN (SELECT * FROM present
                   UNION ALL SELECT * FROM (${ACTIVE} UNION ALL ${NEWEST}) other
                             WHERE NOT EXISTS (SELECT 1 FROM present)) r ON w.written = 0`,
@@ -103,13 +114,17 @@ export async function openUnlessTaken(
       foldName(record.environment),
       record.key,
       environmentLockName(record.repository, record.environment),
+      assumed.currentSha,
+      assumed.deployedBefore,
       ...values,
       ...followerValues(event, jobs),
     ],
     'deployment_open_unless_taken',
   );
-  if (rows[0]?.written === 1) return { written: true };
-  return { written: false, reading: toReading(rows.filter((row) => row.role)) };
+  const [head] = rows;
+  const facts = head?.deployed_before == null ? null : toFacts(head as KindFactsRow);
+  if (head?.written === 1 && facts) return { written: true, facts };
+  return { written: false, reading: toReading(rows.filter((row) => row.role)), facts };
 }
 
 export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {

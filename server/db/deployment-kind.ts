@@ -1,37 +1,28 @@
 import { type DeploymentKind, foldName, type KindFacts } from '../ledger/index.ts';
-import type { SqlRunner } from './deployment-sql.ts';
 import type { Db } from './deployments.ts';
-import { environmentLockName, environmentLockSql } from './environment-lock.ts';
+import { environmentLockKeySql, environmentLockName, environmentLockSql } from './environment-lock.ts';
 
 // What a record's kind is decided on (ledger/kind.ts), read where the record is opened, and the
 // kind GitHub's compare refines, written under the environment's lock.
 
 /**
- * The environment's current deployment: its latest success, the one record GitHub's auto-inactive
- * leaves in `success` (found through the success index). Parameters: repository and environment key.
+ * The SQL that takes the environment's lock and then reads the kind facts under it (the function
+ * of migration 20261212000100: its reads see what the lock's previous holder committed, even in a
+ * statement that began before the lock was free). Yields one row (current_sha, deployed_before);
+ * the arguments are SQL: the lock's name (environmentLockName), the folded names and the sha.
  */
-function currentWhere(repository: string, environment: string): string {
-  return `repository_key = ${repository} AND environment_key = ${environment} AND state = 'success'`;
+export function lockedKindFactsSql(lockName: string, repository: string, environment: string, sha: string) {
+  return `deployment_locked_kind_facts(${environmentLockKeySql(lockName)}, ${repository}, ${environment}, ${sha})`;
 }
 
-/** Whether `sha` reached success in the environment before: a probe of the sha-deployed index. */
-function deployedBeforeWhere(repository: string, environment: string, sha: string): string {
-  return `repository_key = ${repository} AND environment_key = ${environment}
-    AND lower(sha) = lower(${sha}) AND deployed_at IS NOT NULL`;
-}
+export type KindFactsRow = { current_sha: string | null; deployed_before: boolean };
 
-const KIND_FACTS_SQL = `SELECT (SELECT sha FROM deployment WHERE ${currentWhere('$1', '$2')}
-         ORDER BY created_at DESC, id DESC LIMIT 1) AS current,
-       EXISTS (SELECT 1 FROM deployment WHERE ${deployedBeforeWhere('$1', '$2', '$3')}) AS before`;
-
-type KindFactsRow = { current: string | null; before: boolean };
-
-const toFacts = (row: KindFactsRow | undefined): KindFacts => ({
-  currentSha: row?.current ?? null,
-  deployedBefore: row?.before ?? false,
+export const toFacts = (row: KindFactsRow | undefined): KindFacts => ({
+  currentSha: row?.current_sha ?? null,
+  deployedBefore: row?.deployed_before ?? false,
 });
 
-/** The kind facts for a record about to open, in one statement (on a locked path, under its lock). */
+/** The kind facts for a record about to open, on a locked path (its lock is taken again: a no-op). */
 export async function findKindFacts(
   db: Db,
   repository: string,
@@ -39,25 +30,11 @@ export async function findKindFacts(
   sha: string,
 ): Promise<KindFacts> {
   const [row] = await db.$queryRawUnsafe<KindFactsRow[]>(
-    KIND_FACTS_SQL,
+    `SELECT * FROM ${lockedKindFactsSql('$1', '$2', '$3', '$4')}`,
+    environmentLockName(repository, environment),
     foldName(repository),
     foldName(environment),
     sha,
-  );
-  return toFacts(row);
-}
-
-/** The same facts on the create's fast path (node-postgres): two index probes in one round trip. */
-export async function readKindFacts(
-  sql: SqlRunner,
-  repository: string,
-  environment: string,
-  sha: string,
-): Promise<KindFacts> {
-  const [row] = await sql.query<KindFactsRow>(
-    KIND_FACTS_SQL,
-    [foldName(repository), foldName(environment), sha],
-    'deployment_kind_facts',
   );
   return toFacts(row);
 }

@@ -7,9 +7,14 @@ export type Tx = Prisma.TransactionClient;
 // rather than fail, so allow for a long queue.
 export const LOCKED_TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 };
 
+/** The SQL of one environment's advisory lock key (a bigint), given its name's SQL. */
+export function environmentLockKeySql(nameSql: string): string {
+  return `hashtextextended(${nameSql}, 0)`;
+}
+
 /** The SQL that takes one environment's lock until the transaction ends, given its name's SQL. */
 export function environmentLockSql(nameSql: string): string {
-  return `pg_advisory_xact_lock(hashtextextended(${nameSql}, 0))`;
+  return `pg_advisory_xact_lock(${environmentLockKeySql(nameSql)})`;
 }
 
 /** The advisory lock name of one (repository, environment), however either is spelled. */

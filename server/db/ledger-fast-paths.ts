@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Decision,
+  type DeploymentRecord,
   decide,
   type GithubSyncJob,
+  type KindFacts,
   type NewDeployment,
   openingSignal,
   openRecord,
@@ -17,11 +19,12 @@ import {
   readForCreate,
   updateDecided,
 } from './conditional-writes.ts';
-import { readKindFacts } from './deployment-kind.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
+import type { KindFactsGuess } from './kind-guess.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
+import type { RecentRecords } from './recent-records.ts';
 import { timelineEntry } from './timeline.ts';
 
 // The common cases in one read and one conditional write each (no transaction held across round
@@ -32,13 +35,17 @@ export interface FastPathDeps {
   sql: SqlRunner;
   jobsOf: (decision: Decision) => GithubSyncJob[];
   onDecision: DecisionListener;
+  /** The kind facts a create assumes until its statement reads them under the lock. */
+  kindGuess: KindFactsGuess;
+  recent: RecentRecords;
 }
 
 /**
  * Opens a record or answers a replay, when nothing else needs deciding (no supersede, no
  * respelling, no auto-inactive). The core decides as if the environment held nothing under the key
- * and nothing active, and one statement writes that decision only if so (openUnlessTaken);
- * otherwise the same statement's reading is decided on. Null: take the locked path.
+ * and nothing active, with the kind facts last seen there, and one statement writes that decision
+ * only if so (openUnlessTaken); otherwise it is decided again on the facts that statement read, or
+ * on its reading. Null: take the locked path.
  */
 export async function createAtOnce(
   deps: FastPathDeps,
@@ -47,25 +54,35 @@ export async function createAtOnce(
   at: Date,
 ): Promise<CreateResult | null> {
   if (request.repositoryId != null) return null; // a repository id may rename records: locked path
-  const now = new Date();
-  const plan = planCreate(request, null, null);
-  // The kind's facts: one round trip of two index probes before the opening is decided.
-  const facts =
-    plan.kind === 'create'
-      ? await readKindFacts(deps.sql, request.repository, request.environment, request.sha)
-      : null;
-  const decision = facts ? openRecord(request, facts, randomUUID(), source, at, now) : null;
-  if (!decision || retiresOthers(decision)) {
-    const { repository, environment, key } = request;
-    return answerReading(request, await readForCreate(deps.sql, repository, environment, key));
-  }
+  const { repository, environment, sha } = request;
+  const id = randomUUID();
   const signal = openingSignal(request, source, at);
-  const event = timelineEntry(signal, decision, now);
-  const outcome = await openUnlessTaken(deps.sql, decision.record, event, deps.jobsOf(decision));
-  if (!outcome.written) return answerReading(request, outcome.reading);
-  deps.onDecision(signal, decision);
-  return { kind: 'created', record: decision.record };
+  let facts = deps.kindGuess.guess(repository, environment, sha);
+  // Facts can change between attempts only when a success lands in the environment meanwhile.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const now = new Date();
+    const decision = openRecord(request, facts, id, source, at, now);
+    if (retiresOthers(decision)) {
+      return answerReading(request, await readForCreate(deps.sql, repository, environment, request.key));
+    }
+    const event = timelineEntry(signal, decision, now);
+    const outcome = await openUnlessTaken(deps.sql, decision.record, facts, event, deps.jobsOf(decision));
+    if (outcome.facts) deps.kindGuess.saw(repository, environment, outcome.facts);
+    if (outcome.written) {
+      deps.recent.remember(decision.record, 0); // a new row's version
+      deps.onDecision(signal, decision);
+      return { kind: 'created', record: decision.record };
+    }
+    // Other facts than assumed: something landed while the statement waited for the lock, and
+    // its reading (taken when it began) may be stale too. Decide again and ask afresh.
+    if (!outcome.facts || sameFacts(outcome.facts, facts)) return answerReading(request, outcome.reading);
+    facts = outcome.facts;
+  }
+  return null;
 }
+
+const sameFacts = (a: KindFacts, b: KindFacts) =>
+  a.currentSha === b.currentSha && a.deployedBefore === b.deployedBefore;
 
 /** What a create's reading answers at once (a replay, a busy environment); null: the locked path. */
 function answerReading(
@@ -87,18 +104,23 @@ export async function applyAtOnce(
   deps: FastPathDeps,
   id: string,
   signal: Signal,
-  /** The record as the caller just read it: the first attempt decides on it instead of reading. */
+  /** The record as the caller read it (or recalled it): the first attempt decides on it. */
   known?: VersionedRecord,
+  /** Told each record read here before it is decided on; throws to refuse (nothing is written). */
+  accept?: (record: DeploymentRecord) => void,
 ): Promise<SignalResult | null | 'locked'> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const read = attempt === 0 && known ? known : await readById(deps.sql, id);
+    const fresh = attempt > 0 || !known;
+    const read = fresh ? await readById(deps.sql, id) : known;
     if (!read) return null;
+    if (fresh) accept?.(read.record);
     const now = new Date();
     const decision = decide(read.record, signal, now);
     if (retiresOthers(decision)) return 'locked';
     const event = timelineEntry(signal, decision, now);
     try {
       if (await updateDecided(deps.sql, read, decision.record, event, deps.jobsOf(decision))) {
+        deps.recent.remember(decision.record, read.version + 1); // the version trigger's count
         deps.onDecision(signal, decision);
         return { record: decision.record, applied: decision.applied, reason: decision.reason };
       }

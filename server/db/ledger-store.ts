@@ -33,9 +33,11 @@ import {
 } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
 import type { Prisma, PrismaClient } from './generated/client.ts';
+import { KindFactsGuess } from './kind-guess.ts';
 import { applyAtOnce, createAtOnce, type FastPathDeps } from './ledger-fast-paths.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
 import { enqueue } from './outbox.ts';
+import { RecentRecords } from './recent-records.ts';
 import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } from './record-facts.ts';
 import { toCreate, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
@@ -69,12 +71,19 @@ export class LedgerStore {
     private readonly prisma: PrismaClient,
     options: { onDecision?: DecisionListener; githubSync?: boolean; sql?: SqlRunner } = {},
   ) {
-    this.onDecision = options.onDecision ?? (() => {});
+    const kindGuess = new KindFactsGuess();
+    const listener = options.onDecision ?? (() => {});
+    this.onDecision = (signal, decision) => {
+      kindGuess.decided(decision.record);
+      listener(signal, decision);
+    };
     this.githubSync = options.githubSync ?? false;
     this.fast = {
       sql: options.sql ?? { query: (text, params) => prisma.$queryRawUnsafe(text, ...params) },
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
+      kindGuess,
+      recent: new RecentRecords(),
     };
   }
 
@@ -87,19 +96,36 @@ export class LedgerStore {
   }
 
   /** A record with the version it was read at (node-postgres, one indexed read); null: none. */
-  read(id: string): Promise<VersionedRecord | null> {
-    return readById(this.fast.sql, id);
+  async read(id: string): Promise<VersionedRecord | null> {
+    const read = await readById(this.fast.sql, id);
+    if (read) this.fast.recent.remember(read.record, read.version);
+    return read;
+  }
+
+  /**
+   * The record as this process last wrote or read it, else read: for a write that checks its
+   * version (apply's `known`), never for an answer (it may be stale).
+   */
+  async recall(id: string): Promise<VersionedRecord | null> {
+    return this.fast.recent.get(id) ?? this.read(id);
   }
 
   /**
    * Applies a producer's signal to the record with this id; null when there is no such record.
    * `known`: the record as just read (`read`), decided on first; a stale one costs a re-read.
    */
-  async apply(id: string, signal: Signal, known?: VersionedRecord): Promise<SignalResult | null> {
-    const atOnce = await applyAtOnce(this.fast, id, signal, known);
+  async apply(
+    id: string,
+    signal: Signal,
+    known?: VersionedRecord,
+    /** Told each record read afresh to decide on (the caller's `known` was stale); throws to refuse. */
+    accept?: (record: DeploymentRecord) => void,
+  ): Promise<SignalResult | null> {
+    const atOnce = await applyAtOnce(this.fast, id, signal, known, accept);
     if (atOnce !== 'locked') return atOnce;
     const current = await findById(this.prisma, id);
     if (!current) return null;
+    accept?.(current);
     return this.inEnvironment(current.repository, current.environment, (ledger) => ledger.apply(id, signal));
   }
 

@@ -153,6 +153,11 @@ export async function computeDora(
     }
   }
   const bucketCount = Math.ceil((window.until.getTime() - window.since.getTime()) / window.bucketMs);
+  // The same buckets for every environment: their bounds are made once.
+  const bounds = Array.from({ length: bucketCount }, (_, bucket) => {
+    const start = new Date(window.since.getTime() + bucket * window.bucketMs);
+    return { start, end: new Date(Math.min(start.getTime() + window.bucketMs, window.until.getTime())) };
+  });
   // Rows by (environment, bucket): with every repository in scope there are thousands of each.
   const aggregates = byCell(rows);
   const reworks = byCell(reworkRows);
@@ -162,9 +167,7 @@ export async function computeDora(
     const total = aggregates.get(cell(null)) ?? EMPTY;
     const rework = (bucket: number | null) => reworks.get(cell(bucket));
     const trend: TrendPoint[] = [];
-    for (let bucket = 0; bucket < bucketCount; bucket++) {
-      const start = new Date(window.since.getTime() + bucket * window.bucketMs);
-      const end = new Date(Math.min(start.getTime() + window.bucketMs, window.until.getTime()));
+    for (const [bucket, { start, end }] of bounds.entries()) {
       const row = aggregates.get(cell(bucket)) ?? EMPTY;
       const finished = row.deployments + row.failures;
       trend.push({

@@ -17,63 +17,98 @@ export function isWholeDays(window: { since: Date; until: Date; bucketMs: number
   );
 }
 
-interface Cell {
-  repository: string;
-  environment: string;
+interface Cell
+  extends Omit<
+    RollupRow,
+    'bucket' | 'lead_histogram' | 'lead_exact' | 'restore_histogram' | 'restore_exact'
+  > {
   bucket: number | null;
-  rows: RollupRow[];
+  lead: Samples[];
+  restore: Samples[];
 }
 
-const cellKey = (row: RollupRow, bucket: number | null) =>
-  `${row.repository}\n${row.environment}\n${bucket ?? 'total'}`;
+function emptyCell(row: RollupRow, bucket: number | null): Cell {
+  return {
+    repository: row.repository,
+    environment: row.environment,
+    bucket,
+    deployments: 0,
+    failures: 0,
+    lead_samples: 0,
+    incidents: 0,
+    restored: 0,
+    restored_by_rollback: 0,
+    rework: 0,
+    rollbacks: 0,
+    after_failure: 0,
+    lead: [],
+    restore: [],
+  };
+}
+
+function add(cell: Cell, row: RollupRow): void {
+  cell.deployments += row.deployments;
+  cell.failures += row.failures;
+  cell.lead_samples += row.lead_samples;
+  cell.incidents += row.incidents;
+  cell.restored += row.restored;
+  cell.restored_by_rollback += row.restored_by_rollback;
+  cell.rework += row.rework;
+  cell.rollbacks += row.rollbacks;
+  cell.after_failure += row.after_failure;
+  if (row.lead_samples) cell.lead.push({ pairs: row.lead_histogram, exact: row.lead_exact });
+  if (row.restored) cell.restore.push({ pairs: row.restore_histogram, exact: row.restore_exact });
+}
 
 /**
  * The day rollups summed into the rows the row-scanning queries give (dora-aggregates.ts,
- * dora-rework.ts): one per (environment, trend bucket) and a total per environment.
+ * dora-rework.ts): one per (environment, trend bucket) and a total per environment. One pass over
+ * the days (a response over every environment reads thousands of them), rows in environment order.
  */
 export function figuresFromRollups(rows: RollupRow[]): { aggregates: AggregateRow[]; rework: ReworkRow[] } {
-  const cells = new Map<string, Cell>();
+  const cells: Cell[] = [];
+  const environments = new Map<string, { total: Cell; buckets: Map<number, Cell> }>();
   for (const row of rows) {
-    for (const bucket of [row.bucket, null]) {
-      const key = cellKey(row, bucket);
-      let cell = cells.get(key);
-      if (!cell) {
-        cell = { repository: row.repository, environment: row.environment, bucket, rows: [] };
-        cells.set(key, cell);
-      }
-      cell.rows.push(row);
+    const key = `${row.repository}\n${row.environment}`;
+    let environment = environments.get(key);
+    if (!environment) {
+      environment = { total: emptyCell(row, null), buckets: new Map() };
+      environments.set(key, environment);
+      cells.push(environment.total);
     }
+    let cell = environment.buckets.get(row.bucket);
+    if (!cell) {
+      cell = emptyCell(row, row.bucket);
+      environment.buckets.set(row.bucket, cell);
+      cells.push(cell);
+    }
+    add(cell, row);
+    add(environment.total, row);
   }
   const aggregates: AggregateRow[] = [];
   const rework: ReworkRow[] = [];
-  for (const { repository, environment, bucket, rows: days } of cells.values()) {
-    const sum = (pick: (row: RollupRow) => number) => days.reduce((total, row) => total + pick(row), 0);
-    const samples = (pick: (row: RollupRow) => Samples | null) =>
-      days.map(pick).filter((s): s is Samples => s !== null);
+  for (const cell of cells) {
+    const { repository, environment, bucket } = cell;
     aggregates.push({
       repository,
       environment,
       bucket,
-      deployments: sum((r) => r.deployments),
-      failures: sum((r) => r.failures),
-      lead_samples: sum((r) => r.lead_samples),
-      lead_median: medianOf(
-        samples((r) => (r.lead_samples ? { pairs: r.lead_histogram, exact: r.lead_exact } : null)),
-      ),
-      incidents: sum((r) => r.incidents),
-      restored: sum((r) => r.restored),
-      restored_by_rollback: sum((r) => r.restored_by_rollback),
-      restore_median: medianOf(
-        samples((r) => (r.restored ? { pairs: r.restore_histogram, exact: r.restore_exact } : null)),
-      ),
+      deployments: cell.deployments,
+      failures: cell.failures,
+      lead_samples: cell.lead_samples,
+      lead_median: medianOf(cell.lead),
+      incidents: cell.incidents,
+      restored: cell.restored,
+      restored_by_rollback: cell.restored_by_rollback,
+      restore_median: medianOf(cell.restore),
     });
     rework.push({
       repository,
       environment,
       bucket,
-      rework: sum((r) => r.rework),
-      rollbacks: sum((r) => r.rollbacks),
-      after_failure: sum((r) => r.after_failure),
+      rework: cell.rework,
+      rollbacks: cell.rollbacks,
+      after_failure: cell.after_failure,
     });
   }
   return { aggregates, rework };

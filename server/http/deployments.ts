@@ -98,8 +98,9 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
       await readJsonBody(c);
       await next();
     });
+  // The record as last seen here: the status's write checks its version (a stale one is read again).
   const byId = recordThenBody(async (c) => {
-    const read = await readable(c.req.param('id') ?? '', c.get('principal').repositories);
+    const read = await readable(c.req.param('id') ?? '', c.get('principal').repositories, 'recall');
     assertRunMatchesToken(c.get('principal'), read.record.key);
     return read;
   });
@@ -117,20 +118,29 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     return record;
   });
   app.openapi({ ...reportStatus, middleware: byId }, async (c) =>
-    c.json(await applyStatus(c.get('record'), c.req.valid('json'), c.get('read')), 200),
+    c.json(await applyStatus(c.get('principal'), c.get('record'), c.req.valid('json'), c.get('read')), 200),
   );
   app.openapi({ ...reportStatusByKey, middleware: byKey }, async (c) =>
-    c.json(await applyStatus(c.get('record'), c.req.valid('json')), 200),
+    c.json(await applyStatus(c.get('principal'), c.get('record'), c.req.valid('json')), 200),
   );
 
-  async function readable(id: string, repositories: string[]): Promise<VersionedRecord> {
-    const read = UUID.test(id) ? await store.read(id) : null;
+  async function readable(
+    id: string,
+    repositories: string[],
+    how: 'read' | 'recall' = 'read',
+  ): Promise<VersionedRecord> {
+    const read = UUID.test(id) ? await store[how](id) : null;
     if (!read) throw notFound(`No deployment has the id ${id}.`);
     assertRepository({ kind: 'api_key', repositories }, read.record.repository);
     return read;
   }
 
-  async function applyStatus(record: DeploymentRecord, body: StatusBody, read?: VersionedRecord) {
+  async function applyStatus(
+    principal: Principal,
+    record: DeploymentRecord,
+    body: StatusBody,
+    read?: VersionedRecord,
+  ) {
     const signal = {
       source: 'action' as const,
       state: body.state,
@@ -139,7 +149,11 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
       logUrl: body.log_url,
       description: body.description,
     };
-    const result = await store.apply(record.id, signal, read);
+    // A record read afresh (the one known here was stale) is checked again: it may have moved to
+    // a repository the token may not act on.
+    const result = await store.apply(record.id, signal, read, (fresh) =>
+      assertRepository(principal, fresh.repository),
+    );
     if (!result) throw notFound(`No deployment has the id ${record.id}.`);
     return { ...presentDeployment(result.record), applied: result.applied, reason: result.reason };
   }

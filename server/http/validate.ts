@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { badRequest } from '../errors.ts';
 import { fieldIssues, invalidFields } from '../schema-check.ts';
 import { findIllFormed } from '../well-formed.ts';
+import { bodyBytes } from './body-limit.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -24,7 +25,7 @@ export async function readJsonBody(c: Context): Promise<void> {
   }
   let text: string;
   try {
-    text = utf8.decode(await c.req.arrayBuffer());
+    text = utf8.decode(await bodyBytes(c));
   } catch {
     throw badRequest('The body is not valid UTF-8; send JSON encoded as UTF-8.');
   }

@@ -1,7 +1,21 @@
+import { raw } from 'hono/html';
 import type { StripMark } from '../../db/dashboard-reads.ts';
 
 const WIDTH = 900;
 const HEIGHT = 24;
+
+const spoken = (state: string) => (state === 'in_progress' ? 'in progress' : state);
+
+/**
+ * One mark as markup. Up to 900 of them make a busy environment's page: written as one string
+ * rather than three JSX elements each (they were most of the page's rendering time). Every value
+ * is a UUID, a ledger state or an ISO time, so nothing in them needs escaping.
+ */
+function markMarkup(mark: StripMark, since: number, span: number): string {
+  const at = mark.createdAt.toISOString();
+  const x = Math.min(WIDTH - 3, ((mark.createdAt.getTime() - since) / span) * WIDTH);
+  return `<a href="/dashboard/deployments/${mark.id}" aria-label="${spoken(mark.state)}, ${at}"><rect x="${x}" y="2" width="3" height="${HEIGHT - 4}" class="mark state-${mark.state}" data-state="${mark.state}"><title>${mark.state} · ${at}</title></rect></a>`;
+}
 
 /**
  * The last `days` days of an environment: one mark per deployment at its time, coloured by outcome,
@@ -20,23 +34,7 @@ export function HistoryStrip({ marks, since, until }: { marks: StripMark[]; sinc
       aria-label={`${marks.length} deployments in the last 90 days`}
     >
       <rect x="0" y="0" width={WIDTH} height={HEIGHT} class="strip-bg" />
-      {marks.map((mark) => (
-        <a
-          href={`/dashboard/deployments/${mark.id}`}
-          aria-label={`${mark.state === 'in_progress' ? 'in progress' : mark.state}, ${mark.createdAt.toISOString()}`}
-        >
-          <rect
-            x={Math.min(WIDTH - 3, ((mark.createdAt.getTime() - since.getTime()) / span) * WIDTH)}
-            y="2"
-            width="3"
-            height={HEIGHT - 4}
-            class={`mark state-${mark.state}`}
-            data-state={mark.state}
-          >
-            <title>{`${mark.state} · ${mark.createdAt.toISOString()}`}</title>
-          </rect>
-        </a>
-      ))}
+      {raw(marks.map((mark) => markMarkup(mark, since.getTime(), span)).join(''))}
     </svg>
   );
 }

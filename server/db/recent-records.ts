@@ -1,0 +1,21 @@
+import { LRUCache } from 'lru-cache';
+import type { DeploymentRecord } from '../ledger/index.ts';
+import type { VersionedRecord } from './deployment-sql.ts';
+
+// Records as this process last wrote or read them, with their row version: a status report
+// decides on one instead of reading it first, and its conditional write (version = N) refuses
+// the decision when another writer (another replica, a locked path) changed the record since;
+// it is then read and decided again. Never an answer by itself: GET reads the database.
+
+export class RecentRecords {
+  private readonly records = new LRUCache<string, VersionedRecord>({ max: 5_000, ttl: 60_000 });
+
+  get(id: string): VersionedRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** The record as it was just read or written at `version`. */
+  remember(record: DeploymentRecord, version: number): void {
+    this.records.set(record.id, { record, version });
+  }
+}

@@ -1,0 +1,52 @@
+import { performance } from 'node:perf_hooks';
+import { runInNewContext } from 'node:vm';
+
+type CollectGarbage = (options: { type: 'major'; execution: 'async' }) => unknown;
+type Utilization = ReturnType<typeof performance.eventLoopUtilization>;
+
+/** Share of a second the event loop must be busy to count as load, and idle to count as quiet. */
+const BUSY = 0.3;
+const QUIET = 0.1;
+
+/**
+ * Once the process goes quiet after a busy spell (requests, or the workers folding what they
+ * stored), collects the JS heap once, so the server gives back what the load grew: V8's own
+ * memory reducer waits about 8 s after a collection and does not always run, and a server that
+ * had just served a burst stayed 15–30 MiB above its idle size (docs/operations.md#memory).
+ * Quiet and busy are read from the event loop's utilization each `intervalMs`, so the check costs
+ * nothing per request. Needs `--expose-gc` (bin/deployledger.js starts `serve` with it); without
+ * it this does nothing.
+ */
+export function startHeapTrimmer(intervalMs = 1000) {
+  const gc = exposedGc();
+  if (!gc) return { stop() {} };
+  let last: Utilization = performance.eventLoopUtilization();
+  let busy = false;
+  const timer = setInterval(() => {
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, last);
+    last = now;
+    if (utilization >= BUSY) busy = true;
+    else if (busy && utilization < QUIET) {
+      busy = false;
+      gc({ type: 'major', execution: 'async' });
+    }
+  }, intervalMs).unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * `gc` as `--expose-gc` installs it: on the global object when V8 had the flag at start (Node
+ * 22.15+, through the bin's re-exec), else in a new context (Node 20 sets it at run time, after
+ * the main context was made).
+ */
+function exposedGc(): CollectGarbage | null {
+  const global = (globalThis as { gc?: unknown }).gc;
+  if (typeof global === 'function') return global as CollectGarbage;
+  try {
+    const inContext = runInNewContext('typeof gc === "function" ? gc : null');
+    return typeof inContext === 'function' ? (inContext as CollectGarbage) : null;
+  } catch {
+    return null;
+  }
+}
