@@ -34,6 +34,14 @@ export function openPool(
           )
         ).rows,
     },
+    async withClient(work) {
+      const client = await pool.connect();
+      try {
+        return await work(client);
+      } finally {
+        client.release();
+      }
+    },
     async runInMigrationTransaction(work) {
       const client = await pool.connect();
       try {
