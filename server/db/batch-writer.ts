@@ -7,7 +7,6 @@ import {
 } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
-import { findDeployedShas } from './deployment-kind.ts';
 import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow } from './deployment-sql.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { environmentLockName, environmentLockSql, type Tx } from './environment-lock.ts';
@@ -47,8 +46,8 @@ export interface BatchScope {
   /** Keys of the locked environments' records. */
   keys?: string[];
   githubIds?: Array<{ repository: string; githubDeploymentId: number }>;
-  /** Shas the batch may open records for: which reached success before decides their kind. */
-  openedShas?: string[];
+  /** Shas the batch may open records for, by environment: which reached success before decides their kind. */
+  opening?: Array<Environment & { sha: string }>;
 }
 
 /** The locked environments' ledgers in memory, for the caller to decide signals through. */
@@ -59,6 +58,8 @@ export interface LockedLedgers {
   read(id: string): DeploymentRecord | null;
   /** The records read that belong to none of the locked environments. */
   outside: DeploymentRecord[];
+  /** Every record read, whichever environment it is in. */
+  all: DeploymentRecord[];
 }
 
 /**
@@ -101,10 +102,7 @@ export async function writeInBatch<T>(
     }
     const jobs: Array<GithubSyncJob & { deploymentId: string }> = [];
     const batches = new Map<string, EnvironmentBatch>();
-    const deployedShas = new Map<string, Set<string>>();
-    if (scope.openedShas?.length)
-      for (const [name, e] of locked)
-        deployedShas.set(name, await findDeployedShas(tx, e.repository, e.environment, scope.openedShas));
+    const deployedShas = await readDeployedShas(tx, scope.opening ?? []);
     const now = new Date();
     const of = (environment: Environment) => {
       const name = lockName(environment);
@@ -127,13 +125,37 @@ export async function writeInBatch<T>(
       }
       return batch;
     };
-    const result = await decide({ of, read: (id) => read.get(id) ?? null, outside });
+    const result = await decide({ of, read: (id) => read.get(id) ?? null, outside, all: [...read.values()] });
     await writeBatch(tx, merged([...batches.values()]));
     await enqueue(tx, ...jobs);
     await options.alsoWrite?.(tx);
     return result;
   }, TX_OPTIONS);
   return { result, decisions };
+}
+
+// Which of the shas a batch may open reached success in their environment before (the probe
+// deployment-kind.ts makes for one environment, here for every environment of a batch at once:
+// each row a probe of the sha-deployed index).
+const DEPLOYED_SQL = `SELECT DISTINCT o.rk || chr(10) || o.ek AS name, o.sha
+  FROM unnest($1::text[], $2::text[], $3::text[]) AS o(rk, ek, sha)
+  WHERE EXISTS (SELECT 1 FROM deployment d WHERE d.repository_key = o.rk AND d.environment_key = o.ek
+    AND lower(d.sha) = o.sha AND d.deployed_at IS NOT NULL)`;
+
+/** Of the shas a batch may open, those (lowered) that reached success before, by lock name. */
+async function readDeployedShas(tx: Tx, opening: Array<Environment & { sha: string }>) {
+  const byName = new Map<string, Set<string>>();
+  const probes = new Map(opening.map((o) => [`${lockName(o)}\n${o.sha.toLowerCase()}`, o]));
+  if (probes.size === 0) return byName;
+  const list = [...probes.values()];
+  const rows = await tx.$queryRawUnsafe<Array<{ name: string; sha: string }>>(
+    DEPLOYED_SQL,
+    list.map((o) => foldName(o.repository)),
+    list.map((o) => foldName(o.environment)),
+    list.map((o) => o.sha.toLowerCase()),
+  );
+  for (const { name, sha } of rows) byName.set(name, (byName.get(name) ?? new Set()).add(sha));
+  return byName;
 }
 
 function lockName(e: Environment): string {

@@ -1,4 +1,7 @@
+import type pg from 'pg';
 import type { DeploymentRecord } from '../ledger/index.ts';
+import { type Column, copyRows } from './bulk-copy.ts';
+import type { Database } from './database.ts';
 import {
   columnName,
   columnType,
@@ -12,12 +15,10 @@ import type { EnvironmentBatch, EventRow } from './environment-batch.ts';
 import type { Prisma } from './generated/client.ts';
 import { toRow } from './records.ts';
 
-// A batch is written in one or two statements whatever its size: its rows travel as one JSON
-// parameter that `json_to_recordset` turns back into rows. One round trip per statement matters
-// most on the embedded database, where every statement costs milliseconds; one JSON text is also
-// cheaper to send and parse than an array per column.
-
-type Column<T> = [name: string, type: string, value: (row: T) => unknown];
+// Batches are written in a few statements whatever their size. On PostgreSQL the new records and
+// the timeline go by COPY; on the embedded database (whose socket does not speak COPY) as one
+// JSON parameter that `json_to_recordset` turns back into rows: one round trip per statement
+// matters most there, where every statement costs milliseconds.
 
 /** A deployment column in the batch's JSON: the value comes from the record's row (toRow). */
 const deploymentColumn = (field: WrittenField): Column<DeploymentRow> => [
@@ -80,19 +81,42 @@ const INSERT_SQL = `WITH opened AS (
   FROM ROWS FROM (json_to_recordset($2::json) AS (${typed(EVENT_COLUMNS)})) WITH ORDINALITY AS e(${names(EVENT_COLUMNS)}, ord)
   ORDER BY ord`;
 
+type Decided = Pick<EnvironmentBatch, 'records' | 'changed' | 'opened' | 'events'>;
+
+const rowsOf = (batch: Decided, ids: Iterable<string>) =>
+  [...ids].map((id) => toRow(batch.records.get(id) as DeploymentRecord));
+
 /**
  * Writes what a batch decided: stored records it changed first (an active record is retired
  * before its successor is inserted, so the one-active index holds at every row), then the
  * records it opened with the timeline. The unique indexes still guard every row.
  */
-export async function writeBatch(
-  tx: Prisma.TransactionClient,
-  batch: Pick<EnvironmentBatch, 'records' | 'changed' | 'opened' | 'events'>,
-): Promise<void> {
-  const row = (id: string) => toRow(batch.records.get(id) as DeploymentRecord);
-  const changed = [...batch.changed].map(row);
+export async function writeBatch(tx: Prisma.TransactionClient, batch: Decided): Promise<void> {
+  const changed = rowsOf(batch, batch.changed);
   if (changed.length) await tx.$executeRawUnsafe(UPDATE_SQL, json([ID, ...STATE_COLUMNS], changed));
   if (!batch.events.length) return;
-  const opened = batch.opened.map(row);
+  const opened = rowsOf(batch, batch.opened);
   await tx.$executeRawUnsafe(INSERT_SQL, json(RECORD_COLUMNS, opened), json(EVENT_COLUMNS, batch.events));
+}
+
+/**
+ * As writeBatch, for the batches of several environments on a node-postgres client in its
+ * transaction; on PostgreSQL the records opened and the timeline go by COPY.
+ */
+export async function writeBatches(
+  client: pg.PoolClient,
+  kind: Database['kind'],
+  batches: Decided[],
+): Promise<void> {
+  const changed = batches.flatMap((batch) => rowsOf(batch, batch.changed));
+  if (changed.length) await client.query(UPDATE_SQL, [json([ID, ...STATE_COLUMNS], changed)]);
+  const opened = batches.flatMap((batch) => rowsOf(batch, batch.opened));
+  const events = batches.flatMap((batch) => batch.events);
+  if (!events.length) return;
+  if (kind === 'postgresql') {
+    await copyRows(client, 'deployment', RECORD_COLUMNS, opened);
+    await copyRows(client, 'deployment_event', EVENT_COLUMNS, events);
+  } else {
+    await client.query(INSERT_SQL, [json(RECORD_COLUMNS, opened), json(EVENT_COLUMNS, events)]);
+  }
 }

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { SqlRunner } from './deployment-sql.ts';
 import type { PrismaClient } from './generated/client.ts';
 
@@ -7,6 +8,8 @@ export interface Database {
   readonly prisma: PrismaClient;
   /** node-postgres on the same pool, for the few hot statements. */
   readonly sql: SqlRunner;
+  /** One pooled node-postgres connection for `work` (bulk writers: their own transaction, COPY). */
+  withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Runs a multi-statement SQL script inside one transaction, with the migration lock held. */
   runInMigrationTransaction<T>(work: (sql: ScriptRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -4,6 +4,7 @@ import {
   type DeliveredDeployment,
   type DeploymentRecord,
   deliveryKey,
+  foldName,
   type GithubSyncJob,
   githubDeploymentAfter,
   openFromDelivery,
@@ -12,11 +13,11 @@ import {
 import { writeInBatch } from './batch-writer.ts';
 import { DELIVERIES } from './deliveries.ts';
 import { correlateWith } from './delivery-correlation.ts';
+import { respellDelivered } from './delivery-names.ts';
 import type { EnvironmentBatch } from './environment-batch.ts';
-import type { DecisionListener } from './environment-lock.ts';
+import { type DecisionListener, environmentLockName } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { completeSql } from './queue.ts';
-import { respellRepository } from './repository-names.ts';
 
 export interface FoldItem {
   deliveryId: string;
@@ -32,52 +33,48 @@ export interface Folded {
 export class NotBatchable extends Error {}
 
 /**
- * Folds deliveries of one (repository, environment), in arrival order, in one transaction of the
- * batch writer (batch-writer.ts), which holds the environment's lock and reads the records they
- * can touch once: each delivery is correlated (delivery-correlation.ts, over the batch) and
- * decided by the core in memory (with the core's rule for opening from a delivery), and the
- * deliveries are marked done in the same transaction, so each is applied exactly once.
- * `onDecision` hears every decision after commit; `jobsOf` says which GitHub jobs a decision
- * queues (the store's, e.g. a rollback's compare). Throws NotBatchable (nothing written) when the
- * one-by-one path must take them.
+ * Folds groups of deliveries — each of one (repository, environment), in arrival order — in one
+ * transaction of the batch writer (batch-writer.ts), which holds every group's environment lock
+ * and reads the records they can touch once: each delivery is correlated
+ * (delivery-correlation.ts, over its environment's batch) and decided by the core in memory (with
+ * the core's rule for opening from a delivery), and the deliveries are marked done in the same
+ * transaction, so each is applied exactly once. `onDecision` hears every decision after commit;
+ * `jobsOf` says which GitHub jobs a decision queues (the store's, e.g. a rollback's compare).
+ * Throws NotBatchable (nothing written) when the one-by-one path must take one of them.
  */
 export async function foldDeliveries(
   prisma: PrismaClient,
-  items: FoldItem[],
+  groups: FoldItem[][],
   onDecision: DecisionListener,
   jobsOf: (decision: Decision) => GithubSyncJob[] = () => [],
 ): Promise<Folded[]> {
-  const first = items[0]?.delivered;
-  if (!first) return [];
-  const sameSpelling = items.every(
-    ({ delivered: o }) =>
-      o.repository === first.repository &&
-      o.environment === first.environment &&
-      (o.repositoryId ?? null) === (first.repositoryId ?? null),
+  const scopes = groups.filter((items) => items.length > 0).map(groupScope);
+  if (scopes.length === 0) return [];
+  await respellDelivered(
+    prisma,
+    scopes.map((g) => g.first),
   );
-  if (!sameSpelling) throw new NotBatchable('names spelled differently within the batch');
-  // GitHub's own spelling and id first, as LedgerStore.applyDelivery does for each delivery.
-  await respellRepository(prisma, first);
-  const delivered = items.map((item) => item.delivered);
+  const delivered = scopes.flatMap((g) => g.items.map((item) => item.delivered));
   const scope = {
-    environments: [first],
+    environments: scopes.map((g) => g.first),
     keys: [...new Set(delivered.map(deliveryKey))],
-    githubIds: delivered.map((o) => ({
-      repository: first.repository,
-      githubDeploymentId: o.githubDeploymentId,
-    })),
-    ids: delivered.flatMap((o) => (o.marker && isUuid(o.marker) ? [o.marker] : [])),
-    openedShas: delivered.map((o) => o.sha),
+    githubIds: delivered.map((o) => ({ repository: o.repository, githubDeploymentId: o.githubDeploymentId })),
+    ids: [...new Set(scopes.flatMap((g) => [...g.markers]))],
+    opening: delivered.map((o) => ({ repository: o.repository, environment: o.environment, sha: o.sha })),
   };
   const { result, decisions } = await writeInBatch(
     prisma,
     scope,
     async (ledgers) => {
-      if (ledgers.outside.length) throw new NotBatchable('a delivery names a record of another environment');
-      const batch = ledgers.of(first);
+      for (const g of scopes)
+        if (ledgers.outside.length || ledgers.all.some((record) => g.namesElsewhere(record)))
+          throw new NotBatchable('a delivery names a record of another environment');
       const folded: Folded[] = [];
-      for (const { deliveryId, delivered } of items)
-        folded.push({ deliveryId, record: await foldOne(batch, delivered) });
+      for (const g of scopes) {
+        const batch = ledgers.of(g.first);
+        for (const { deliveryId, delivered } of g.items)
+          folded.push({ deliveryId, record: await foldOne(batch, delivered) });
+      }
       return folded;
     },
     {
@@ -85,13 +82,43 @@ export async function foldDeliveries(
       alsoWrite: (tx) =>
         tx.$executeRawUnsafe(
           completeSql(DELIVERIES),
-          items.map((item) => item.deliveryId),
+          scopes.flatMap((g) => g.items.map((item) => item.deliveryId)),
           null,
         ),
     },
   );
   for (const [signal, decision] of decisions) onDecision(signal, decision);
   return result;
+}
+
+/** One group's names, the records its deliveries name, and whether a record read lies elsewhere. */
+function groupScope(items: FoldItem[]) {
+  const first = (items[0] as FoldItem).delivered;
+  const sameSpelling = items.every(
+    ({ delivered: o }) =>
+      o.repository === first.repository &&
+      o.environment === first.environment &&
+      (o.repositoryId ?? null) === (first.repositoryId ?? null),
+  );
+  if (!sameSpelling) throw new NotBatchable('names spelled differently within the batch');
+  const markers = new Set(
+    items.flatMap(({ delivered: o }) => (o.marker && isUuid(o.marker) ? [o.marker] : [])),
+  );
+  const githubIds = new Set(items.map(({ delivered: o }) => o.githubDeploymentId));
+  const here = environmentLockName(first.repository, first.environment);
+  const repositoryKey = foldName(first.repository);
+  return {
+    first,
+    items,
+    markers,
+    /** A record this group's deliveries name (by marker or GitHub id) that is in another environment. */
+    namesElsewhere: (record: DeploymentRecord) =>
+      environmentLockName(record.repository, record.environment) !== here &&
+      (markers.has(record.id) ||
+        (record.githubDeploymentId !== null &&
+          githubIds.has(record.githubDeploymentId) &&
+          foldName(record.repository) === repositoryKey)),
+  };
 }
 
 /** One delivery, as LedgerStore.applyDelivery decides it, against the batch. */

@@ -1,3 +1,5 @@
+import type pg from 'pg';
+import { foldName } from '../ledger/index.ts';
 import { type AggregateWindow, type Scope, scopeFilter } from './dora-aggregates.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 import { sqlOf } from './postgres-pool.ts';
@@ -66,28 +68,22 @@ export async function rollupRows(
     : prisma.$queryRaw<RollupEnvironment[]>(query);
 }
 
-/**
- * For bulk writers (import): turns the per-statement marking of the triggers off for the rest of
- * the transaction; the writer marks what it wrote with markDoraDaysFrom before it commits.
- */
-export async function deferDoraMarks(tx: Prisma.TransactionClient): Promise<void> {
-  await tx.$queryRaw`SELECT set_config('deployledger.dora_deferred', 'on', true)`;
-}
+/** For bulk writers (import): the per-statement marking of the triggers, off for the transaction. */
+export const DEFER_DORA_MARKS_SQL = "SELECT set_config('deployledger.dora_deferred', 'on', true)";
 
 /**
- * Marks every day of one environment that a change at or after `from` can touch: from the first
- * failure of the run `from` falls in (its incident's restore) to the environment's last day.
+ * For bulk writers that deferred the triggers' marks: marks, in one statement, every day of each
+ * environment that a change at or after its `from` can touch: from the first failure of the run
+ * `from` falls in (its incident's restore) to the environment's last day.
  */
 export async function markDoraDaysFrom(
-  tx: Prisma.TransactionClient,
-  repository: string,
-  environment: string,
-  from: Date,
+  client: pg.PoolClient,
+  written: Array<{ repository: string; environment: string; from: Date }>,
 ): Promise<void> {
-  await tx.$executeRaw`
-    WITH env AS (
-      SELECT lower(${repository} COLLATE "C") AS r, lower(${environment} COLLATE "C") AS e,
-             ${from.toISOString()}::timestamptz AS t
+  if (!written.length) return;
+  await client.query(
+    `WITH env AS (
+      SELECT v.r, v.e, v.t FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(r, e, t)
     ),
     span AS (
       SELECT env.r, env.e,
@@ -111,7 +107,14 @@ export async function markDoraDaysFrom(
     SELECT span.r, span.e, g.day::date
     FROM span CROSS JOIN LATERAL generate_series((span.first AT TIME ZONE 'UTC')::date,
                                                  (span.last AT TIME ZONE 'UTC')::date, interval '1 day') AS g(day)
-    WHERE span.last IS NOT NULL`;
+    WHERE span.last IS NOT NULL`,
+    [
+      // The folded names, as the key columns hold them (ledger/names.ts), in their collation.
+      written.map((w) => foldName(w.repository)),
+      written.map((w) => foldName(w.environment)),
+      written.map((w) => w.from.toISOString()),
+    ],
+  );
 }
 
 /** Marks every day with a success or a failure: what `deployledger repair --dora` recomputes. */

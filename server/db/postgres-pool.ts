@@ -46,6 +46,14 @@ export function openPool(
     kind,
     prisma,
     sql,
+    async withClient(work) {
+      const client = await pool.connect();
+      try {
+        return await work(client);
+      } finally {
+        client.release();
+      }
+    },
     async runInMigrationTransaction(work) {
       const client = await pool.connect();
       try {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { backoff } from '../backoff.ts';
 import { claimDeliveries, DELIVERIES, type StoredDelivery } from '../db/deliveries.ts';
-import { foldDeliveries, NotBatchable } from '../db/delivery-batch.ts';
+import { type Folded, type FoldItem, foldDeliveries, NotBatchable } from '../db/delivery-batch.ts';
 import type { SqlRunner } from '../db/deployment-sql.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { DecisionListener, LedgerStore } from '../db/ledger-store.ts';
@@ -32,29 +32,37 @@ export interface DeliveryWorkerDeps {
 
 /**
  * Processes stored GitHub deliveries; safe with several replicas (claims are leased rows). A
- * claim takes up to BATCH deliveries in one statement; each environment's run of deliveries is
- * folded in one transaction (server/db/delivery-batch.ts), repositories side by side; anything
- * a batch cannot take goes one by one through the store.
+ * claim takes up to BATCH deliveries in one statement; the runs of `deployment` and
+ * `deployment_status` deliveries of all its environments are folded in one transaction
+ * (server/db/delivery-batch.ts); anything a batch cannot take goes one by one through the store.
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
   const worker = `deliveries-${randomUUID().slice(0, 8)}`;
+  const claimNext = async () => {
+    await deps.quiet?.();
+    const deliveries = await claimDeliveries(deps.sql, {
+      worker,
+      limit: BATCH,
+      leaseMs: LEASE_MS,
+      maxAttempts: MAX_ATTEMPTS,
+    });
+    return { full: deliveries.length === BATCH, lanes: planFolding(deliveries) };
+  };
+  // After a full claim the next one is claimed (and checked) while this one folds: the database
+  // works on the claim while the server decides, and the other way round. The next claim is
+  // folded only after this one, so each record still sees its deliveries in arrival order.
+  let next: ReturnType<typeof claimNext> | null = null;
   const poller = new Poller(
     async () => {
-      await deps.quiet?.();
-      const deliveries = await claimDeliveries(deps.sql, {
-        worker,
-        limit: BATCH,
-        leaseMs: LEASE_MS,
-        maxAttempts: MAX_ATTEMPTS,
-      });
-      const lanes = planFolding(deliveries);
-      const next = () => lanes.shift();
-      await Promise.all(
-        Array.from({ length: Math.min(LANES, lanes.length) }, async () => {
-          for (let lane = next(); lane; lane = next()) for (const step of lane) await runStep(deps, step);
-        }),
-      );
-      return deliveries.length === BATCH;
+      const pending = next;
+      next = null;
+      const claimed = await (pending ?? claimNext());
+      if (claimed.full) {
+        next = claimNext();
+        next.catch(() => {}); // its error is met by the tick that awaits it
+      }
+      await foldClaim(deps, claimed.lanes);
+      return claimed.full;
     },
     intervalMs,
     (error) => deps.logger.error({ err: error }, 'delivery worker tick failed'),
@@ -64,31 +72,72 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000)
     kick: () => poller.kick(),
     async stop() {
       await poller.stop();
+      await next?.catch(() => {});
       await release(deps.sql, DELIVERIES, worker);
     },
   };
 }
 
-async function runStep(deps: DeliveryWorkerDeps, step: FoldStep): Promise<void> {
-  if (step.kind === 'one') return processOne(deps, step.delivery);
-  if (step.items.length > 1) {
-    try {
-      for (const { deliveryId, record } of await foldDeliveries(
-        deps.prisma,
-        step.items,
-        deps.onDecision,
-        (decision) => deps.store.jobsOf(decision),
-      ))
-        deps.logger.info({ delivery_id: deliveryId, deployment_id: record.id }, 'delivery applied');
-      return;
-    } catch (error) {
-      // Nothing of the batch was written: each delivery takes the one-by-one path and its handling.
-      const log = { err: error, deliveries: step.items.length };
-      if (error instanceof NotBatchable) deps.logger.info(log, 'deliveries folded one by one');
-      else deps.logger.warn(log, 'batch of deliveries failed; folding them one by one');
-    }
+/**
+ * Runs each repository's steps in order: the groups every repository has next (up to its next
+ * delivery taken on its own) are folded together in one transaction, then each repository's
+ * deliveries taken on their own, repositories side by side; and again until none is left.
+ */
+async function foldClaim(deps: DeliveryWorkerDeps, lanes: FoldStep[][]): Promise<void> {
+  for (;;) {
+    const groups = lanes.flatMap((lane) => takeWhile(lane, (step) => step.kind === 'batch'));
+    await foldGroups(deps, groups as Array<FoldStep & { kind: 'batch' }>);
+    const alone = lanes
+      .map((lane) => takeWhile(lane, (step) => step.kind === 'one'))
+      .filter((steps) => steps.length > 0);
+    if (groups.length === 0 && alone.length === 0) return;
+    const next = () => alone.shift();
+    await Promise.all(
+      Array.from({ length: Math.min(LANES, alone.length) }, async () => {
+        for (let steps = next(); steps; steps = next())
+          for (const step of steps) if (step.kind === 'one') await processOne(deps, step.delivery);
+      }),
+    );
   }
-  for (const delivery of step.deliveries) await processOne(deps, delivery);
+}
+
+/** Removes and returns the steps at the head of `lane` that `test` holds for. */
+function takeWhile(lane: FoldStep[], test: (step: FoldStep) => boolean): FoldStep[] {
+  const end = lane.findIndex((step) => !test(step));
+  return lane.splice(0, end === -1 ? lane.length : end);
+}
+
+/** Groups of several environments in one transaction; when that cannot be, each on its own. */
+async function foldGroups(
+  deps: DeliveryWorkerDeps,
+  groups: Array<FoldStep & { kind: 'batch' }>,
+): Promise<void> {
+  if (groups.length === 0) return;
+  try {
+    logFolded(deps, await fold(deps, groups));
+    return;
+  } catch (error) {
+    if (groups.length > 1) {
+      deps.logger.info({ err: error, groups: groups.length }, 'deliveries folded environment by environment');
+      for (const group of groups) await foldGroups(deps, [group]);
+      return;
+    }
+    // Nothing of the batch was written: each delivery takes the one-by-one path and its handling.
+    const log = { err: error, deliveries: groups[0]?.items.length };
+    if (error instanceof NotBatchable) deps.logger.info(log, 'deliveries folded one by one');
+    else deps.logger.warn(log, 'batch of deliveries failed; folding them one by one');
+  }
+  for (const delivery of groups[0]?.deliveries ?? []) await processOne(deps, delivery);
+}
+
+function fold(deps: DeliveryWorkerDeps, groups: Array<{ items: FoldItem[] }>) {
+  const items = groups.map((group) => group.items);
+  return foldDeliveries(deps.prisma, items, deps.onDecision, (decision) => deps.store.jobsOf(decision));
+}
+
+function logFolded(deps: DeliveryWorkerDeps, folded: Folded[]): void {
+  for (const { deliveryId, record } of folded)
+    deps.logger.info({ delivery_id: deliveryId, deployment_id: record.id }, 'delivery applied');
 }
 
 async function processOne(deps: DeliveryWorkerDeps, delivery: StoredDelivery): Promise<void> {

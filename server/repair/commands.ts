@@ -114,7 +114,7 @@ export async function importCommand(
   // The whole file is read and checked before the ledger is opened: a bad row refuses it all.
   const spool = await spoolLegacyFile(file);
   await withLedger(config, async (db) => {
-    const outcome = await runImport(db.prisma, spool, windowMs);
+    const outcome = await runImport(db, spool, windowMs);
     // The DORA rollups of the days the import touched, now rather than at the first DORA read.
     await refreshAfterBulk(db.prisma);
     print(

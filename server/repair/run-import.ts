@@ -1,5 +1,5 @@
-import { withEnvironmentBatch } from '../db/bulk-ledger.ts';
-import type { PrismaClient } from '../db/generated/client.ts';
+import { type BatchScope, withEnvironmentBatches } from '../db/bulk-ledger.ts';
+import type { Database } from '../db/database.ts';
 import { groupRows } from './duplicates.ts';
 import { importGroup, importKey } from './import-group.ts';
 import type { Spool } from './import-spool.ts';
@@ -12,51 +12,97 @@ export interface ImportOutcome {
   alreadyImported: number;
 }
 
-// Deployments decided and written per transaction.
-const BATCH = 2000;
-// Environments imported at once: one deciding in memory while others are written (PostgreSQL
+// Deployments decided and written per transaction: small environments share one, a large one is
+// cut into several (in order, one after the other).
+const BATCH = 10_000;
+// Transactions under way at once: one deciding in memory while another is written (PostgreSQL
 // then uses more than one core). Each holds one pooled connection.
-const PARALLEL = 3;
+const PARALLEL = 2;
+
+/** One environment's deployments (groups of legacy rows), oldest first. */
+type Part = LegacyRow[][];
+/** Transactions one after the other: each a list of environments' parts. */
+type Work = Part[][];
 
 /**
  * Imports a legacy history into the ledger, one record per deployment: the file, checked whole
- * and spooled by environment (import-spool.ts), is read one environment at a time; its rows are grouped as `repair` groups
- * duplicates and each group becomes one record whose state the core decides (import-group.ts).
- * An environment's groups go oldest first, a few thousand per transaction under its lock. Each
- * record's key is derived from its first row, so importing the same file again adds nothing.
+ * and spooled by environment (import-spool.ts), is read one environment at a time; its rows are
+ * grouped as `repair` groups duplicates and each group becomes one record whose state the core
+ * decides (import-group.ts). Environments go a few together, oldest first, up to BATCH
+ * deployments per transaction under their locks. Each record's key is derived from its first
+ * row, so importing the same file again adds nothing.
  */
 export async function runImport(
-  prisma: PrismaClient,
+  db: Pick<Database, 'kind' | 'withClient'>,
   spool: Spool,
   windowMs: number,
 ): Promise<ImportOutcome> {
   const outcome: ImportOutcome = { rows: spool.rows, deployments: 0, imported: 0, alreadyImported: 0 };
-  await inParallel(spool.environments(), PARALLEL, async (rows) => {
-    const groups = groupRows(rows, windowMs);
-    outcome.deployments += groups.length;
-    for (let start = 0; start < groups.length; start += BATCH) {
-      const imported = await importBatch(prisma, groups.slice(start, start + BATCH));
-      outcome.imported += imported.length;
+  const parts = (function* () {
+    for (const rows of spool.environments()) {
+      const groups = groupRows(rows, windowMs);
+      outcome.deployments += groups.length;
+      yield groups;
+    }
+  })();
+  await inParallel(units(parts), PARALLEL, async (work) => {
+    for (const parts of work) {
+      const imported = await importBatch(db, parts);
+      outcome.imported += imported;
     }
   });
   outcome.alreadyImported = outcome.deployments - outcome.imported;
   return outcome;
 }
 
-/** One transaction: the groups (of one environment) that are not stored yet. */
-async function importBatch(prisma: PrismaClient, groups: LegacyRow[][]): Promise<LegacyRow[][]> {
-  const first = groups[0]?.[0];
-  if (!first) return [];
-  const keys = groups.map((group) => importKey(group[0] as LegacyRow));
-  return withEnvironmentBatch(
-    prisma,
-    {
+/**
+ * The environments' parts as units of work: small environments together up to BATCH deployments
+ * (one transaction), a large one alone in slices of BATCH (one transaction each, in order, so
+ * each slice sees what the one before it stored).
+ */
+function* units(environments: Iterator<Part>): Generator<Work> {
+  let together: Part[] = [];
+  let size = 0;
+  for (let next = environments.next(); !next.done; next = environments.next()) {
+    const groups = next.value;
+    if (groups.length >= BATCH) {
+      const slices: Work = [];
+      for (let start = 0; start < groups.length; start += BATCH)
+        slices.push([groups.slice(start, start + BATCH)]);
+      yield slices;
+      continue;
+    }
+    together.push(groups);
+    size += groups.length;
+    if (size >= BATCH) {
+      yield [together];
+      together = [];
+      size = 0;
+    }
+  }
+  if (together.length) yield [together];
+}
+
+/** One transaction: the groups (of a few environments) that are not stored yet; how many. */
+async function importBatch(db: Pick<Database, 'kind' | 'withClient'>, parts: Part[]): Promise<number> {
+  const scopes: BatchScope[] = [];
+  const imported = parts.filter((part) => part.length);
+  for (const groups of imported) {
+    const first = groups[0]?.[0] as LegacyRow;
+    scopes.push({
       repository: first.repository,
       environment: first.environment,
-      keys,
-      shas: groups.map((g) => (g[0] as LegacyRow).sha),
-    },
-    (ledger) => groups.filter((group) => importGroup(ledger, group)),
+      keys: groups.map((group) => importKey(group[0] as LegacyRow)),
+      shas: groups.map((group) => (group[0] as LegacyRow).sha),
+    });
+  }
+  if (!scopes.length) return 0;
+  return withEnvironmentBatches(db, scopes, (batches) =>
+    imported.reduce(
+      (count, groups, i) =>
+        count + groups.filter((group) => importGroup(batches[i] as (typeof batches)[number], group)).length,
+      0,
+    ),
   );
 }
 

@@ -236,7 +236,7 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA rollups on the %s 
       writeFileSync(file, `${lines.join('\n')}\n`);
       const spool = await spoolLegacyFile(file);
       try {
-        await runImport(db.prisma, spool, 60_000);
+        await runImport(db.database, spool, 60_000);
       } finally {
         spool.remove();
       }

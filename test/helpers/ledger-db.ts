@@ -21,6 +21,8 @@ export async function openLedgerDatabase(kind: DatabaseKind) {
   await applyMigrations(db);
   const store = new LedgerStore(db.prisma, { sql: db.sql });
   return {
+    /** The connection itself, for bulk writers that take one (import). */
+    database: db,
     prisma: db.prisma,
     sql: db.sql,
     store,

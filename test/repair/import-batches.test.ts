@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
 
-// More deployments in one environment than one batch holds (2000): the second batch must see
+// More deployments in one environment than one transaction holds (10 000): the second must see
 // what the first stored (auto-inactive of its last success, the active record it left).
-const ROWS = 2600;
+const ROWS = 10_600;
 const START = Date.now() - 30 * 86_400_000;
 const sha = (i: number) => i.toString(16).padStart(8, '0').repeat(5);
 
