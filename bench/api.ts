@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type BenchContext, HEADERS, SHA } from './context.ts';
-import { CONNECTIONS, type Figure, load, loop, printTable, rss } from './measure.ts';
+import { CONNECTIONS, type Figure, load, loop, printTable, rssAfterLoad } from './measure.ts';
 
 export async function rawPgInsert(url: string): Promise<Figure> {
   const pool = new pg.Pool({ connectionString: url, max: 16 });
@@ -59,10 +59,7 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
   figures.push(await statusUpdates(server.url, run));
   figures.push(await load('GET /healthz', server.url, [{ method: 'GET', path: '/healthz' }], [200]));
   printTable('Ledger API on PostgreSQL', figures, baseline);
-  const memory = rss(server.process.pid ?? 0);
-  console.log(
-    `\nserver RSS after the run: ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`,
-  );
+  console.log(`\nserver RSS: ${await rssAfterLoad(server.process.pid ?? 0)}`);
 }
 
 /** Status reports on 200 running records (the first of each applies; later ones are duplicates). */

@@ -74,6 +74,14 @@ export function rss(pid: number): { rss: number; peak: number } {
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
+/** The server's RSS at the end of a load and 2 s later (it collects once quiet: server/heap-trim.ts). */
+export async function rssAfterLoad(pid: number): Promise<string> {
+  const atEnd = rss(pid);
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const later = rss(pid);
+  return `${atEnd.rss.toFixed(0)} MiB at the end of the load, ${later.rss.toFixed(0)} MiB 2 s later (peak ${later.peak.toFixed(0)} MiB)`;
+}
+
 export function printTable(title: string, figures: Figure[], baseline: Figure): void {
   console.log(`\n## ${title} (${CONNECTIONS} concurrent, ${SECONDS}s each)\n`);
   console.log('| scenario | req/s | p50 ms | p99 ms | errors | vs baseline |');

@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { sample } from '../test/helpers/deliveries.ts';
 import { bareHonoBaseline, rawPgInsert } from './api.ts';
 import { type BenchContext, SECRET } from './context.ts';
-import { type Figure, load, printTable, rss } from './measure.ts';
+import { type Figure, load, printTable, rssAfterLoad } from './measure.ts';
 import { BACKLOG, drainDeliveries, foldBacklog } from './webhook-backlog.ts';
 
 /** Issue 4: signed deliveries received (verified, stored, acknowledged) per second. */
@@ -18,8 +18,7 @@ export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchCont
   const backlog = await foldBacklog(databaseUrl);
   printTable(`Folding a backlog of ${BACKLOG} stored deliveries`, [raw, backlog], raw);
   console.log(`\n${backlog.name}: ${backlog.note}`);
-  const memory = rss(server.process.pid ?? 0);
-  console.log(`Server RSS after the run: ${memory.rss.toFixed(0)} MiB (peak ${memory.peak.toFixed(0)} MiB)`);
+  console.log(`Server RSS: ${await rssAfterLoad(server.process.pid ?? 0)}`);
 }
 
 /** Signed `deployment_status` deliveries (50 environments), received at CONNECTIONS concurrent. */

@@ -6,6 +6,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { tryLockDataDir } from './owner-lock.ts';
 import { SOCKET_FILE, socketDirFor } from './socket-path.ts';
+import { withWholeSequences } from './whole-sequences.ts';
 
 /** This process owns the data dir: its PGlite, served on a Unix socket. */
 export interface EmbeddedOwner {
@@ -21,8 +22,9 @@ export const PGDATA = 'pgdata';
  *
  * The owner serves its PGlite over the PostgreSQL wire protocol (pglite-socket) and uses it only
  * through that socket, like any other client: PGlite is one backend, and the socket server's
- * multiplexer is what keeps one client's transaction from taking in another's statements. A
- * second in-process path beside it would bypass that.
+ * multiplexer (with whole extended-protocol sequences, see whole-sequences.ts) is what keeps one
+ * client's transaction or query from taking in another's statements. A second in-process path
+ * beside it would bypass that.
  */
 export async function ownDataDir(
   dataDir: string,
@@ -46,7 +48,11 @@ export async function ownDataDir(
     const socketPath = path.join(socketDir, SOCKET_FILE);
     // A socket file left by an owner that died; we hold the lock, so nobody listens on it.
     rmSync(socketPath, { force: true });
-    const server = new PGLiteSocketServer({ db: pglite, path: socketPath, maxConnections });
+    const server = new PGLiteSocketServer({
+      db: withWholeSequences(pglite),
+      path: socketPath,
+      maxConnections,
+    });
     await server.start();
     chmodSync(socketPath, 0o600);
     lock.announce({ socketDir });
