@@ -68,7 +68,7 @@ export async function rollupRows(
     : prisma.$queryRaw<RollupEnvironment[]>(query);
 }
 
-/** For bulk writers (import): the per-statement marking of the triggers, off for the transaction. */
+/** For bulk writers (import): the triggers' marking per row (migration 20261212000700), off for the transaction. */
 export const DEFER_DORA_MARKS_SQL = "SELECT set_config('deployledger.dora_deferred', 'on', true)";
 
 /**

@@ -196,6 +196,32 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA rollups on the %s 
     await expectSame();
   });
 
+  it('marks days only when a change can alter a figure', async () => {
+    const marks = async () =>
+      Number((await db.prisma.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM dora_dirty`)[0]?.n);
+    await deploy('marks', at('2026-03-12T10:00:00Z'), at('2026-03-12T10:10:00Z'), 'success', 'ccccccc');
+    await deploy('marks', at('2026-03-13T10:00:00Z'), at('2026-03-13T10:10:00Z'), 'failure');
+    await db.prisma.$queryRaw`SELECT dora_refresh()`;
+    expect(await marks()).toBe(0);
+    // What a status in progress or a report's details change: no figure reads them.
+    await db.prisma.$executeRaw`
+      UPDATE deployment SET description = 'checked', log_url = 'https://ci.example/1', updated_at = now()
+      WHERE environment_key = 'marks'`;
+    expect(await marks()).toBe(0);
+    await db.prisma.$executeRaw`
+      UPDATE deployment SET deployed_at = deployed_at + interval '1 minute'
+      WHERE environment_key = 'marks' AND deployed_at IS NOT NULL`;
+    expect(await marks()).toBeGreaterThan(0);
+    await db.prisma.$queryRaw`SELECT dora_refresh()`;
+    await db.prisma.$executeRaw`
+      UPDATE deployment SET state = 'error' WHERE environment_key = 'marks' AND state = 'failure'`;
+    expect(await marks()).toBe(0);
+    await db.prisma.$executeRaw`
+      UPDATE deployment SET state = 'success', deployed_at = completed_at WHERE environment_key = 'marks' AND state = 'error'`;
+    expect(await marks()).toBeGreaterThan(0);
+    await expectSame();
+  });
+
   it('stays equal after a duplicate is merged into its survivor', async () => {
     const survivor = await deploy(
       'merge',
