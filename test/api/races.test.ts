@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
-import { type RunningServer, startServer } from '../helpers/server.ts';
+import { errorLines, type RunningServer, startServer } from '../helpers/server.ts';
 import { API_KEYS, TOKEN } from './api-suite.ts';
 
 // Real concurrent requests against the real server on real PostgreSQL: the guarantees must
@@ -148,7 +148,7 @@ describe('concurrent requests on PostgreSQL', () => {
         }),
       ),
     );
-    expect(answers.filter((a) => a.status !== 201 && a.status !== 409)).toEqual([]);
+    expect(answers.filter((a) => a.status !== 201 && a.status !== 409), errorLines(servers)).toEqual([]);
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(99);
     const active = await query(

@@ -72,3 +72,11 @@ export async function startServer(env: Record<string, string | undefined> = {}):
     },
   };
 }
+
+/** The servers' error-level log lines: what a failed assertion on their answers shows about why. */
+export function errorLines(servers: RunningServer[]): string {
+  return servers
+    .flatMap((server) => server.logs.filter((line) => line.includes('"level":"error"')))
+    .slice(0, 5)
+    .join('\n');
+}
