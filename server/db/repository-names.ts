@@ -1,6 +1,6 @@
 import { foldName } from '../ledger/index.ts';
 import { environmentWhere } from './deployments.ts';
-import { lockEnvironment } from './environment-lock.ts';
+import { LOCKED_TX_OPTIONS, lockEnvironment } from './environment-lock.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { PrismaClient } from './generated/client.ts';
 
@@ -55,7 +55,7 @@ export async function respellRepository(prisma: PrismaClient, seen: SeenNames): 
             AND (repository <> ${seen.repository}
                  OR (repository_id IS NULL AND ${id}::bigint IS NOT NULL)
                  OR (environment_key = ${environmentKey} AND environment <> ${seen.environment ?? null}))`;
-      });
+      }, LOCKED_TX_OPTIONS);
     } catch (error) {
       // The new name already has a record with one of these keys (the same deployment seen under
       // both names, or another repository that held the name): left for `deployledger repair`,
