@@ -148,7 +148,10 @@ describe('concurrent requests on PostgreSQL', () => {
         }),
       ),
     );
-    expect(answers.filter((a) => a.status !== 201 && a.status !== 409), errorLines(servers)).toEqual([]);
+    expect(
+      answers.filter((a) => a.status !== 201 && a.status !== 409),
+      errorLines(servers),
+    ).toEqual([]);
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(99);
     const active = await query(
