@@ -1,49 +1,41 @@
 import { randomUUID } from 'node:crypto';
 import {
-  adoptRecord,
-  autoInactive,
   type Decision,
   type DeliveredDeployment,
   type DeploymentRecord,
-  decide,
   type GithubSyncJob,
   githubSyncOf,
   isActive,
   type NewDeployment,
   openFromDelivery,
-  openingSignal,
   openRecord,
-  planCreate,
   type Signal,
   type SignalSource,
   sameName,
-  supersedeSignal,
 } from '../ledger/index.ts';
 import { readById } from './conditional-writes.ts';
 import { correlate } from './delivery-correlation.ts';
 import { findKindFacts } from './deployment-kind.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
-import { findActive, findById, findByKey, findInState } from './deployments.ts';
-import {
-  type Decided,
-  type DecisionListener,
-  inLockedTransaction,
-  lockEnvironment,
-  type Tx,
-} from './environment-lock.ts';
-import { ACTIVE_INDEX, isUniqueViolation, KEY_INDEX } from './errors.ts';
-import type { Prisma, PrismaClient } from './generated/client.ts';
+import { findActive, findById } from './deployments.ts';
+import { type DecisionListener, lockEnvironment, type Tx } from './environment-lock.ts';
+import type { PrismaClient } from './generated/client.ts';
 import { KindFactsGuess } from './kind-guess.ts';
 import { applyAtOnce, createAtOnce, type FastPathDeps } from './ledger-fast-paths.ts';
-import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
+import {
+  createLocked,
+  decideAndPersist,
+  type LockedPathDeps,
+  lockedTransaction,
+  persistDecision,
+} from './ledger-locked-paths.ts';
+import type { CreateResult, SignalResult } from './ledger-results.ts';
 import { enqueue } from './outbox.ts';
 import { RecentRecords } from './recent-records.ts';
 import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } from './record-facts.ts';
-import { toCreate, toUpdate } from './records.ts';
 import { respellRepository } from './repository-names.ts';
 import { findByRun } from './run-records.ts';
 import { applySignalBatch, type BatchedSignal } from './signal-batch.ts';
-import { timelineEntry } from './timeline.ts';
 
 export type { DecisionListener } from './environment-lock.ts';
 export type { CreateResult, SignalResult } from './ledger-results.ts';
@@ -66,6 +58,7 @@ export class LedgerStore {
   private readonly onDecision: DecisionListener;
   private readonly githubSync: boolean;
   private readonly fast: FastPathDeps;
+  private readonly locked: LockedPathDeps;
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -85,6 +78,7 @@ export class LedgerStore {
       kindGuess,
       recent: new RecentRecords(),
     };
+    this.locked = { prisma, onDecision: this.onDecision, jobsOf: (decision) => this.jobsOf(decision) };
   }
 
   async create(
@@ -92,7 +86,9 @@ export class LedgerStore {
     source: SignalSource,
     at: Date,
   ): Promise<CreateResult> {
-    return (await createAtOnce(this.fast, request, source, at)) ?? this.createLocked(request, source, at);
+    return (
+      (await createAtOnce(this.fast, request, source, at)) ?? createLocked(this.locked, request, source, at)
+    );
   }
 
   /** A record with the version it was read at (node-postgres, one indexed read); null: none. */
@@ -156,7 +152,7 @@ export class LedgerStore {
     // correlation below finds them under it.
     await respellRepository(this.prisma, delivered);
     const { repository, environment } = delivered;
-    return this.inLockedTransaction(delivered, async (tx, decided) => {
+    return lockedTransaction(this.locked, delivered, async (tx, decided) => {
       const now = new Date();
       const signal = { ...delivered.signal, githubDeploymentId: delivered.githubDeploymentId };
       const found = await correlate(tx, delivered);
@@ -164,20 +160,20 @@ export class LedgerStore {
         if (!sameName(found.environment, environment))
           await lockEnvironment(tx, found.repository, found.environment);
         const fresh = (await findById(tx, found.id)) ?? found;
-        return this.decideAndPersist(tx, decided, fresh, signal, now);
+        return decideAndPersist(this.locked, tx, decided, fresh, signal, now);
       }
       const active = isActive(signal.state) ? await findActive(tx, repository, environment) : null;
       const id = randomUUID();
       const plan = openFromDelivery(delivered, signal, active, id);
       if (plan.supersede) {
         const { record, signal: retire } = plan.supersede;
-        await this.decideAndPersist(tx, decided, record, retire, now);
+        await decideAndPersist(this.locked, tx, decided, record, retire, now);
       }
       const facts = await findKindFacts(tx, repository, environment, delivered.sha);
       const decision = openRecord(plan.request, facts, id, 'webhook', signal.at, now);
-      const opened = await this.persistDecision(tx, decided, null, plan.opening, decision, now);
+      const opened = await persistDecision(this.locked, tx, decided, null, plan.opening, decision, now);
       if (!plan.afterwards) return opened;
-      return this.decideAndPersist(tx, decided, opened.record, plan.afterwards, now);
+      return decideAndPersist(this.locked, tx, decided, opened.record, plan.afterwards, now);
     });
   }
 
@@ -210,74 +206,23 @@ export class LedgerStore {
     environment: string,
     work: (ledger: EnvironmentLedger) => Promise<T>,
   ): Promise<T> {
-    return this.inLockedTransaction({ repository, environment }, (tx, decided) =>
+    return lockedTransaction(this.locked, { repository, environment }, (tx, decided) =>
       work({
         tx,
         apply: async (id, signal) => {
           const fresh = await findById(tx, id);
           if (!fresh) return null;
           const now = new Date();
-          return this.decideAndPersist(tx, decided, fresh, signal, now);
+          return decideAndPersist(this.locked, tx, decided, fresh, signal, now);
         },
         open: async (request, source, signal, createdAt) => {
           const now = new Date();
           const facts = await findKindFacts(tx, repository, environment, request.sha);
           const decision = openRecord({ ...request, createdAt }, facts, randomUUID(), source, signal.at, now);
-          return this.persistDecision(tx, decided, null, signal, decision, now);
+          return persistDecision(this.locked, tx, decided, null, signal, decision, now);
         },
       }),
     );
-  }
-
-  private async createLocked(
-    request: NewDeployment & { supersede: boolean },
-    source: SignalSource,
-    at: Date,
-  ): Promise<CreateResult> {
-    const { repository, environment, key } = request;
-    // The Action names the repository as GitHub spells it (GITHUB_REPOSITORY): latest spelling wins.
-    await respellRepository(this.prisma, { repository, environment, repositoryId: request.repositoryId });
-    const stored = await findByKey(this.prisma, repository, environment, key);
-    if (stored && stored.fingerprint !== null) return answerExisting(request, stored);
-    try {
-      return await this.inLockedTransaction(request, async (tx, decided) => {
-        const byKey = await findByKey(tx, repository, environment, key);
-        const active = byKey ? null : await findActive(tx, repository, environment);
-        const plan = planCreate(request, byKey, active);
-        if (plan.kind === 'replay' || plan.kind === 'key_reused')
-          return { kind: plan.kind, record: plan.record };
-        if (plan.kind === 'environment_busy') return plan;
-        const now = new Date();
-        if (plan.kind === 'adopt') {
-          const signal = { ...openingSignal(request, source, at), reason: 'adopted' };
-          const decision = decide(adoptRecord(plan.record, request), signal, now);
-          const adopted = await this.persistDecision(tx, decided, plan.record, signal, decision, now);
-          return { kind: 'adopted', record: adopted.record };
-        }
-        const id = randomUUID();
-        if (plan.supersede) {
-          const retire = supersedeSignal(source, { id, key }, at);
-          await this.decideAndPersist(tx, decided, plan.supersede, retire, now);
-        }
-        const facts = await findKindFacts(tx, repository, environment, request.sha);
-        const decision = openRecord(request, facts, id, source, at, now);
-        const signal = openingSignal(request, source, at);
-        const created = await this.persistDecision(tx, decided, null, signal, decision, now);
-        return { kind: 'created', record: created.record };
-      });
-    } catch (error) {
-      if (isUniqueViolation(error, KEY_INDEX)) {
-        const winner = await findByKey(this.prisma, repository, environment, key);
-        // A delivery opened it a moment ago: take it over now.
-        if (winner?.fingerprint === null) return this.createLocked(request, source, at);
-        if (winner) return answerExisting(request, winner);
-      }
-      if (isUniqueViolation(error, ACTIVE_INDEX)) {
-        const active = await findActive(this.prisma, repository, environment);
-        if (active) return { kind: 'environment_busy', active };
-      }
-      throw error;
-    }
   }
 
   /** Queues a GitHub call the core asked for outside a decision (after our create lost a race). */
@@ -302,48 +247,6 @@ export class LedgerStore {
 
   note(deploymentId: string, source: string, reason: string, detail: Record<string, unknown>): Promise<void> {
     return note(this.prisma, deploymentId, source, reason, detail);
-  }
-
-  private inLockedTransaction<T>(
-    scope: { repository: string; environment: string },
-    work: (tx: Tx, decided: Decided) => Promise<T>,
-  ): Promise<T> {
-    return inLockedTransaction(this.prisma, scope, work, this.onDecision);
-  }
-
-  private decideAndPersist(tx: Tx, decided: Decided, record: DeploymentRecord, signal: Signal, now: Date) {
-    return this.persistDecision(tx, decided, record, signal, decide(record, signal, now), now);
-  }
-
-  /**
-   * Stores a decision and carries out its effects: the row (inserted when `before` is null), its
-   * timeline event, its GitHub jobs, and auto-inactive for the environment's other successes.
-   */
-  private async persistDecision(
-    tx: Tx,
-    decided: Decided,
-    before: DeploymentRecord | null,
-    signal: Signal,
-    decision: Decision,
-    now: Date,
-  ): Promise<SignalResult> {
-    const { record } = decision;
-    if (before === null) await tx.deployment.create({ data: toCreate(record) });
-    else await tx.deployment.update({ where: { id: before.id }, data: toUpdate(record) });
-    const event = timelineEntry(signal, decision, now);
-    await tx.deploymentEvent.create({
-      data: { deploymentId: record.id, ...event, detail: event.detail as Prisma.InputJsonValue },
-    });
-    decided.push([signal, decision]);
-    await enqueue(tx, ...this.jobsOf(decision).map((job) => ({ deploymentId: record.id, ...job })));
-    let result: SignalResult = { record, applied: decision.applied, reason: decision.reason };
-    if (!retiresOthers(decision)) return result;
-    const others = await findInState(tx, record.repository, record.environment, 'success', record.id);
-    for (const step of autoInactive(record, others, signal.at)) {
-      const retired = await this.decideAndPersist(tx, decided, step.record, step.signal, now);
-      if (step.record.id === record.id) result = { ...result, record: retired.record };
-    }
-    return result;
   }
 
   /** The decision's GitHub jobs, when this server posts to GitHub. */
