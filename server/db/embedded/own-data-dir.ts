@@ -86,13 +86,23 @@ async function initialise(pgdata: string) {
   const partial = `${pgdata}.partial-${process.pid}`;
   const parent = path.dirname(pgdata);
   for (const name of readdirSync(parent)) {
-    if (name.startsWith(`${PGDATA}.partial`))
-      rmSync(path.join(parent, name), { recursive: true, force: true });
+    if (name.startsWith(`${PGDATA}.partial`)) removeLeftover(path.join(parent, name));
   }
   // A pgdata without PG_VERSION is what an older version's interrupted first start left.
   if (existsSync(pgdata)) renameSync(pgdata, `${pgdata}.incomplete-${Date.now()}`);
   await initdbInChildProcess(partial);
   renameSync(partial, pgdata);
+}
+
+/**
+ * Removes a folder an earlier start left. Its initdb child may still be writing into it for a
+ * moment after that start was killed (ENOTEMPTY while removing): retried briefly, else left for
+ * the next start, as this start never uses it.
+ */
+function removeLeftover(dir: string) {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch {}
 }
 
 /**
