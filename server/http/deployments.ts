@@ -21,7 +21,7 @@ import { fingerprint } from './idempotency-key.ts';
 import { openApiApp } from './openapi.ts';
 import { presentDeployment, presentEvent } from './present.ts';
 import { notFound, Problem } from './problem.ts';
-import { noteDeployment } from './request-log.ts';
+import { answerHeader, noteDeployment } from './request-log.ts';
 import type { CreateDeploymentBody, StatusBody } from './schemas.ts';
 import { jsonBody, readJsonBody } from './validate.ts';
 
@@ -224,12 +224,13 @@ function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number 
 
 function answerCreate(c: Context, result: CreateResult) {
   switch (result.kind) {
-    case 'created': {
-      const location = new URL(`/v1/deployments/${result.record.id}`, c.req.url).pathname;
-      return c.json(presentDeployment(result.record), 201, { location });
-    }
+    case 'created':
+      // The id is a uuid: the path needs no escaping.
+      answerHeader(c, 'location', `/v1/deployments/${result.record.id}`);
+      return c.json(presentDeployment(result.record), 201);
     case 'replay':
-      return c.json(presentDeployment(result.record), 200, { 'idempotent-replayed': 'true' });
+      answerHeader(c, 'idempotent-replayed', 'true');
+      return c.json(presentDeployment(result.record), 200);
     case 'adopted':
       // GitHub's delivery opened the record first; this request completed it.
       return c.json(presentDeployment(result.record), 200);
