@@ -184,17 +184,25 @@ function toNewDeployment(
     description: body.description ?? null,
     metricsEndpoint: body.metrics_endpoint ?? null,
     ...k8sOf(body),
-    // Names are compared case-insensitively, so `Acme/Shop` and `acme/shop` are the same request.
-    fingerprint: fingerprint({
-      ...body,
-      repository: foldName(body.repository),
-      environment: foldName(body.environment),
-    }),
-    legacyFingerprint: fingerprint(body),
+    ...fingerprints(body),
     commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
     githubDeployment: body.github_deployment ?? true,
   };
+}
+
+/**
+ * Names are compared case-insensitively, so `Acme/Shop` and `acme/shop` are the same request; the
+ * legacy fingerprint (of the body as sent) matches records stored before that. Names already in
+ * lower case make one body, so one hash.
+ */
+function fingerprints(body: CreateDeploymentBody) {
+  const repository = foldName(body.repository);
+  const environment = foldName(body.environment);
+  const legacyFingerprint = fingerprint(body);
+  if (repository === body.repository && environment === body.environment)
+    return { fingerprint: legacyFingerprint, legacyFingerprint };
+  return { fingerprint: fingerprint({ ...body, repository, environment }), legacyFingerprint };
 }
 
 /** The request's workloads (the first is the record's `k8s`) and expected clusters. */
