@@ -89,7 +89,8 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
           'Set the webhook content type to application/json.',
         );
       }
-      const raw = body.toString('utf8');
+      // What GitHub signed is UTF-8; bytes that are not would be stored with replacement characters.
+      const raw = decodeUtf8(body);
       const payload = parseObject(raw);
       if (event === 'ping') return c.json({ status: 'pong', zen: payload.zen ?? null });
 
@@ -135,6 +136,16 @@ function mayHoldIllFormed(body: Buffer, raw: string): boolean {
 }
 
 const ESCAPE = /\\u(0000|d[89a-f])/i;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(body: Buffer): string {
+  try {
+    return utf8.decode(body);
+  } catch {
+    throw badRequest('The delivery is not valid UTF-8; nothing was stored. GitHub sends UTF-8 JSON.');
+  }
+}
 
 /** Every GitHub delivery is a JSON object; anything else is refused before it is stored. */
 function parseObject(raw: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient } from '../helpers/api.ts';
 import { type Delivery, delivery, sample, send } from '../helpers/deliveries.ts';
@@ -82,6 +83,35 @@ describe.each([
     expect(answer.body.status).toBe('unprocessable');
     expect(JSON.stringify(answer.body)).toContain('surrogate');
     expect(await unprocessableCount(server.url)).toBe(2);
+    expect(await records()).toEqual([]);
+  });
+
+  it('a signed body that is not UTF-8 → 400, nothing stored', async () => {
+    const text = statusDelivery('latin1-env').body;
+    // A Latin-1 byte inside a string: decoded leniently it would be a valid JSON string with U+FFFD.
+    const [before, after] = text.split('latin1-env');
+    const body = Buffer.concat([
+      Buffer.from(`${before}latin1`),
+      Buffer.from([0xe9]),
+      Buffer.from(`-env${after}`),
+    ]);
+    const id = crypto.randomUUID();
+    const answer = await fetch(`${server.url}/webhooks/github`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'deployment_status',
+        'x-github-delivery': id,
+        'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
+      },
+      body,
+    });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { detail: string }).detail).toContain('not valid UTF-8');
+    if (db) {
+      const rows = await query(db.url, 'SELECT 1 FROM webhook_delivery WHERE delivery_id = $1', [id]);
+      expect(rows).toEqual([]);
+    }
     expect(await records()).toEqual([]);
   });
 
