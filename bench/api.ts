@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { type BenchContext, HEADERS, SHA } from './context.ts';
+import { createStatementFloor } from './floor.ts';
 import { CONNECTIONS, type Figure, load, loop, printTable, rssAfterLoad } from './measure.ts';
 
 export async function rawPgInsert(url: string): Promise<Figure> {
@@ -33,7 +34,11 @@ export function bareHonoBaseline(url: string): Promise<Figure> {
 /** Issue 2: create and replay through the ledger API, next to the baselines. */
 export async function benchApi({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
   const baseline = await bareHonoBaseline(bareHono);
-  const figures: Figure[] = [baseline, await rawPgInsert(databaseUrl)];
+  const figures: Figure[] = [
+    baseline,
+    await rawPgInsert(databaseUrl),
+    await createStatementFloor(databaseUrl),
+  ];
   const run = randomUUID().slice(0, 8);
   figures.push(await newKeyCreates(server.url, run));
   const replayBody = JSON.stringify({

@@ -33,7 +33,7 @@ export interface CreateReading {
   newest: VersionedRecord | null;
 }
 
-type ReadingRow = DeploymentSqlRow & { role: 'key' | 'active' | 'newest' };
+export type ReadingRow = DeploymentSqlRow & { role: 'key' | 'active' | 'newest' };
 
 // The three reads a create decides on; $1, $2 are the folded names, $3 the key.
 const BY_KEY = `SELECT ${RECORD_SELECT}, 'key' AS role FROM deployment
@@ -43,7 +43,7 @@ const ACTIVE = `(SELECT ${RECORD_SELECT}, 'active' AS role FROM deployment
 const NEWEST = `(SELECT ${RECORD_SELECT}, 'newest' AS role FROM deployment
   WHERE repository_key = $1 AND environment_key = $2 ORDER BY created_at DESC, id DESC LIMIT 1)`;
 
-function toReading(rows: ReadingRow[]): CreateReading {
+export function toReading(rows: ReadingRow[]): CreateReading {
   const pick = (role: string) => {
     const row = rows.find((candidate) => candidate.role === role);
     return row ? fromSqlRow(row) : null;
@@ -175,7 +175,8 @@ function followers(from: string, first: number): string {
      o AS (${insertJobsSql(p(7), { table: from, deploymentIdSql: `${from}.id` })})`;
 }
 
-function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] {
+/** The parameters `followers` reads, in its order (the event's fields, then the jobs). */
+export function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] {
   return [
     event.source,
     event.state,

@@ -12,18 +12,13 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import {
-  type CreateReading,
-  openUnlessTaken,
-  readById,
-  readForCreate,
-  updateDecided,
-} from './conditional-writes.ts';
+import { type CreateReading, readById, readForCreate, updateDecided } from './conditional-writes.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
 import type { KindFactsGuess } from './kind-guess.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
+import type { Opener } from './open-batcher.ts';
 import type { RecentRecords } from './recent-records.ts';
 import { timelineEntry } from './timeline.ts';
 
@@ -38,6 +33,8 @@ export interface FastPathDeps {
   /** The kind facts a create assumes until its statement reads them under the lock. */
   kindGuess: KindFactsGuess;
   recent: RecentRecords;
+  /** openUnlessTaken, its statement shared with the creates that arrive meanwhile (open-batcher.ts). */
+  open: Opener;
 }
 
 /**
@@ -66,7 +63,12 @@ export async function createAtOnce(
       return answerReading(request, await readForCreate(deps.sql, repository, environment, request.key));
     }
     const event = timelineEntry(signal, decision, now);
-    const outcome = await openUnlessTaken(deps.sql, decision.record, facts, event, deps.jobsOf(decision));
+    const outcome = await deps.open({
+      record: decision.record,
+      assumed: facts,
+      event,
+      jobs: deps.jobsOf(decision),
+    });
     if (outcome.facts) deps.kindGuess.saw(repository, environment, outcome.facts);
     if (outcome.written) {
       deps.recent.remember(decision.record, 0); // a new row's version

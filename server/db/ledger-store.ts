@@ -30,6 +30,7 @@ import {
   persistDecision,
 } from './ledger-locked-paths.ts';
 import type { CreateResult, SignalResult } from './ledger-results.ts';
+import { openBatcher } from './open-batcher.ts';
 import { enqueue } from './outbox.ts';
 import { RecentRecords } from './recent-records.ts';
 import { attachGithubDeployment, note, noteCommitTime, noteCommitTimeOfRun } from './record-facts.ts';
@@ -71,8 +72,12 @@ export class LedgerStore {
       listener(signal, decision);
     };
     this.githubSync = options.githubSync ?? false;
+    const sql: SqlRunner = options.sql ?? {
+      query: (text, params) => prisma.$queryRawUnsafe(text, ...params),
+    };
     this.fast = {
-      sql: options.sql ?? { query: (text, params) => prisma.$queryRawUnsafe(text, ...params) },
+      sql,
+      open: openBatcher(sql),
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
       kindGuess,

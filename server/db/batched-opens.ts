@@ -1,0 +1,130 @@
+import { type DeploymentRecord, foldName, type GithubSyncJob, type KindFacts } from '../ledger/index.ts';
+import { followerValues, type OpenOutcome, type ReadingRow, toReading } from './conditional-writes.ts';
+import {
+  columnName,
+  columnType,
+  DECIDED_FIELDS,
+  IDENTITY_FIELDS,
+  RECORD_SELECT,
+} from './deployment-columns.ts';
+import { type KindFactsRow, lockedKindFactsSql, toFacts } from './deployment-kind.ts';
+import { ACTIVE_STATES_SQL, type SqlRunner, valuesOf } from './deployment-sql.ts';
+import { environmentLockName } from './environment-lock.ts';
+import { insertJobsSql } from './outbox.ts';
+import type { TimelineEntry } from './timeline.ts';
+
+// Several creates in one statement, so one transaction and one commit (one WAL flush, one round
+// trip) carry them all: per create, that is most of what PostgreSQL spends (docs/benchmarks.md).
+// Each item is openUnlessTaken's statement for one row, with the same conditions; the items are
+// sorted by their environment's lock name and take those locks in that order, so two batches
+// never wait on each other in a cycle. The items must be for distinct environments: a second one
+// for the same environment would decide on facts read before the first was written.
+
+export interface OpenItem {
+  record: DeploymentRecord;
+  assumed: KindFacts;
+  event: TimelineEntry;
+  jobs: GithubSyncJob[];
+}
+
+const FIELDS = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
+const field = (name: (typeof FIELDS)[number]) => `i.c_${FIELDS.indexOf(name)}`;
+
+// The per-item parameters (arrays, one element per item), in order: name, SQL element type.
+const ITEM_PARAMETERS: Array<[string, string]> = [
+  ['x_rk', 'text'],
+  ['x_ek', 'text'],
+  ['x_key', 'text'],
+  ['x_lock', 'text'],
+  ['x_sha', 'text'],
+  ['x_deployed', 'boolean'],
+  ...FIELDS.map((name, i): [string, string] => [`c_${i}`, columnType(name)]),
+  ['x_source', 'text'],
+  ['x_state', 'text'],
+  ['x_applied', 'boolean'],
+  ['x_reason', 'text'],
+  ['x_detail', 'jsonb'],
+  ['x_occurred', 'timestamptz'],
+  ['x_received', 'timestamptz'],
+  ['x_jobs', 'jsonb'],
+];
+
+const where = (extra = '') =>
+  `FROM deployment WHERE repository_key = i.x_rk AND environment_key = i.x_ek ${extra}`;
+const readingOf = (role: string, tail: string) =>
+  `SELECT i.x_ord, ${RECORD_SELECT}, '${role}' AS role ${tail}`;
+const BY_KEY = readingOf('key', where('AND key = i.x_key'));
+const ACTIVE = `(${readingOf('active', where(`AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1`))})`;
+const NEWEST = `(${readingOf('newest', where('ORDER BY created_at DESC, id DESC LIMIT 1'))})`;
+
+const unnest = ITEM_PARAMETERS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+const names = ITEM_PARAMETERS.map(([name]) => name).join(', ');
+const columns = FIELDS.map(columnName).join(', ');
+const values = FIELDS.map(field).join(', ');
+
+const SQL = `WITH items AS (SELECT * FROM unnest(${unnest}) WITH ORDINALITY AS i(${names}, x_ord)),
+  present AS (SELECT p.* FROM items i, LATERAL (${BY_KEY}) p),
+  facts AS (SELECT i.x_ord, f.current_sha, f.deployed_before
+            FROM (SELECT * FROM items WHERE x_ord NOT IN (SELECT x_ord FROM present)
+                  ORDER BY x_ord) i,
+            LATERAL ${lockedKindFactsSql('i.x_lock', 'i.x_rk', 'i.x_ek', field('sha'))} f),
+  d AS (INSERT INTO deployment (${columns})
+        SELECT ${values} FROM items i JOIN facts f ON f.x_ord = i.x_ord
+        WHERE f.current_sha IS NOT DISTINCT FROM i.x_sha AND f.deployed_before = i.x_deployed
+          AND NOT EXISTS (SELECT 1 FROM (SELECT repository, environment ${where('ORDER BY created_at DESC, id DESC LIMIT 1')}) n
+                          WHERE n.repository <> ${field('repository')} OR n.environment <> ${field('environment')})
+        ORDER BY i.x_ord
+        ON CONFLICT DO NOTHING RETURNING id),
+  e AS (INSERT INTO deployment_event
+          (deployment_id, source, state, applied, reason, detail, occurred_at, received_at)
+        SELECT d.id, i.x_source, i.x_state, i.x_applied, i.x_reason, i.x_detail, i.x_occurred, i.x_received
+        FROM d JOIN items i ON ${field('id')} = d.id ORDER BY i.x_ord),
+  o AS (${insertJobsSql('i.x_jobs', { table: `d JOIN items i ON ${field('id')} = d.id`, deploymentIdSql: 'd.id' })})
+  SELECT i.x_ord::int AS ord, (d.id IS NOT NULL)::int AS written, f.current_sha, f.deployed_before, r.*
+  FROM items i LEFT JOIN d ON d.id = ${field('id')} LEFT JOIN facts f ON f.x_ord = i.x_ord
+  LEFT JOIN LATERAL (
+    SELECT * FROM present p WHERE p.x_ord = i.x_ord AND d.id IS NULL
+    UNION ALL SELECT * FROM (${ACTIVE} UNION ALL ${NEWEST}) other
+      WHERE d.id IS NULL AND NOT EXISTS (SELECT 1 FROM present p WHERE p.x_ord = i.x_ord)
+  ) r ON true`;
+
+type Row = ReadingRow & { ord: number; written: number } & Partial<KindFactsRow>;
+
+/**
+ * openUnlessTaken for several records, each of its own environment, in one statement: each item's
+ * outcome, in `items`' order.
+ */
+export async function openMany(sql: SqlRunner, items: OpenItem[]): Promise<OpenOutcome[]> {
+  const entries = items
+    .map((item, index) => ({
+      item,
+      index,
+      lock: environmentLockName(item.record.repository, item.record.environment),
+    }))
+    .sort((a, b) => (a.lock < b.lock ? -1 : a.lock > b.lock ? 1 : 0));
+  const columnsOf = entries.map(({ item: { record, assumed, event, jobs }, lock }) => [
+    foldName(record.repository),
+    foldName(record.environment),
+    record.key,
+    lock,
+    assumed.currentSha,
+    assumed.deployedBefore,
+    ...valuesOf(record, FIELDS),
+    ...followerValues(event, jobs),
+  ]);
+  const parameters = ITEM_PARAMETERS.map((_, p) => columnsOf.map((row) => row[p]));
+  const rows = await sql.query<Row>(SQL, parameters, 'deployment_open_many');
+  const outcomes: OpenOutcome[] = new Array(items.length);
+  entries.forEach(({ index }, position) => {
+    const mine = rows.filter((row) => Number(row.ord) === position + 1);
+    outcomes[index] = outcomeOf(mine);
+  });
+  return outcomes;
+}
+
+function outcomeOf(rows: Row[]): OpenOutcome {
+  const [head] = rows;
+  const facts = head?.deployed_before == null ? null : toFacts(head as KindFactsRow);
+  if (head?.written === 1 && facts) return { written: true, facts };
+  return { written: false, reading: toReading(rows.filter((row) => row.role)), facts };
+}

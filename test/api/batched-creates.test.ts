@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiClient, SHA } from '../helpers/api.ts';
+import { createTestDatabase, query } from '../helpers/postgres.ts';
+import { type RunningServer, startServer } from '../helpers/server.ts';
+import { API_KEYS, TOKEN } from './api-suite.ts';
+
+// A burst of creates shares statements (server/db/open-batcher.ts): each create must still be
+// answered as if it had been alone, across environments and within one.
+describe('a burst of creates over many environments', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  let server: RunningServer;
+  let api: ReturnType<typeof apiClient>;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    server = await startServer({ DATABASE_URL: db.url, DEPLOYLEDGER_API_KEYS: API_KEYS });
+    api = apiClient(server.url, TOKEN);
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('two keys racing in each of 60 environments → one 201 and one 409 each, every create with its event', async () => {
+    const environments = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
+    const answers = await Promise.all(
+      environments.flatMap((environment, i) =>
+        [1, 2].map((racer) =>
+          api
+            .create(`${7000 + 100 * racer + i}-1`, {
+              repository: 'acme/shop',
+              environment,
+              sha: SHA,
+              state: 'in_progress',
+            })
+            .then((answer) => ({ environment, answer })),
+        ),
+      ),
+    );
+    for (const environment of environments) {
+      const mine = answers.filter((a) => a.environment === environment).map((a) => a.answer);
+      expect(mine.map((a) => a.status).sort()).toEqual([201, 409]);
+      const winner = mine.find((a) => a.status === 201)?.body.id;
+      expect(mine.find((a) => a.status === 409)?.body.active_deployment.id).toBe(winner);
+    }
+    const rows = await query<{ environment: string; events: string }>(
+      db.url,
+      `SELECT d.environment, count(e.id) AS events FROM deployment d
+       LEFT JOIN deployment_event e ON e.deployment_id = d.id
+       WHERE d.environment LIKE 'burst-%' GROUP BY d.id, d.environment`,
+    );
+    expect(rows).toHaveLength(60);
+    expect(new Set(rows.map((row) => row.environment)).size).toBe(60);
+    expect(rows.every((row) => Number(row.events) === 1)).toBe(true);
+  });
+
+  it('a burst of replays and new keys at once → each replay answers its stored record', async () => {
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        api.create(`${8000 + i}-1`, { repository: 'acme/shop', environment: `replay-${i}`, sha: SHA }),
+      ),
+    );
+    expect(created.every((a) => a.status === 201)).toBe(true);
+    const again = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => [
+        api.create(`${8000 + i}-1`, { repository: 'acme/shop', environment: `replay-${i}`, sha: SHA }),
+        api.create(`${9000 + i}-1`, { repository: 'acme/shop', environment: `fresh-${i}`, sha: SHA }),
+      ]).flat(),
+    );
+    for (let i = 0; i < 30; i++) {
+      const replay = again[2 * i];
+      expect(replay?.status).toBe(200);
+      expect(replay?.body.id).toBe(created[i]?.body.id);
+      expect(again[2 * i + 1]?.status).toBe(201);
+    }
+  });
+});
