@@ -127,6 +127,21 @@ export async function openUnlessTaken(
   return { written: false, reading: toReading(rows.filter((row) => row.role)), facts };
 }
 
+/** The record stored under the key (names folded), alone: what answers a replay. */
+export async function readByKey(
+  sql: SqlRunner,
+  repository: string,
+  environment: string,
+  key: string,
+): Promise<VersionedRecord | null> {
+  const [row] = await sql.query<ReadingRow>(
+    BY_KEY,
+    [foldName(repository), foldName(environment), key],
+    'deployment_by_key',
+  );
+  return row ? fromSqlRow(row) : null;
+}
+
 export async function readById(sql: SqlRunner, id: string): Promise<VersionedRecord | null> {
   const [row] = await sql.query<DeploymentSqlRow>(
     `SELECT ${RECORD_SELECT} FROM deployment WHERE id = $1`,

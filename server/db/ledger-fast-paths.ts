@@ -12,7 +12,13 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import { type CreateReading, readById, readForCreate, updateDecided } from './conditional-writes.ts';
+import {
+  type CreateReading,
+  readById,
+  readByKey,
+  readForCreate,
+  updateDecided,
+} from './conditional-writes.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
@@ -51,6 +57,8 @@ export async function createAtOnce(
   at: Date,
 ): Promise<CreateResult | null> {
   if (request.repositoryId != null) return null; // a repository id may rename records: locked path
+  const replay = await replayAtOnce(deps, request);
+  if (replay) return replay;
   const { repository, environment, sha } = request;
   const id = randomUUID();
   const signal = openingSignal(request, source, at);
@@ -60,7 +68,11 @@ export async function createAtOnce(
     const now = new Date();
     const decision = openRecord(request, facts, id, source, at, now);
     if (retiresOthers(decision)) {
-      return answerReading(request, await readForCreate(deps.sql, repository, environment, request.key));
+      return answerReading(
+        deps,
+        request,
+        await readForCreate(deps.sql, repository, environment, request.key),
+      );
     }
     const event = timelineEntry(signal, decision, now);
     const outcome = await deps.open({
@@ -77,7 +89,8 @@ export async function createAtOnce(
     }
     // Other facts than assumed: something landed while the statement waited for the lock, and
     // its reading (taken when it began) may be stale too. Decide again and ask afresh.
-    if (!outcome.facts || sameFacts(outcome.facts, facts)) return answerReading(request, outcome.reading);
+    if (!outcome.facts || sameFacts(outcome.facts, facts))
+      return answerReading(deps, request, outcome.reading);
     facts = outcome.facts;
   }
   return null;
@@ -86,11 +99,31 @@ export async function createAtOnce(
 const sameFacts = (a: KindFacts, b: KindFacts) =>
   a.currentSha === b.currentSha && a.deployedBefore === b.deployedBefore;
 
+/**
+ * A create under a key this process saw stored: the record stored under it now, read by key
+ * alone, answers it as answerReading would (no opening decided, no write). Null: the full path
+ * (the key is not known here, its record is gone, or it is a delivery's record to adopt).
+ */
+async function replayAtOnce(deps: FastPathDeps, request: NewDeployment): Promise<CreateResult | null> {
+  const { repository, environment, key } = request;
+  const { keys } = deps.recent;
+  if (!keys.has(repository, environment, key)) return null;
+  const stored = await readByKey(deps.sql, repository, environment, key);
+  if (!stored) {
+    keys.forget(repository, environment, key); // merged or deleted (repair), or renamed
+    return null;
+  }
+  deps.recent.remember(stored.record, stored.version);
+  return stored.record.fingerprint === null ? null : answerExisting(request, stored.record);
+}
+
 /** What a create's reading answers at once (a replay, a busy environment); null: the locked path. */
 function answerReading(
+  deps: FastPathDeps,
   request: NewDeployment & { supersede: boolean },
   { byKey, active, newest }: CreateReading,
 ): CreateResult | null {
+  if (byKey) deps.recent.remember(byKey.record, byKey.version); // the next replay reads it alone
   // A replay answers what is stored: a retried request is no news about how names are spelled.
   if (byKey && byKey.record.fingerprint !== null) return answerExisting(request, byKey.record);
   const respelled =

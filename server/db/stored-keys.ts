@@ -1,0 +1,30 @@
+import { LRUCache } from 'lru-cache';
+import { foldName } from '../ledger/index.ts';
+
+// The (repository, environment, key) triples this process has seen stored: a create under one of
+// them is most likely a replay, so it reads that record by key alone (one light statement) before
+// deciding anything. Only a hint of which read to take, never an answer: the answer is the row
+// read then. A key stays with its record, but `deployledger repair` may merge or delete records
+// (and a rename moves them), so a read that finds no row forgets the key and the create takes
+// its full path.
+
+export class StoredKeys {
+  private readonly keys = new LRUCache<string, true>({ max: 10_000 });
+
+  has(repository: string, environment: string, key: string): boolean {
+    return this.keys.has(tripleOf(repository, environment, key));
+  }
+
+  /** A record stored under these names and key (spelled any way: they are folded). */
+  saw(repository: string, environment: string, key: string): void {
+    this.keys.set(tripleOf(repository, environment, key), true);
+  }
+
+  forget(repository: string, environment: string, key: string): void {
+    this.keys.delete(tripleOf(repository, environment, key));
+  }
+}
+
+// JSON keeps the parts apart whatever characters they hold.
+const tripleOf = (repository: string, environment: string, key: string) =>
+  JSON.stringify([foldName(repository), foldName(environment), key]);
