@@ -70,7 +70,7 @@ export async function foldBacklog(databaseUrl: string): Promise<Figure> {
     const chunk = rows.slice(i, i + 1000);
     await client.query(
       `INSERT INTO webhook_delivery (delivery_id, event, action, payload, received_at)
-       SELECT d, e, a, p::jsonb, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(d, e, a, p)`,
+       SELECT d, e, a, p, clock_timestamp() FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(d, e, a, p)`,
       [chunk.map((r) => r[0]), chunk.map((r) => r[1]), chunk.map((r) => r[2]), chunk.map((r) => r[3])],
     );
   }

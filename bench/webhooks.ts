@@ -21,10 +21,19 @@ export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchCont
   console.log(`Server RSS: ${await rssAfterLoad(server.process.pid ?? 0)}`);
 }
 
-/** Signed `deployment_status` deliveries (50 environments), received at CONNECTIONS concurrent. */
+/**
+ * Signed `deployment_status` deliveries (50 environments), received at CONNECTIONS concurrent,
+ * each of a deployment of its own. The client shares the server's cores, so each body is spliced
+ * from the sample's JSON text around its deployment id and environment (as JSON.stringify would
+ * write them) instead of stringifying 9 KB per request; it is still signed per request.
+ */
 export function signedDeliveries(url: string): Promise<Figure> {
   const template = sample('deployment_status', (p) => p.deployment_status.state === 'success');
   template.repository.full_name = 'acme/shop';
+  template.deployment.id = ID_MARK;
+  template.deployment.environment = ENVIRONMENT_MARK;
+  const [head, rest] = split(JSON.stringify(template), String(ID_MARK));
+  const [middle, tail] = split(rest, ENVIRONMENT_MARK);
   let n = 0;
   return load(
     'POST /webhooks/github, signed deployment_status',
@@ -35,9 +44,7 @@ export function signedDeliveries(url: string): Promise<Figure> {
         path: '/webhooks/github',
         setupRequest: (req) => {
           const i = n++;
-          template.deployment.id = 500_000 + i;
-          template.deployment.environment = `bench-${i % 50}`;
-          const body = JSON.stringify(template);
+          const body = `${head}${500_000 + i}${middle}bench-${i % 50}${tail}`;
           return {
             ...req,
             headers: {
@@ -53,4 +60,14 @@ export function signedDeliveries(url: string): Promise<Figure> {
     ],
     [202],
   );
+}
+
+const ID_MARK = 987_654_321_012;
+const ENVIRONMENT_MARK = 'bench-environment-mark';
+
+/** The text before and after the one place `mark` occurs in it. */
+function split(text: string, mark: string): [string, string] {
+  const at = text.indexOf(mark);
+  if (at < 0 || text.indexOf(mark, at + 1) >= 0) throw new Error(`"${mark}" must occur once in the sample`);
+  return [text.slice(0, at), text.slice(at + mark.length)];
 }

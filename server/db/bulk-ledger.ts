@@ -5,7 +5,7 @@ import type { Database } from './database.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
 import { DEFER_DORA_MARKS_SQL, markDoraDaysFrom } from './dora-rollups.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
-import { environmentLockName, environmentLockSql } from './environment-lock.ts';
+import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder } from './environment-lock.ts';
 import type { Deployment } from './generated/client.ts';
 import { toRecord } from './records.ts';
 
@@ -16,10 +16,6 @@ export interface BatchScope {
   keys: string[];
   shas: string[];
 }
-
-// Every lock in one statement, in one order for every writer (no deadlock between two imports).
-const LOCK_SQL = `SELECT count(${environmentLockSql('n')})
-  FROM (SELECT DISTINCT n FROM unnest($1::text[]) AS u(n) ORDER BY n) AS locks`;
 
 // The records a signal can still change: the active one and the successes (auto-inactive).
 const CHANGEABLE_SQL = `SELECT ${RECORD_SELECT} FROM deployment
@@ -104,7 +100,8 @@ async function inTransaction<T>(
   scopes: BatchScope[],
   work: (batches: EnvironmentBatch[]) => T,
 ): Promise<T> {
-  await client.query(LOCK_SQL, [scopes.map((s) => environmentLockName(s.repository, s.environment))]);
+  const names = scopes.map((s) => environmentLockName(s.repository, s.environment));
+  await client.query(LOCK_IN_ORDER_SQL, [lockNamesInOrder(names)]);
   const environments = [
     scopes.map((s) => foldName(s.repository)),
     scopes.map((s) => foldName(s.environment)),

@@ -17,7 +17,7 @@ export async function storeDelivery(
 ): Promise<'stored' | 'duplicate'> {
   const inserted = await prisma.$executeRaw`
     INSERT INTO webhook_delivery (delivery_id, event, action, payload)
-    VALUES (${delivery.deliveryId}, ${delivery.event}, ${delivery.action}, ${delivery.payload}::jsonb)
+    VALUES (${delivery.deliveryId}, ${delivery.event}, ${delivery.action}, ${delivery.payload})
     ON CONFLICT (delivery_id) DO NOTHING`;
   return inserted === 1 ? 'stored' : 'duplicate';
 }
@@ -32,7 +32,7 @@ export async function storeUnprocessableDelivery(
 ): Promise<'stored' | 'duplicate'> {
   const inserted = await prisma.$executeRaw`
     INSERT INTO webhook_delivery (delivery_id, event, action, payload, done_at, last_error)
-    VALUES (${delivery.deliveryId}, ${delivery.event}, ${delivery.action}, ${delivery.payload}::jsonb,
+    VALUES (${delivery.deliveryId}, ${delivery.event}, ${delivery.action}, ${delivery.payload},
             now(), ${delivery.reason.slice(0, 2000)})
     ON CONFLICT (delivery_id) DO NOTHING`;
   return inserted === 1 ? 'stored' : 'duplicate';
@@ -53,14 +53,26 @@ export async function claimDeliveries(sql: SqlRunner, options: ClaimOptions): Pr
     delivery_id: string;
     event: string;
     action: string | null;
-    payload: unknown;
+    payload: string;
     attempts: number;
   }>(sql, DELIVERIES, options);
   return rows.map((row) => ({
     deliveryId: row.delivery_id,
     event: row.event,
     action: row.action,
-    payload: row.payload,
+    payload: parsePayload(row.payload),
     attempts: row.attempts,
   }));
+}
+
+/**
+ * A stored body, parsed. Every body was parsed as JSON before it was stored; should one not parse
+ * now, it reaches the handlers as a string, which they refuse as a payload they cannot read.
+ */
+function parsePayload(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }

@@ -22,6 +22,19 @@ export function environmentLockName(repository: string, environment: string): st
   return `${foldName(repository)}\n${foldName(environment)}`;
 }
 
+// Several environments' locks in one statement, in the order given: callers pass
+// lockNamesInOrder's, so two writers holding several never wait on each other in a cycle.
+export const LOCK_IN_ORDER_SQL = `SELECT count(${environmentLockSql('name')})::int AS locked
+  FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, ord) ORDER BY ord) AS names`;
+
+/**
+ * Lock names, each once, in the one order every writer that holds several takes them: sorted in
+ * JavaScript, not by SQL's ORDER BY, whose order follows the database's collation.
+ */
+export function lockNamesInOrder(names: Iterable<string>): string[] {
+  return [...new Set(names)].sort();
+}
+
 /**
  * Serializes every write to one (repository, environment) for the rest of the transaction,
  * across connections and server replicas, whatever the spelling of either name. The unique

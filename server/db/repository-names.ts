@@ -1,6 +1,11 @@
 import { foldName } from '../ledger/index.ts';
 import { environmentWhere } from './deployments.ts';
-import { LOCKED_TX_OPTIONS, lockEnvironment } from './environment-lock.ts';
+import {
+  environmentLockName,
+  LOCK_IN_ORDER_SQL,
+  LOCKED_TX_OPTIONS,
+  lockNamesInOrder,
+} from './environment-lock.ts';
 import { isUniqueViolation } from './errors.ts';
 import type { PrismaClient } from './generated/client.ts';
 
@@ -42,8 +47,10 @@ export async function respellRepository(prisma: PrismaClient, seen: SeenNames): 
   for (const scope of scopes) {
     try {
       outcome.changed += await prisma.$transaction(async (tx) => {
-        await lockEnvironment(tx, scope.repository_key, scope.environment_key);
-        if (scope.repository_key !== key) await lockEnvironment(tx, key, scope.environment_key);
+        // Both spellings' locks, in the order every writer holding several takes them: two
+        // renames in opposite directions (deliveries from before and after one) cannot deadlock.
+        const names = [scope.repository_key, key].map((r) => environmentLockName(r, scope.environment_key));
+        await tx.$queryRawUnsafe(LOCK_IN_ORDER_SQL, lockNamesInOrder(names));
         return tx.$executeRaw`
           UPDATE deployment SET
             repository = ${seen.repository},

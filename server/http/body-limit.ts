@@ -28,7 +28,22 @@ export async function bodyBytes(c: Parameters<MiddlewareHandler>[0]): Promise<Ui
   const incoming = (c.env as { incoming?: NodeJS.ReadableStream } | undefined)?.incoming;
   if (!incoming || c.req.header('content-length') === undefined || c.req.header('transfer-encoding'))
     return new Uint8Array(await c.req.arrayBuffer());
-  const chunks: Buffer[] = [];
-  for await (const chunk of incoming) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+  return readAll(incoming);
+}
+
+// Listeners rather than `for await`: a stream's async iterator costs more than the few chunks
+// of an API body are worth.
+function readAll(incoming: NodeJS.ReadableStream): Promise<Buffer> {
+  if ((incoming as { readableEnded?: boolean }).readableEnded) return Promise.resolve(Buffer.alloc(0));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => chunks.push(chunk);
+    const done = (error?: Error) => {
+      incoming.off('data', onData).off('end', done).off('error', done).off('close', closed);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const closed = () => done(new Error('The request was closed before its body ended.'));
+    incoming.on('data', onData).once('end', done).once('error', done).once('close', closed);
+  });
 }

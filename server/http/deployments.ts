@@ -21,7 +21,7 @@ import { fingerprint } from './idempotency-key.ts';
 import { openApiApp } from './openapi.ts';
 import { presentDeployment, presentEvent } from './present.ts';
 import { notFound, Problem } from './problem.ts';
-import { noteDeployment } from './request-log.ts';
+import { answerHeader, noteDeployment } from './request-log.ts';
 import type { CreateDeploymentBody, StatusBody } from './schemas.ts';
 import { jsonBody, readJsonBody } from './validate.ts';
 
@@ -184,17 +184,25 @@ function toNewDeployment(
     description: body.description ?? null,
     metricsEndpoint: body.metrics_endpoint ?? null,
     ...k8sOf(body),
-    // Names are compared case-insensitively, so `Acme/Shop` and `acme/shop` are the same request.
-    fingerprint: fingerprint({
-      ...body,
-      repository: foldName(body.repository),
-      environment: foldName(body.environment),
-    }),
-    legacyFingerprint: fingerprint(body),
+    ...fingerprints(body),
     commitAt: body.commit_at ? new Date(body.commit_at) : null,
     supersede: body.supersede ?? false,
     githubDeployment: body.github_deployment ?? true,
   };
+}
+
+/**
+ * Names are compared case-insensitively, so `Acme/Shop` and `acme/shop` are the same request; the
+ * legacy fingerprint (of the body as sent) matches records stored before that. Names already in
+ * lower case make one body, so one hash.
+ */
+function fingerprints(body: CreateDeploymentBody) {
+  const repository = foldName(body.repository);
+  const environment = foldName(body.environment);
+  const legacyFingerprint = fingerprint(body);
+  if (repository === body.repository && environment === body.environment)
+    return { fingerprint: legacyFingerprint, legacyFingerprint };
+  return { fingerprint: fingerprint({ ...body, repository, environment }), legacyFingerprint };
 }
 
 /** The request's workloads (the first is the record's `k8s`) and expected clusters. */
@@ -224,12 +232,13 @@ function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number 
 
 function answerCreate(c: Context, result: CreateResult) {
   switch (result.kind) {
-    case 'created': {
-      const location = new URL(`/v1/deployments/${result.record.id}`, c.req.url).pathname;
-      return c.json(presentDeployment(result.record), 201, { location });
-    }
+    case 'created':
+      // The id is a uuid: the path needs no escaping.
+      answerHeader(c, 'location', `/v1/deployments/${result.record.id}`);
+      return c.json(presentDeployment(result.record), 201);
     case 'replay':
-      return c.json(presentDeployment(result.record), 200, { 'idempotent-replayed': 'true' });
+      answerHeader(c, 'idempotent-replayed', 'true');
+      return c.json(presentDeployment(result.record), 200);
     case 'adopted':
       // GitHub's delivery opened the record first; this request completed it.
       return c.json(presentDeployment(result.record), 200);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from '../log.ts';
@@ -13,6 +14,17 @@ export function noteDeployment(c: Context, id: string): void {
 }
 
 /**
+ * Sets a header of the answer. On Node it goes to the socket's response, which the adapter's
+ * writeHead merges with the answer's own: Hono's way makes a WHATWG Headers for every answer with
+ * more than its content type, a measurable share of a short request's CPU and garbage.
+ */
+export function answerHeader(c: Context, name: string, value: string): void {
+  const outgoing = (c.env as { outgoing?: Partial<ServerResponse> } | undefined)?.outgoing;
+  if (outgoing?.setHeader && !outgoing.headersSent) outgoing.setHeader(name, value);
+  else c.header(name, value);
+}
+
+/**
  * One JSON line per request (method, route, status, duration, request id, and the deployment
  * id or GitHub delivery id and event it concerned), and the request-duration histogram.
  */
@@ -21,7 +33,7 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
     const started = performance.now();
     const requestId = c.req.header('x-request-id') ?? randomUUID();
     await next();
-    c.res.headers.set('x-request-id', requestId);
+    answerHeader(c, 'x-request-id', requestId);
     const seconds = (performance.now() - started) / 1000;
     const route = routePath(c) || 'unmatched';
     metrics.httpRequests.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);

@@ -29,14 +29,28 @@ export async function readJsonBody(c: Context): Promise<void> {
   } catch {
     throw badRequest('The body is not valid UTF-8; send JSON encoded as UTF-8.');
   }
+  let parsed: unknown;
   try {
-    JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (error) {
     throw badRequest(`The body is not valid JSON: ${(error as Error).message}`);
   }
-  // The validator's c.req.json() parses this text; without it, Hono would make the text again
-  // from the bytes through a new Response (its body cache holds promises, typed as values).
+  // The validator's c.req.json() takes this value instead of parsing the text again (Hono's body
+  // cache holds promises, typed as values).
   c.req.bodyCache.text = Promise.resolve(text) as unknown as string;
+  c.req.bodyCache.json = Promise.resolve(parsed);
+  if (!mayHoldIllFormed(text)) storable.add(c.req.raw);
+}
+
+// Requests whose JSON body cannot hold a string the database refuses: validationHook skips its walk.
+const storable = new WeakSet<Request>();
+
+/**
+ * A NUL or a lone surrogate can only reach a parsed JSON string through a `\u` escape: raw
+ * control characters are not JSON, and strictly decoded UTF-8 holds no surrogate.
+ */
+function mayHoldIllFormed(text: string): boolean {
+  return text.includes('\\u') && /\\u(0000|d[89a-f])/i.test(text);
 }
 
 /** readJsonBody as route middleware, run before the route's validators. */
@@ -56,11 +70,14 @@ export function validationHook(
     | { success: true; data: unknown }
     | { success: false; error: z.ZodError }
   ),
+  c?: Context,
 ): undefined {
+  const walk = result.target === 'json' && !(c && storable.has(c.req.raw));
+  if (result.success && !walk) return undefined;
   // zValidator hands over the value it checked whether or not it passed.
   const value = (result as { data?: unknown }).data;
   const issues = [
-    ...(result.target === 'json' ? findIllFormed(value) : []),
+    ...(walk ? findIllFormed(value) : []),
     ...(result.success ? [] : fieldIssues(result.error)),
   ];
   if (issues.length === 0) return undefined;

@@ -1,5 +1,4 @@
 import { createRoute } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { DeliveryInbox } from '../db/delivery-inbox.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
@@ -16,6 +15,7 @@ import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SignatureVerifier } from '../webhooks/verify.ts';
 import { findIllFormed, replaceIllFormed } from '../well-formed.ts';
+import { bodyBytes, bodyLimit } from './body-limit.ts';
 import { openApiApp, problem } from './openapi.ts';
 
 export interface WebhookRouteDeps {
@@ -73,8 +73,9 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       }
       const event = c.req.header('x-github-event');
       const deliveryId = c.req.header('x-github-delivery');
-      const raw = await c.req.text();
-      if (!(await deps.verifier.verify(raw, c.req.header('x-hub-signature-256')))) {
+      const read = await bodyBytes(c);
+      const body = Buffer.from(read.buffer, read.byteOffset, read.byteLength);
+      if (!deps.verifier.verify(body, c.req.header('x-hub-signature-256'))) {
         throw unauthorized(
           'X-Hub-Signature-256 does not match the body for any configured GITHUB_WEBHOOK_SECRET.',
         );
@@ -88,12 +89,14 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
           'Set the webhook content type to application/json.',
         );
       }
+      const raw = body.toString('utf8');
       const payload = parseObject(raw);
       if (event === 'ping') return c.json({ status: 'pong', zen: payload.zen ?? null });
 
-      const log = deps.logger.child({ delivery_id: deliveryId, event });
+      // Only the paths that log need the child logger (building one serializes its bindings).
+      const log = () => deps.logger.child({ delivery_id: deliveryId, event });
       const action = typeof payload.action === 'string' ? payload.action : null;
-      const unstorable = mayHoldIllFormed(raw) ? findIllFormed(payload) : [];
+      const unstorable = mayHoldIllFormed(body, raw) ? findIllFormed(payload) : [];
       if (unstorable.length > 0) {
         // Retrying cannot fix it, so no 5xx: keep a readable copy, finished, with the reason.
         const reason = `unprocessable: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`;
@@ -108,7 +111,7 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
         );
         if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
         deps.metrics.unprocessableDeliveries.inc({ event });
-        log.warn({ stored, errors: unstorable }, 'delivery kept as unprocessable; not applied');
+        log().warn({ stored, errors: unstorable }, 'delivery kept as unprocessable; not applied');
         return c.json({ status: 'unprocessable', delivery: deliveryId, errors: unstorable }, 202);
       }
 
@@ -123,15 +126,15 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
 }
 
 /**
- * Whether a JSON text can hold a string the database cannot store (see findIllFormed): a NUL or
- * a surrogate can only be written as a `\u` escape (raw control characters are not JSON, and a
- * decoded UTF-8 body holds no lone surrogate), so a body without one needs no walk.
+ * Whether a JSON body can hold a string the database cannot store (see findIllFormed): a NUL or
+ * a surrogate can only be written as a `\u` escape (raw control characters are not JSON, and
+ * decoding UTF-8 leaves no lone surrogate), so a body without one needs no walk.
  */
-function mayHoldIllFormed(raw: string): boolean {
-  return /\\u(0000|d[89a-f])/i.test(raw) || LONE_SURROGATE.test(raw);
+function mayHoldIllFormed(body: Buffer, raw: string): boolean {
+  return body.includes('\\u') && ESCAPE.test(raw);
 }
 
-const LONE_SURROGATE = /[\uD800-\uDFFF]/;
+const ESCAPE = /\\u(0000|d[89a-f])/i;
 
 /** Every GitHub delivery is a JSON object; anything else is refused before it is stored. */
 function parseObject(raw: string): Record<string, unknown> {
@@ -149,13 +152,13 @@ function parseObject(raw: string): Record<string, unknown> {
 }
 
 async function store(
-  log: Logger,
+  log: () => Logger,
   write: () => Promise<'stored' | 'duplicate'>,
 ): Promise<'stored' | 'duplicate'> {
   try {
     return await write();
   } catch (error) {
-    log.error({ err: error }, 'delivery could not be stored');
+    log().error({ err: error }, 'delivery could not be stored');
     if (isDatabaseUnavailable(error)) throw databaseUnavailable();
     throw unavailable('Delivery not stored', 'The delivery could not be stored; redeliver it later.');
   }

@@ -10,6 +10,8 @@ import { badRequest } from './problem.ts';
  */
 export function wellFormedUrl(): MiddlewareHandler {
   return async (c, next) => {
+    // Printable ASCII without percent-encoding decodes to itself: nothing in it can be ill-formed.
+    if (PLAIN.test(c.req.url)) return next();
     const url = new URL(c.req.url);
     const issues = [...pathIssues(url.pathname, routePath(c, -1)), ...queryIssues(url.search)];
     if (issues.length > 0) {
@@ -18,6 +20,8 @@ export function wellFormedUrl(): MiddlewareHandler {
     return next();
   };
 }
+
+const PLAIN = /^[!-$&-~]*$/;
 
 function pathIssues(pathname: string, pattern: string): FieldIssue[] {
   const names = pattern.split('/');

@@ -53,7 +53,8 @@ const LIST_TIMEOUT_MS = 60_000;
 export class ResilientListWatch {
   private resourceVersion = '';
   private status: StreamStatus = 'starting';
-  private lastEventAt: Date | null = null;
+  // A number: set on every watch event, a Date only when health asks.
+  private lastEventAt: number | null = null;
   private lastListAt: Date | null = null;
   private lastError: string | null = null;
   private stopped = false;
@@ -82,7 +83,7 @@ export class ResilientListWatch {
       scope: this.options.scope || '*',
       status: this.status,
       resourceVersion: this.resourceVersion,
-      lastEventAt: this.lastEventAt,
+      lastEventAt: this.lastEventAt === null ? null : new Date(this.lastEventAt),
       lastListAt: this.lastListAt,
       lastError: this.lastError,
     };
@@ -155,7 +156,7 @@ export class ResilientListWatch {
     for (const item of list.items) this.options.onObject(item, 'listed');
     this.resourceVersion = list.resourceVersion;
     this.lastListAt = new Date();
-    this.lastEventAt = this.lastListAt;
+    this.lastEventAt = this.lastListAt.getTime();
     this.lastError = null;
   }
 
@@ -187,7 +188,7 @@ export class ResilientListWatch {
       const onEvent = (type: string, object: unknown) => {
         if (settled) return; // a late event from a connection we gave up on
         lastActivity = Date.now();
-        this.lastEventAt = new Date(lastActivity);
+        this.lastEventAt = lastActivity;
         this.options.onEvent?.(type);
         if (type === 'ERROR') {
           const status = object as { code?: number; message?: string };

@@ -1,3 +1,4 @@
+import { environmentLockName } from '../db/environment-lock.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { BatchedSignal } from '../db/signal-batch.ts';
 import { type DeploymentRecord, isTerminal } from '../ledger/index.ts';
@@ -25,6 +26,30 @@ interface Report {
   observation: RolloutObservation;
   by: 'annotations' | 'image';
   item: BatchedSignal;
+}
+
+// A burst of many environments is written as a few transactions at once, each of whole
+// environments (their locks are disjoint, so they never wait on each other): PostgreSQL updates
+// the rows of each on its own core. A small batch stays one transaction.
+const MIN_PER_TRANSACTION = 100;
+const MAX_TRANSACTIONS = 4;
+
+/** The reports, in a few groups of whole environments (each environment's reports in order, in one group). */
+export function splitByEnvironment<T extends { item: BatchedSignal }>(reports: T[]): T[][] {
+  const parts = Math.min(MAX_TRANSACTIONS, Math.floor(reports.length / MIN_PER_TRANSACTION));
+  if (parts <= 1) return [reports];
+  const environments = new Map<string, T[]>();
+  for (const report of reports) {
+    const { repository, environment } = report.item.record;
+    const name = environmentLockName(repository, environment);
+    environments.set(name, [...(environments.get(name) ?? []), report]);
+  }
+  const groups: T[][] = Array.from({ length: parts }, () => []);
+  for (const same of environments.values()) {
+    const smallest = groups.reduce((a, b) => (b.length < a.length ? b : a));
+    smallest.push(...same);
+  }
+  return groups.filter((group) => group.length > 0);
 }
 
 /** The record's last k8s step, or (several workloads or clusters) any workload's latest step. */
@@ -136,12 +161,30 @@ export function createRolloutReporter(deps: {
     }
   }
 
+  /** Each group in its own transaction, at the same time; the results in the reports' order. */
+  async function applyAll(reports: Report[], failures: Map<string, unknown>) {
+    const groups = splitByEnvironment(reports);
+    const results = new Map<Report, Awaited<ReturnType<typeof apply>>[number]>();
+    await Promise.all(
+      groups.map(async (group) => {
+        try {
+          const applied = await apply(group, failures);
+          for (const [i, report] of group.entries()) results.set(report, applied[i]);
+        } catch (error) {
+          // Not written: retried (the other groups' transactions committed).
+          for (const report of group) failures.set(report.key, error);
+        }
+      }),
+    );
+    return reports.map((report) => results.get(report));
+  }
+
   return {
     async report(batch: Map<string, Observed>): Promise<Map<string, unknown>> {
       const failures = new Map<string, unknown>();
       const reports = await select(batch);
       if (reports.length === 0) return failures;
-      const results = await apply(reports, failures);
+      const results = await applyAll(reports, failures);
       reports.forEach((report, i) => {
         const result = results[i];
         if (result === undefined) return; // failed: retried

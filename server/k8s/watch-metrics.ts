@@ -81,11 +81,20 @@ export function createWatchMetrics(registry: Registry) {
     /** One cluster's watcher: its streams and queue are collected, its counters labelled. */
     forCluster(cluster: string, source: ClusterSource) {
       clusters.set(cluster, source);
+      const eventCounters = new Map<string, { inc(): void }>();
       return {
         watchEnded: (kind: string, scope: string, reason: WatchEnd) =>
           watchEnds.inc({ cluster, kind, scope: scope || '*', reason }),
-        event: (kind: string, scope: string, type: string) =>
-          events.inc({ cluster, kind, scope: scope || '*', type }),
+        event: (kind: string, scope: string, type: string) => {
+          // Called for every watch event: the labelled child is looked up once, not per event.
+          const key = `${kind}\n${scope}\n${type}`;
+          let child = eventCounters.get(key);
+          if (!child) {
+            child = events.labels({ cluster, kind, scope: scope || '*', type });
+            eventCounters.set(key, child);
+          }
+          child.inc();
+        },
         observed: (step: string, outcome: ObservationOutcome) => observations.inc({ cluster, step, outcome }),
       };
     },

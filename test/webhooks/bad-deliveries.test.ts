@@ -65,7 +65,7 @@ describe.each([
     if (db) {
       const [row] = await query<{ done_at: Date | null; last_error: string; environment: string }>(
         db.url,
-        "SELECT done_at, last_error, payload->'deployment'->>'environment' AS environment FROM webhook_delivery WHERE delivery_id = $1",
+        "SELECT done_at, last_error, payload::json->'deployment'->>'environment' AS environment FROM webhook_delivery WHERE delivery_id = $1",
         [d.id],
       );
       expect(row?.done_at).not.toBeNull();
