@@ -6,6 +6,14 @@ export interface Scope {
   /** null: every repository (public dashboard, Prometheus). */
   repositories: string[] | null;
   environment?: string | undefined;
+  /** Only these environments (a page of an answer, dora-page.ts). */
+  environments?: EnvironmentKey[] | undefined;
+}
+
+/** A (repository, environment) by its folded names (ledger/names.ts). */
+export interface EnvironmentKey {
+  repositoryKey: string;
+  environmentKey: string;
 }
 
 /**
@@ -37,6 +45,12 @@ export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
     );
   if (scope.environment)
     parts.push(Prisma.sql`AND ${column('environment_key')} = ${foldName(scope.environment)}`);
+  if (scope.environments)
+    parts.push(
+      Prisma.sql`AND (${column('repository_key')}, ${column('environment_key')}) IN (SELECT * FROM unnest(
+        ARRAY[${Prisma.join(scope.environments.map((e) => e.repositoryKey))}]::text[],
+        ARRAY[${Prisma.join(scope.environments.map((e) => e.environmentKey))}]::text[]))`,
+    );
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
@@ -71,7 +85,7 @@ export async function aggregateDora(
   scope: Scope,
   window: AggregateWindow,
 ): Promise<AggregateRow[]> {
-  if (scope.repositories?.length === 0) return [];
+  if (scope.repositories?.length === 0 || scope.environments?.length === 0) return [];
   const { since, until, bucketSeconds } = windowSql(window);
   return prisma.$queryRaw<AggregateRow[]>`
     WITH successes AS (
