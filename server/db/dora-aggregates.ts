@@ -90,7 +90,9 @@ export async function aggregateDora(
   return prisma.$queryRaw<AggregateRow[]>`
     WITH successes AS (
       SELECT d.repository_key AS repository, d.environment_key AS environment, d.deployed_at AS at,
-             GREATEST(0, EXTRACT(EPOCH FROM (d.deployed_at - d.commit_at)))::float8 AS lead_seconds
+             -- No commit time, no lead time (GREATEST would make NULL a 0-second sample).
+             CASE WHEN d.commit_at IS NOT NULL
+                  THEN GREATEST(0, EXTRACT(EPOCH FROM (d.deployed_at - d.commit_at)))::float8 END AS lead_seconds
       FROM deployment d
       WHERE d.deployed_at >= ${since} AND d.deployed_at < ${until} ${scopeFilter('d', scope)}
     ),
