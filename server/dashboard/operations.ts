@@ -153,6 +153,7 @@ export const getDora = page('/dora', 'getDashboardDora', 'DORA figures', [
   repositoryFilter,
   query('environment', 'Only this environment'),
   query('days', 'Window: the last 7, 30, 90 or 180 days', { type: 'integer', enum: [7, 30, 90, 180] }),
+  query('cursor', 'Where this page of environments starts (the "More environments" link)'),
 ]);
 
 export const getEnvironmentsFragment = createRoute({

@@ -1,6 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { html } from 'hono/html';
-import type { Child } from 'hono/jsx';
 import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import type { TokenVerifier } from '../auth/api-keys.ts';
@@ -9,19 +7,17 @@ import { currentPerEnvironment, stripMarks, visibleRepositories } from '../db/da
 import { findById, listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { findTimeline } from '../db/timeline.ts';
-import { computeDora } from '../dora/compute.ts';
-import { lastDays } from '../dora/window.ts';
 import type { RecoveryReport } from '../jobs/recovery-status.ts';
 import { parseState } from '../ledger/index.ts';
 import { assetRoutes } from './assets.ts';
-import { Layout } from './components/layout.tsx';
+import { doraPageRoute } from './dora-route.tsx';
+import { historyPageRoute } from './history-route.tsx';
 import type { LinkOptions } from './links.ts';
 import type { LiveHub } from './live.ts';
 import {
   dashboardSecurityScheme,
   getDeployment,
   getDeploymentFragment,
-  getDora,
   getEnvironments,
   getEnvironmentsFragment,
   getHistory,
@@ -30,8 +26,8 @@ import {
   postSignIn,
   postSignOut,
 } from './operations.ts';
+import { notFoundPage, page } from './page-shell.tsx';
 import { DeploymentDetail, DeploymentPage } from './pages/deployment.tsx';
-import { DoraPage, WINDOW_CHOICES } from './pages/dora.tsx';
 import { EnvironmentsPage, EnvironmentsTable } from './pages/environments.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
@@ -59,14 +55,6 @@ type Env = { Variables: { viewer: Viewer } };
 const DAY_MS = 86_400_000;
 const PAGE_SIZE = 25;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function page(viewer: Viewer | null, title: string, body: Child, nav?: 'environments' | 'dora') {
-  return html`<!doctype html>${(
-    <Layout title={title} viewer={viewer} {...(nav ? { nav } : {})}>
-      {body}
-    </Layout>
-  )}`;
-}
 
 /**
  * Only a path inside the dashboard may be the target after signing in (no open redirect), and
@@ -144,9 +132,6 @@ export function dashboardRoutes(deps: DashboardDeps) {
     return next();
   });
 
-  const notFoundPage = (viewer: Viewer, what: string) =>
-    page(viewer, 'Not found', <p class="empty">{`${what} does not exist, or this key cannot see it.`}</p>);
-
   const environments = async (viewer: Viewer, repository: string | undefined) => {
     const scope = repository ? (canSee(viewer, repository) ? [repository] : []) : viewer.repositories;
     return currentPerEnvironment(prisma, scope);
@@ -179,48 +164,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     return c.html(<EnvironmentsTable records={records} links={links} />);
   });
 
-  app.openapi(getHistory, async (c) => {
-    const viewer = c.get('viewer');
-    const { owner, repo, environment } = c.req.param();
-    const repository = `${owner}/${repo}`;
-    if (!canSee(viewer, repository)) return c.html(notFoundPage(viewer, `${repository}`), 404);
-    const state = parseState(c.req.query('state') ?? '') ?? undefined;
-    const cursorText = c.req.query('cursor');
-    const cursor = cursorText ? decodeCursor(cursorText) : undefined;
-    const until = new Date();
-    const stripSince = new Date(until.getTime() - 90 * DAY_MS);
-    const [rows, marks] = await Promise.all([
-      listDeployments(prisma, {
-        repositories: [repository],
-        environment,
-        state,
-        limit: PAGE_SIZE + 1,
-        cursor,
-      }),
-      stripMarks(prisma, repository, environment, stripSince, until),
-    ]);
-    const records = rows.slice(0, PAGE_SIZE);
-    const last = records.at(-1);
-    return c.html(
-      page(
-        viewer,
-        `${repository} · ${environment}`,
-        <HistoryPage
-          repository={repository}
-          environment={environment}
-          state={state}
-          records={records}
-          nextCursor={rows.length > PAGE_SIZE && last ? encodeCursor(last) : null}
-          marks={marks}
-          stripSince={stripSince}
-          stripUntil={until}
-          links={links}
-          path={c.req.path}
-        />,
-        'environments',
-      ),
-    );
-  });
+  historyPageRoute(app, prisma, links);
 
   const readable = async (viewer: Viewer, id: string) => {
     const record = UUID.test(id) ? await findById(prisma, id) : null;
@@ -248,35 +192,7 @@ export function dashboardRoutes(deps: DashboardDeps) {
     );
   });
 
-  app.openapi(getDora, async (c) => {
-    const viewer = c.get('viewer');
-    const repository = c.req.query('repository') || undefined;
-    const environment = c.req.query('environment') || undefined;
-    const chosen = Number(c.req.query('days'));
-    const days = (WINDOW_CHOICES as readonly number[]).includes(chosen) ? chosen : 30;
-    const window = lastDays(days);
-    const { since, until } = window;
-    const scope = repository ? (canSee(viewer, repository) ? [repository] : []) : viewer.repositories;
-    const [reports, repositories] = await Promise.all([
-      computeDora(prisma, { repositories: scope, environment }, window),
-      visibleRepositories(prisma, viewer.repositories),
-    ]);
-    return c.html(
-      page(
-        viewer,
-        'DORA',
-        <DoraPage
-          reports={reports}
-          repositories={repositories}
-          repository={repository}
-          days={days}
-          since={since}
-          until={until}
-        />,
-        'dora',
-      ),
-    );
-  });
+  doraPageRoute(app, prisma);
 
   // Server-Sent Events: "something you can see changed"; the page then fetches its fragment.
   app.openapi(getLive, (c) => {

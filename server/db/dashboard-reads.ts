@@ -67,15 +67,36 @@ export interface StripMark {
   createdAt: Date;
 }
 
-// The strip is 900 units wide: up to that many deployments each get their own mark; beyond that,
-// one slot per unit shows its latest deployment.
-const STRIP_SLOTS = 900;
+/** What the strip shows: every deployment, or the latest of each slot when there are more. */
+export interface Strip {
+  marks: StripMark[];
+  /** Set when the marks are one per slot of this many: a busy environment's strip. */
+  slots: number | null;
+}
+
+// The strip has 180 slots (half a day each over 90 days): up to that many deployments each get
+// their own mark; beyond that, each slot shows its latest deployment. A page then draws at most
+// 180 marks whatever the history, so it costs what it shows.
+export const STRIP_SLOTS = 180;
+
+/** One statement through the pool when there is one (Prisma decodes rows several times slower). */
+function rows<T>(prisma: PrismaClient, query: Prisma.Sql): Promise<T[]> {
+  const sql = sqlOf(prisma);
+  return sql ? sql.query<T>(query.text, query.values) : prisma.$queryRaw<T[]>(query);
+}
+
+type MarkRow = { id: string; state: string; created_at: Date };
+const toMark = (row: MarkRow): StripMark => ({
+  id: row.id,
+  state: row.state as State,
+  createdAt: row.created_at,
+});
 
 /**
  * An environment's deployments since `since`, as the strip shows them, oldest first: every one
  * when there are at most STRIP_SLOTS; otherwise the latest deployment of each of STRIP_SLOTS
  * equal slots up to `until` (the last one open-ended), one index probe per slot. Either way the
- * cost is bounded by the strip's width, whatever the history's size (at 4 000 000 deployments an
+ * cost is bounded by the strip's slots, whatever the history's size (at 4 000 000 deployments an
  * environment has thousands in 90 days, more than the strip can show apart).
  */
 export async function stripMarks(
@@ -84,31 +105,32 @@ export async function stripMarks(
   environment: string,
   since: Date,
   until: Date = new Date(),
-): Promise<StripMark[]> {
-  const recent = await prisma.deployment.findMany({
-    where: { ...environmentWhere(repository, environment), createdAt: { gte: since } },
-    select: { id: true, state: true, createdAt: true },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: STRIP_SLOTS + 1,
-  });
-  if (recent.length <= STRIP_SLOTS) {
-    return recent
-      .reverse()
-      .map((row) => ({ id: row.id, state: row.state as State, createdAt: row.createdAt }));
-  }
+): Promise<Strip> {
   const { repositoryKey, environmentKey } = environmentWhere(repository, environment);
-  const slotMs = (until.getTime() - since.getTime()) / STRIP_SLOTS;
-  const rows = await prisma.$queryRaw<Array<{ id: string; state: string; created_at: Date }>>`
-    SELECT m.id, m.state, m.created_at
-    FROM generate_series(0, ${STRIP_SLOTS - 1}::int) AS slot(i)
-    CROSS JOIN LATERAL (
+  const recent = await rows<MarkRow>(
+    prisma,
+    Prisma.sql`
       SELECT d.id, d.state, d.created_at FROM deployment d
       WHERE d.repository_key = ${repositoryKey} AND d.environment_key = ${environmentKey}
-        AND d.created_at >= ${since}::timestamptz + slot.i * ${slotMs}::float8 * interval '1 millisecond'
-        AND d.created_at < CASE WHEN slot.i = ${STRIP_SLOTS - 1}::int THEN 'infinity'::timestamptz
-          ELSE ${since}::timestamptz + (slot.i + 1) * ${slotMs}::float8 * interval '1 millisecond' END
-      ORDER BY d.created_at DESC
-      LIMIT 1) m
-    ORDER BY m.created_at, m.id`;
-  return rows.map((row) => ({ id: row.id, state: row.state as State, createdAt: row.created_at }));
+        AND d.created_at >= ${since}::timestamptz
+      ORDER BY d.created_at DESC, d.id DESC LIMIT ${STRIP_SLOTS + 1}`,
+  );
+  if (recent.length <= STRIP_SLOTS) return { marks: recent.reverse().map(toMark), slots: null };
+  const slotMs = (until.getTime() - since.getTime()) / STRIP_SLOTS;
+  const slotted = await rows<MarkRow>(
+    prisma,
+    Prisma.sql`
+      SELECT m.id, m.state, m.created_at
+      FROM generate_series(0, ${STRIP_SLOTS - 1}::int) AS slot(i)
+      CROSS JOIN LATERAL (
+        SELECT d.id, d.state, d.created_at FROM deployment d
+        WHERE d.repository_key = ${repositoryKey} AND d.environment_key = ${environmentKey}
+          AND d.created_at >= ${since}::timestamptz + slot.i * ${slotMs}::float8 * interval '1 millisecond'
+          AND d.created_at < CASE WHEN slot.i = ${STRIP_SLOTS - 1}::int THEN 'infinity'::timestamptz
+            ELSE ${since}::timestamptz + (slot.i + 1) * ${slotMs}::float8 * interval '1 millisecond' END
+        ORDER BY d.created_at DESC
+        LIMIT 1) m
+      ORDER BY m.created_at, m.id`,
+  );
+  return { marks: slotted.map(toMark), slots: STRIP_SLOTS };
 }

@@ -20,7 +20,7 @@ const allKeys = Prisma.sql`
  * The skip scan within each named repository: a row comparison cannot be combined with an IN
  * list in one index range, so each repository walks its own environments (a null ends it).
  */
-function keysOf(repositories: string[]): Prisma.Sql {
+export function keysOf(repositories: string[]): Prisma.Sql {
   const keys = [...new Set(repositories.map(foldName))];
   return Prisma.sql`
     SELECT r.repository_key,

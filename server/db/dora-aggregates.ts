@@ -6,6 +6,14 @@ export interface Scope {
   /** null: every repository (public dashboard, Prometheus). */
   repositories: string[] | null;
   environment?: string | undefined;
+  /** Only these environments (a page of an answer, dora-page.ts). */
+  environments?: EnvironmentKey[] | undefined;
+}
+
+/** A (repository, environment) by its folded names (ledger/names.ts). */
+export interface EnvironmentKey {
+  repositoryKey: string;
+  environmentKey: string;
 }
 
 /**
@@ -37,6 +45,12 @@ export function scopeFilter(alias: string, scope: Scope): Prisma.Sql {
     );
   if (scope.environment)
     parts.push(Prisma.sql`AND ${column('environment_key')} = ${foldName(scope.environment)}`);
+  if (scope.environments)
+    parts.push(
+      Prisma.sql`AND (${column('repository_key')}, ${column('environment_key')}) IN (SELECT * FROM unnest(
+        ARRAY[${Prisma.join(scope.environments.map((e) => e.repositoryKey))}]::text[],
+        ARRAY[${Prisma.join(scope.environments.map((e) => e.environmentKey))}]::text[]))`,
+    );
   return parts.length ? Prisma.join(parts, ' ') : Prisma.empty;
 }
 
@@ -71,12 +85,14 @@ export async function aggregateDora(
   scope: Scope,
   window: AggregateWindow,
 ): Promise<AggregateRow[]> {
-  if (scope.repositories?.length === 0) return [];
+  if (scope.repositories?.length === 0 || scope.environments?.length === 0) return [];
   const { since, until, bucketSeconds } = windowSql(window);
   return prisma.$queryRaw<AggregateRow[]>`
     WITH successes AS (
       SELECT d.repository_key AS repository, d.environment_key AS environment, d.deployed_at AS at,
-             GREATEST(0, EXTRACT(EPOCH FROM (d.deployed_at - d.commit_at)))::float8 AS lead_seconds
+             -- No commit time, no lead time (GREATEST would make NULL a 0-second sample).
+             CASE WHEN d.commit_at IS NOT NULL
+                  THEN GREATEST(0, EXTRACT(EPOCH FROM (d.deployed_at - d.commit_at)))::float8 END AS lead_seconds
       FROM deployment d
       WHERE d.deployed_at >= ${since} AND d.deployed_at < ${until} ${scopeFilter('d', scope)}
     ),

@@ -34,7 +34,7 @@ export async function reworkCounts(
   window: AggregateWindow,
   afterFailureMinutes: number,
 ): Promise<ReworkRow[]> {
-  if (scope.repositories?.length === 0) return [];
+  if (scope.repositories?.length === 0 || scope.environments?.length === 0) return [];
   const { since, until, bucketSeconds } = windowSql(window);
   const afterFailure = Prisma.sql`${`${afterFailureMinutes} minutes`}::interval`;
   return prisma.$queryRaw<ReworkRow[]>`

@@ -42,7 +42,7 @@ export async function rollupRows(
   scope: Scope,
   window: AggregateWindow,
 ): Promise<RollupEnvironment[]> {
-  if (scope.repositories?.length === 0) return [];
+  if (scope.repositories?.length === 0 || scope.environments?.length === 0) return [];
   await refreshDoraRollups(prisma);
   const since = window.since.toISOString().slice(0, 10);
   const until = window.until.toISOString().slice(0, 10);

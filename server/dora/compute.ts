@@ -112,7 +112,7 @@ export type DoraSource = 'auto' | 'rollups' | 'deployments';
  * The window's aggregate and rework rows: from the day rollups when the window is made of whole
  * UTC days (the cost follows the days and environments shown), else from the deployments.
  */
-async function windowRows(
+export async function windowRows(
   prisma: PrismaClient,
   scope: Scope,
   window: DoraWindow,
@@ -152,6 +152,19 @@ export async function computeDora(
         environments.push({ repository, environment });
     }
   }
+  return assembleReports(environments, rows, reworkRows, window);
+}
+
+/**
+ * The reports of `environments`, in their order, from the window's rows (the environments the
+ * rows name and no other: an environment without a row is reported with zeros).
+ */
+export function assembleReports(
+  environments: Array<{ repository: string; environment: string }>,
+  rows: AggregateRow[],
+  reworkRows: ReworkRow[],
+  window: DoraWindow,
+): DoraReport[] {
   const bucketCount = Math.ceil((window.until.getTime() - window.since.getTime()) / window.bucketMs);
   // The same buckets for every environment: their bounds are made once.
   const bounds = Array.from({ length: bucketCount }, (_, bucket) => {

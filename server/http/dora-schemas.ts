@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DORA_MAX_PAGE_SIZE, DORA_PAGE_SIZE } from '../dora/page.ts';
 import { windowQuerySchema } from '../dora/window.ts';
 import { queryOf, repositorySchema } from './schemas.ts';
 
@@ -7,6 +8,20 @@ export const doraQuerySchema = queryOf(
   windowQuerySchema.extend({
     repository: repositorySchema.optional(),
     environment: z.string().min(1).max(255).optional(),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(DORA_MAX_PAGE_SIZE)
+      .default(DORA_PAGE_SIZE)
+      .meta({
+        description: `Environments per answer (default ${DORA_PAGE_SIZE}); more follow by \`cursor\`.`,
+      }),
+    cursor: z
+      .string()
+      .max(3000)
+      .optional()
+      .meta({ description: '`next_cursor` of the previous answer, with the same other parameters.' }),
   }),
 );
 
@@ -86,5 +101,8 @@ export const doraResponseSchema = z
     until: z.iso.datetime(),
     bucket_seconds: z.number(),
     environments: z.array(doraEnvironmentSchema),
+    next_cursor: z.string().nullable().meta({
+      description: 'Where the next page of environments starts (pass it as `cursor`); null on the last page.',
+    }),
   })
   .meta({ id: 'DoraReport' });

@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import type { TokenVerifier } from '../auth/api-keys.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { computeDora } from '../dora/compute.ts';
+import { computeDoraPage, decodeDoraCursor, encodeDoraCursor } from '../dora/page.ts';
 import { presentDora } from '../dora/present.ts';
 import { resolveWindow } from '../dora/window.ts';
 import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
@@ -18,7 +18,8 @@ const getDora = createRoute({
   request: { query: doraQuerySchema },
   responses: {
     200: {
-      description: 'One entry per (repository, environment), with its trend',
+      description:
+        'One entry per (repository, environment), with its trend, a page at a time in (repository, environment) order',
       content: { 'application/json': { schema: doraResponseSchema } },
     },
     ...apiErrors,
@@ -35,13 +36,14 @@ export function doraRoutes({ prisma, verifiers }: { prisma: PrismaClient; verifi
     if (query.repository) assertRepository(principal, query.repository);
     const window = resolveWindow(query);
     if ('error' in window) throw badRequest(window.error);
-    const reports = await computeDora(
+    const { reports, next } = await computeDoraPage(
       prisma,
       {
         repositories: query.repository ? [query.repository] : principal.repositories,
         environment: query.environment,
       },
       window,
+      { after: query.cursor ? decodeDoraCursor(query.cursor) : undefined, limit: query.limit },
     );
     return c.json(
       {
@@ -49,6 +51,7 @@ export function doraRoutes({ prisma, verifiers }: { prisma: PrismaClient; verifi
         until: window.until.toISOString(),
         bucket_seconds: window.bucketMs / 1000,
         environments: reports.map(presentDora),
+        next_cursor: next ? encodeDoraCursor(next) : null,
       },
       200,
     );

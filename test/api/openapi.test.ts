@@ -52,7 +52,9 @@ describe('GET /openapi.json', () => {
     );
     const dora = doc.paths['/v1/dora'].get;
     expect(dora.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
+      'cursor',
       'environment',
+      'limit',
       'repository',
       'since',
       'until',

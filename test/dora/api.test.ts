@@ -107,6 +107,28 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
     expect(bad.body.detail).toContain('since must be before until');
   });
 
+  it('answers a page of environments at a time, in order, with a cursor to the next', async () => {
+    const shop = apiClient(server.url, SHOP_KEY);
+    const whole = await shop.call('GET', '/v1/dora');
+    expect(whole.body.next_cursor).toBeNull();
+    const first = await shop.call('GET', '/v1/dora?limit=2');
+    expect(first.status).toBe(200);
+    expect(first.body.environments.map((e: { environment: string }) => e.environment)).toEqual([
+      'production',
+      'qa',
+    ]);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await shop.call('GET', `/v1/dora?limit=2&cursor=${first.body.next_cursor}`);
+    expect(second.body.environments.map((e: { environment: string }) => e.environment)).toEqual(['staging']);
+    expect(second.body.next_cursor).toBeNull();
+    // The pages together are the whole answer, figure for figure.
+    expect([...first.body.environments, ...second.body.environments]).toEqual(whole.body.environments);
+    for (const bad of ['/v1/dora?cursor=not-issued', '/v1/dora?limit=0', '/v1/dora?limit=201']) {
+      const refused = await shop.call('GET', bad);
+      expect(refused.status, bad).toBe(400);
+    }
+  });
+
   it('exports the figures as Prometheus gauges per repository and environment', async () => {
     const text = await (
       await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })

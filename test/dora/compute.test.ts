@@ -231,6 +231,16 @@ describe.each<DatabaseKind>(['embedded', 'postgresql'])('DORA figures on the %s 
     expect(await report('case-rework')).toMatchObject({ deployments: 3, rework: 1, reworkRollbacks: 1 });
   });
 
+  it('leaves successes without a commit time out of the lead time instead of counting 0 seconds', async () => {
+    // rework: seven successes, none with a commit time.
+    expect(await report('rework')).toMatchObject({
+      deployments: 7,
+      leadTimeSamples: 0,
+      leadTimeSeconds: null,
+      leadTimeBand: null,
+    });
+  });
+
   it('says how many recoveries were rollbacks: the success that ended the failure was one', async () => {
     // c failed, d (new) fixed it; e failed, f (new) fixed it; 1 failed, d again (a rollback) fixed it.
     expect(await report('rework')).toMatchObject({ incidents: 3, restored: 3, restoredByRollback: 1 });

@@ -1,5 +1,5 @@
 import { raw } from 'hono/html';
-import type { StripMark } from '../../db/dashboard-reads.ts';
+import type { Strip, StripMark } from '../../db/dashboard-reads.ts';
 
 const WIDTH = 900;
 const HEIGHT = 24;
@@ -18,12 +18,17 @@ function markMarkup(mark: StripMark, since: number, span: number): string {
 }
 
 /**
- * The last `days` days of an environment: one mark per deployment at its time, coloured by outcome,
- * each a link to its deployment. A group of named links, not `role="img"`: an image may not hold
+ * The last 90 days of an environment: one mark per deployment at its time, coloured by outcome,
+ * each a link to its deployment; for a busy environment, the latest deployment of each slot
+ * (dashboard-reads.ts). A group of named links, not `role="img"`: an image may not hold
  * focusable content (WCAG 4.1.2, axe `nested-interactive`).
  */
-export function HistoryStrip({ marks, since, until }: { marks: StripMark[]; since: Date; until: Date }) {
+export function HistoryStrip({ strip, since, until }: { strip: Strip; since: Date; until: Date }) {
   const span = until.getTime() - since.getTime();
+  const { marks } = strip;
+  const label = strip.slots
+    ? `The latest deployment of each of ${strip.slots} slots of the last 90 days`
+    : `${marks.length} deployments in the last 90 days`;
   return (
     // biome-ignore lint/a11y/useSemanticElements: an <svg> cannot be a <fieldset>; the group names its links as one set
     <svg
@@ -31,7 +36,7 @@ export function HistoryStrip({ marks, since, until }: { marks: StripMark[]; sinc
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       preserveAspectRatio="none"
       role="group"
-      aria-label={`${marks.length} deployments in the last 90 days`}
+      aria-label={label}
     >
       <rect x="0" y="0" width={WIDTH} height={HEIGHT} class="strip-bg" />
       {raw(marks.map((mark) => markMarkup(mark, since.getTime(), span)).join(''))}

@@ -149,6 +149,9 @@ export function DoraPage(props: {
   days: number;
   since: Date;
   until: Date;
+  /** The next page of environments, and the first (from a later page); null when none. */
+  next: string | null;
+  first: string | null;
 }) {
   return (
     <>
@@ -174,6 +177,16 @@ export function DoraPage(props: {
         <p class="empty">No deployments yet.</p>
       ) : (
         props.reports.map((report) => <DoraReportSection report={report} />)
+      )}
+      {(props.next || props.first) && (
+        <p class="pages">
+          {props.first && <a href={props.first}>← First environments</a>}{' '}
+          {props.next && (
+            <a href={props.next} rel="next">
+              More environments →
+            </a>
+          )}
+        </p>
       )}
     </>
   );

@@ -1,4 +1,4 @@
-import type { StripMark } from '../../db/dashboard-reads.ts';
+import type { Strip } from '../../db/dashboard-reads.ts';
 import { type DeploymentRecord, STATES, type State } from '../../ledger/index.ts';
 import { HistoryStrip } from '../components/history-strip.tsx';
 import { KindLabel } from '../components/kind-label.tsx';
@@ -12,7 +12,7 @@ export interface HistoryProps {
   state: State | undefined;
   records: DeploymentRecord[];
   nextCursor: string | null;
-  marks: StripMark[];
+  strip: Strip;
   stripSince: Date;
   stripUntil: Date;
   links: LinkOptions;
@@ -30,7 +30,7 @@ export function HistoryPage(props: HistoryProps) {
         {props.repository} · {props.environment}
       </h1>
       <h2>Last 90 days</h2>
-      <HistoryStrip marks={props.marks} since={props.stripSince} until={props.stripUntil} />
+      <HistoryStrip strip={props.strip} since={props.stripSince} until={props.stripUntil} />
       <form method="get" action={props.path} class="filters">
         <label>
           State{' '}
