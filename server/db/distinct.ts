@@ -6,8 +6,11 @@ import { Prisma, type PrismaClient } from './generated/client.ts';
 // the work grows with the number of repositories and environments, not of deployments. Names
 // compare case-insensitively (the keys); each is shown as its newest record spells it.
 
-const allKeys = Prisma.sql`
-  (SELECT d.repository_key, d.environment_key FROM deployment d
+/** The skip scan over every (repository, environment), from after `after` when given (a page's cursor). */
+export function allKeysAfter(after: Prisma.Sql | null): Prisma.Sql {
+  const start = after ? Prisma.sql`WHERE (d.repository_key, d.environment_key) > ${after}` : Prisma.empty;
+  return Prisma.sql`
+  (SELECT d.repository_key, d.environment_key FROM deployment d ${start}
    ORDER BY d.repository_key, d.environment_key LIMIT 1)
   UNION ALL
   SELECT next.repository_key, next.environment_key FROM keys k
@@ -15,6 +18,9 @@ const allKeys = Prisma.sql`
     SELECT d.repository_key, d.environment_key FROM deployment d
     WHERE (d.repository_key, d.environment_key) > (k.repository_key, k.environment_key)
     ORDER BY d.repository_key, d.environment_key LIMIT 1) next`;
+}
+
+const allKeys = allKeysAfter(null);
 
 /**
  * The skip scan within each named repository: a row comparison cannot be combined with an IN

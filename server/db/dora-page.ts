@@ -1,5 +1,5 @@
 import { foldName } from '../ledger/index.ts';
-import { keysOf } from './distinct.ts';
+import { allKeysAfter, keysOf } from './distinct.ts';
 import type { EnvironmentKey, Scope } from './dora-aggregates.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 
@@ -43,20 +43,10 @@ function keysSql(scope: Scope, from: EnvironmentKey | undefined, take: number): 
       WHERE environment_key IS NOT NULL ${bound ? Prisma.sql`AND (repository_key, environment_key) > ${bound}` : Prisma.empty}
       ORDER BY repository_key, environment_key LIMIT ${take}`;
   }
-  const start = bound ? Prisma.sql`WHERE (d.repository_key, d.environment_key) > ${bound}` : Prisma.empty;
   const filter = environment === null ? Prisma.empty : Prisma.sql`WHERE k.environment_key = ${environment}`;
   // Over every repository: the skip scan from the cursor, read only until the page is full.
   return Prisma.sql`
-    WITH RECURSIVE keys AS (
-      (SELECT d.repository_key, d.environment_key FROM deployment d ${start}
-       ORDER BY d.repository_key, d.environment_key LIMIT 1)
-      UNION ALL
-      SELECT next.repository_key, next.environment_key FROM keys k
-      CROSS JOIN LATERAL (
-        SELECT d.repository_key, d.environment_key FROM deployment d
-        WHERE (d.repository_key, d.environment_key) > (k.repository_key, k.environment_key)
-        ORDER BY d.repository_key, d.environment_key LIMIT 1) next
-    )
+    WITH RECURSIVE keys AS (${allKeysAfter(bound)})
     SELECT k.repository_key, k.environment_key FROM keys k ${filter} LIMIT ${take}`;
 }
 
