@@ -9,17 +9,12 @@ import { writeBatch } from './bulk-write.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
 import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow } from './deployment-sql.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
-import { environmentLockName, environmentLockSql, type Tx } from './environment-lock.ts';
+import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder, type Tx } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { enqueue } from './outbox.ts';
 
 // Hundreds of decisions in one transaction, which waits behind other writers of its environments.
 const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
-
-// Every environment's lock, in one order for every batch (two batches never wait on each other
-// in a cycle): the same lock LedgerStore and the conditional writes take.
-const LOCK_SQL = `SELECT count(${environmentLockSql('name')})::int AS locked
-  FROM (SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS l(name, ord) ORDER BY ord) AS names`;
 
 // Fresh under the locks: the records asked for by id, key or GitHub id, and each environment's
 // records a signal can still change (its active record; its successes, which auto-inactive
@@ -80,7 +75,8 @@ export async function writeInBatch<T>(
   const decisions: Array<[Signal, Decision]> = [];
   const result = await prisma.$transaction(async (tx) => {
     const locked = new Map(scope.environments.map((e) => [lockName(e), e]));
-    await tx.$queryRawUnsafe(LOCK_SQL, [...locked.keys()].sort());
+    // Every environment's lock, in the one order every writer holding several takes them.
+    await tx.$queryRawUnsafe(LOCK_IN_ORDER_SQL, lockNamesInOrder(locked.keys()));
     const rows = await tx.$queryRawUnsafe<DeploymentSqlRow[]>(
       READ_SQL,
       scope.ids ?? [],
