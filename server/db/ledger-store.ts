@@ -13,6 +13,7 @@ import {
   type SignalSource,
   sameName,
 } from '../ledger/index.ts';
+import { updateBatcher } from './batched-updates.ts';
 import { readById } from './conditional-writes.ts';
 import { correlate } from './delivery-correlation.ts';
 import { findKindFacts } from './deployment-kind.ts';
@@ -78,6 +79,7 @@ export class LedgerStore {
     this.fast = {
       sql,
       open: openBatcher(sql),
+      update: updateBatcher(sql),
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
       kindGuess,
