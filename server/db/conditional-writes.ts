@@ -170,7 +170,7 @@ export async function updateDecided(
   const rest = values.length + 4;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},
-     u AS (UPDATE deployment SET ${assignments} FROM lock
+     u AS (UPDATE deployment SET version = version + 1, ${assignments} FROM lock
            WHERE id = $2 AND version = $3 RETURNING id),
      ${followers('u', rest)}
      SELECT count(*)::int AS written FROM u`,
