@@ -9,10 +9,16 @@ let giveUpAt = Number.POSITIVE_INFINITY;
 const destination = pino.destination({ dest: 1, sync: false, retryEAGAIN: () => Date.now() < giveUpAt });
 destination.on('error', () => {}); // EPIPE: the reader is gone; logging must not end the process
 
-// The lines of one turn of the event loop go out in one write: under load a turn answers many
-// requests, and a system call per line was a measurable share of a request's CPU.
+// Lines go out together, at most FLUSH_MS after the first of them (or once 64 KiB wait): each
+// write is a system call and a thread-pool round trip, which per event-loop turn was still
+// 4–6 % of a create's CPU under load (docs/benchmarks.md).
+const FLUSH_MS = 5;
+const FLUSH_BYTES = 64 * 1024;
 let pending = '';
+let timer: NodeJS.Timeout | undefined;
 const writePending = () => {
+  clearTimeout(timer);
+  timer = undefined;
   const lines = pending;
   pending = '';
   try {
@@ -23,8 +29,9 @@ const writePending = () => {
 };
 const batched = {
   write(line: string) {
-    if (pending === '') setImmediate(writePending);
     pending += line;
+    if (pending.length >= FLUSH_BYTES) writePending();
+    else timer ??= setTimeout(writePending, FLUSH_MS);
   },
 };
 
