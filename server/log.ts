@@ -31,21 +31,23 @@ function openSink(): Sink {
 }
 
 function directSink(fd: number): Sink {
-  const waiting: Buffer[] = [];
+  // Text as pino made it (fs.writeSync encodes it on the way); bytes only for a partial write's rest.
+  const waiting: Array<string | Buffer> = [];
   let retry: NodeJS.Timeout | undefined;
   /** Writes what waits until done or EAGAIN; true when nothing waits. */
   const drain = (): boolean => {
     while (waiting.length > 0) {
-      const head = waiting[0] as Buffer;
+      const head = waiting[0] as string | Buffer;
       let written: number;
       try {
-        written = writeSync(fd, head);
+        written = typeof head === 'string' ? writeSync(fd, head) : writeSync(fd, head);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return false;
         waiting.length = 0; // EPIPE: the reader is gone; logging must not end the process
         return true;
       }
-      if (written < head.length) waiting[0] = head.subarray(written);
+      const bytes = typeof head === 'string' ? Buffer.byteLength(head) : head.length;
+      if (written < bytes) waiting[0] = Buffer.from(head).subarray(written);
       else waiting.shift();
     }
     return true;
@@ -56,7 +58,7 @@ function directSink(fd: number): Sink {
   };
   return {
     write(text) {
-      waiting.push(Buffer.from(text));
+      waiting.push(text);
       if (waiting.length === 1 && !retry) drainLater();
     },
     flushSync(giveUpAt) {
@@ -94,7 +96,7 @@ const sink = openSink();
 
 // Lines go out together, at most FLUSH_MS after the first of them (or once 64 KiB wait): under
 // load one write then carries the lines of many requests instead of one event-loop turn's.
-const FLUSH_MS = 5;
+const FLUSH_MS = 20;
 const FLUSH_BYTES = 64 * 1024;
 let pending = '';
 let timer: NodeJS.Timeout | undefined;
