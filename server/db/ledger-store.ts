@@ -5,23 +5,20 @@ import {
   type DeploymentRecord,
   type GithubSyncJob,
   githubSyncOf,
-  isActive,
   type NewDeployment,
-  openFromDelivery,
   openRecord,
   type Signal,
   type SignalSource,
-  sameName,
 } from '../ledger/index.ts';
 import { updateBatcher } from './batched-updates.ts';
 import { readById, readByKey } from './conditional-writes.ts';
-import { correlate } from './delivery-correlation.ts';
 import { findKindFacts } from './deployment-kind.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
-import { findActive, findById } from './deployments.ts';
-import { type DecisionListener, lockEnvironment, type Tx } from './environment-lock.ts';
+import { findById } from './deployments.ts';
+import type { DecisionListener, Tx } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { KindFactsGuess } from './kind-guess.ts';
+import { foldDelivery } from './ledger-delivery-path.ts';
 import { applyAtOnce, createAtOnce, type FastPathDeps } from './ledger-fast-paths.ts';
 import {
   createLocked,
@@ -162,34 +159,8 @@ export class LedgerStore {
    * Folds what a GitHub delivery saw into the record it correlates with, opening one when none
    * does (the core's openFromDelivery says how).
    */
-  async applyDelivery(delivered: DeliveredDeployment): Promise<SignalResult> {
-    // GitHub's own spelling and id: a renamed repository's records take the new name first, so
-    // correlation below finds them under it.
-    await respellRepository(this.prisma, delivered);
-    const { repository, environment } = delivered;
-    return lockedTransaction(this.locked, delivered, async (tx, decided) => {
-      const now = new Date();
-      const signal = { ...delivered.signal, githubDeploymentId: delivered.githubDeploymentId };
-      const found = await correlate(tx, delivered);
-      if (found) {
-        if (!sameName(found.environment, environment))
-          await lockEnvironment(tx, found.repository, found.environment);
-        const fresh = (await findById(tx, found.id)) ?? found;
-        return decideAndPersist(this.locked, tx, decided, fresh, signal, now);
-      }
-      const active = isActive(signal.state) ? await findActive(tx, repository, environment) : null;
-      const id = randomUUID();
-      const plan = openFromDelivery(delivered, signal, active, id);
-      if (plan.supersede) {
-        const { record, signal: retire } = plan.supersede;
-        await decideAndPersist(this.locked, tx, decided, record, retire, now);
-      }
-      const facts = await findKindFacts(tx, repository, environment, delivered.sha);
-      const decision = openRecord(plan.request, facts, id, 'webhook', signal.at, now);
-      const opened = await persistDecision(this.locked, tx, decided, null, plan.opening, decision, now);
-      if (!plan.afterwards) return opened;
-      return decideAndPersist(this.locked, tx, decided, opened.record, plan.afterwards, now);
-    });
+  applyDelivery(delivered: DeliveredDeployment): Promise<SignalResult> {
+    return foldDelivery(this.locked, delivered);
   }
 
   /** A failed, cancelled or timed-out workflow run ends its still-active deployments. */
