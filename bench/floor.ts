@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { updateBatcher } from '../server/db/batched-updates.ts';
 import type { SqlRunner } from '../server/db/deployment-sql.ts';
 import { KindFactsGuess } from '../server/db/kind-guess.ts';
 import { createAtOnce, type FastPathDeps } from '../server/db/ledger-fast-paths.ts';
@@ -20,6 +21,7 @@ export async function createStatementFloor(url: string): Promise<Figure> {
   const deps: FastPathDeps = {
     sql,
     open: openBatcher(sql),
+    update: updateBatcher(sql),
     jobsOf: () => [],
     onDecision: () => {},
     kindGuess: new KindFactsGuess(),

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { type ServerType, serve } from '@hono/node-server';
 import { buildApp } from './app.ts';
 import { ApiKeyVerifier } from './auth/api-keys.ts';
@@ -15,6 +16,7 @@ import { recoveryHooks } from './github/hooks.ts';
 import { createGithubClients } from './github/octokit.ts';
 import { createGithubTruth } from './github/run-truth.ts';
 import { startHeapTrimmer } from './heap-trim.ts';
+import { watchConnections } from './http/drain.ts';
 import { trackInFlight } from './http/in-flight.ts';
 import { Arrivals } from './jobs/arrivals.ts';
 import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
@@ -173,6 +175,8 @@ export async function startServer(config: Config, logger: Logger) {
       resolve(s);
     });
   });
+  // Plain HTTP/1.1: serve() is given no HTTP/2 or TLS options.
+  const connections = watchConnections(server as Server);
   const trimmer = startHeapTrimmer();
 
   // Each step is bounded so one that hangs cannot keep the rest (and the database) from closing.
@@ -181,8 +185,9 @@ export async function startServer(config: Config, logger: Logger) {
     await bounded(watcher?.stop(), stepMs);
     trimmer.stop();
     live.close();
-    await bounded(new Promise<void>((resolve) => server.close(() => resolve())), stepMs);
+    await connections.drain(stepMs, requests.busy);
     await bounded(requests.idle(), stepMs);
+    (server as Server).closeAllConnections();
     await bounded(recovery.job?.stop(), stepMs);
     await bounded(
       Promise.all([

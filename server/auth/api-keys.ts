@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { findLiveKeys, insertApiKey } from '../db/api-keys.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
@@ -81,10 +81,11 @@ export class ApiKeyVerifier {
   }
 
   async verify(token: string): Promise<Principal | null> {
-    const presented = digest(token);
-    const cacheKey = presented.toString('hex');
+    // One-shot hex digest for the cache (every request); the bytes only when comparing.
+    const cacheKey = hash('sha256', token, 'hex');
     const known = this.verified.get(cacheKey);
     if (known) return known;
+    const presented = Buffer.from(cacheKey, 'hex');
     const repositories = this.staticKeys
       .filter((entry) => timingSafeEqual(entry.hash, presented))
       .map((entry) => entry.repository);

@@ -1,5 +1,11 @@
 import { type DeploymentRecord, foldName, type GithubSyncJob, type KindFacts } from '../ledger/index.ts';
-import { followerValues, type OpenOutcome, type ReadingRow, toReading } from './conditional-writes.ts';
+import {
+  FOLLOWER_ITEM_PARAMETERS,
+  followerValues,
+  type OpenOutcome,
+  type ReadingRow,
+  toReading,
+} from './conditional-writes.ts';
 import {
   columnName,
   columnType,
@@ -39,14 +45,7 @@ const ITEM_PARAMETERS: Array<[string, string]> = [
   ['x_sha', 'text'],
   ['x_deployed', 'boolean'],
   ...FIELDS.map((name, i): [string, string] => [`c_${i}`, columnType(name)]),
-  ['x_source', 'text'],
-  ['x_state', 'text'],
-  ['x_applied', 'boolean'],
-  ['x_reason', 'text'],
-  ['x_detail', 'jsonb'],
-  ['x_occurred', 'timestamptz'],
-  ['x_received', 'timestamptz'],
-  ['x_jobs', 'jsonb'],
+  ...FOLLOWER_ITEM_PARAMETERS,
 ];
 
 const where = (extra = '') =>

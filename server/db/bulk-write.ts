@@ -66,7 +66,8 @@ const typed = <T>(columns: Column<T>[]) => columns.map(([name, type]) => `${name
 
 const names = <T>(columns: Column<T>[]) => columns.map(([name]) => name).join(', ');
 
-const UPDATE_SQL = `UPDATE deployment d SET ${STATE_COLUMNS.map(([name]) => `${name} = u.${name}`).join(', ')}
+// The row version moves here, so the version trigger (migration 20261214000300) is not called per row.
+const UPDATE_SQL = `UPDATE deployment d SET version = d.version + 1, ${STATE_COLUMNS.map(([name]) => `${name} = u.${name}`).join(', ')}
   FROM (SELECT * FROM ${recordset([ID, ...STATE_COLUMNS], '$1')}) u
   WHERE d.id = u.id`;
 

@@ -151,20 +151,26 @@ export async function readById(sql: SqlRunner, id: string): Promise<VersionedRec
   return row ? fromSqlRow(row) : null;
 }
 
+/** A decided record to write over the row it was decided on, with its timeline event and jobs. */
+export interface UpdateItem {
+  /** The row as read (or recalled): written only if still at this version. */
+  read: VersionedRecord;
+  record: DeploymentRecord;
+  event: TimelineEntry;
+  jobs: GithubSyncJob[];
+}
+
 /** Writes a decided record if it is still at `version`; false when another writer got there first. */
 export async function updateDecided(
   sql: SqlRunner,
-  read: VersionedRecord,
-  record: DeploymentRecord,
-  event: TimelineEntry,
-  jobs: GithubSyncJob[],
+  { read, record, event, jobs }: UpdateItem,
 ): Promise<boolean> {
   const values = valuesOf(record, DECIDED_FIELDS);
   const assignments = DECIDED_FIELDS.map((field, i) => `${columnName(field)} = $${i + 4}`).join(', ');
   const rest = values.length + 4;
   const [row] = await sql.query<{ written: number }>(
     `WITH ${LOCK},
-     u AS (UPDATE deployment SET ${assignments} FROM lock
+     u AS (UPDATE deployment SET version = version + 1, ${assignments} FROM lock
            WHERE id = $2 AND version = $3 RETURNING id),
      ${followers('u', rest)}
      SELECT count(*)::int AS written FROM u`,
@@ -203,3 +209,15 @@ export function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unk
     jobsJson(jobs),
   ];
 }
+
+/** followerValues' parameters as per-item arrays of a batch statement: name, SQL element type. */
+export const FOLLOWER_ITEM_PARAMETERS: Array<[string, string]> = [
+  ['x_source', 'text'],
+  ['x_state', 'text'],
+  ['x_applied', 'boolean'],
+  ['x_reason', 'text'],
+  ['x_detail', 'jsonb'],
+  ['x_occurred', 'timestamptz'],
+  ['x_received', 'timestamptz'],
+  ['x_jobs', 'jsonb'],
+];

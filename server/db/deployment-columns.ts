@@ -42,7 +42,7 @@ export const DEPLOYMENT_COLUMNS = {
 
 export type DeploymentField = keyof typeof DEPLOYMENT_COLUMNS;
 
-/** Filled by the database (the folded name keys, the version trigger): read, never written. */
+/** Filled by the database (the name keys; the version, one more per update): never written from a record. */
 const GENERATED = [
   'repositoryKey',
   'environmentKey',

@@ -12,13 +12,8 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
-import {
-  type CreateReading,
-  readById,
-  readByKey,
-  readForCreate,
-  updateDecided,
-} from './conditional-writes.ts';
+import type { Updater } from './batched-updates.ts';
+import { type CreateReading, readById, readByKey, readForCreate } from './conditional-writes.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
@@ -41,6 +36,8 @@ export interface FastPathDeps {
   recent: RecentRecords;
   /** openUnlessTaken, its statement shared with the creates that arrive meanwhile (open-batcher.ts). */
   open: Opener;
+  /** updateDecided, its statement shared with the status reports that arrive meanwhile (batched-updates.ts). */
+  update: Updater;
 }
 
 /**
@@ -154,7 +151,8 @@ export async function applyAtOnce(
     if (retiresOthers(decision)) return 'locked';
     const event = timelineEntry(signal, decision, now);
     try {
-      if (await updateDecided(deps.sql, read, decision.record, event, deps.jobsOf(decision))) {
+      const jobs = deps.jobsOf(decision);
+      if (await deps.update({ read, record: decision.record, event, jobs })) {
         deps.recent.remember(decision.record, read.version + 1); // the version trigger's count
         deps.onDecision(signal, decision);
         return { record: decision.record, applied: decision.applied, reason: decision.reason };

@@ -13,7 +13,8 @@ import {
   type SignalSource,
   sameName,
 } from '../ledger/index.ts';
-import { readById } from './conditional-writes.ts';
+import { updateBatcher } from './batched-updates.ts';
+import { readById, readByKey } from './conditional-writes.ts';
 import { correlate } from './delivery-correlation.ts';
 import { findKindFacts } from './deployment-kind.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
@@ -78,6 +79,7 @@ export class LedgerStore {
     this.fast = {
       sql,
       open: openBatcher(sql),
+      update: updateBatcher(sql),
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
       kindGuess,
@@ -98,7 +100,15 @@ export class LedgerStore {
 
   /** A record with the version it was read at (node-postgres, one indexed read); null: none. */
   async read(id: string): Promise<VersionedRecord | null> {
-    const read = await readById(this.fast.sql, id);
+    return this.remembered(await readById(this.fast.sql, id));
+  }
+
+  /** The record stored under a key (names folded) with its version, as `read` reads by id. */
+  async readByKey(repository: string, environment: string, key: string): Promise<VersionedRecord | null> {
+    return this.remembered(await readByKey(this.fast.sql, repository, environment, key));
+  }
+
+  private remembered(read: VersionedRecord | null): VersionedRecord | null {
     if (read) this.fast.recent.remember(read.record, read.version);
     return read;
   }

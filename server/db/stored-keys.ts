@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { foldName } from '../ledger/index.ts';
 
 // The (repository, environment, key) triples this process has seen stored: a create under one of
@@ -8,8 +7,12 @@ import { foldName } from '../ledger/index.ts';
 // (and a rename moves them), so a read that finds no row forgets the key and the create takes
 // its full path.
 
+const MAX_KEYS = 10_000;
+
 export class StoredKeys {
-  private readonly keys = new LRUCache<string, true>({ max: 10_000 });
+  // Least recently stored first (a Map keeps insertion order): a plain Map costs a create a
+  // fraction of what lru-cache's bookkeeping did, and a hint needs no more.
+  private readonly keys = new Map<string, true>();
 
   has(repository: string, environment: string, key: string): boolean {
     return this.keys.has(tripleOf(repository, environment, key));
@@ -17,7 +20,10 @@ export class StoredKeys {
 
   /** A record stored under these names and key (spelled any way: they are folded). */
   saw(repository: string, environment: string, key: string): void {
-    this.keys.set(tripleOf(repository, environment, key), true);
+    const triple = tripleOf(repository, environment, key);
+    this.keys.delete(triple);
+    this.keys.set(triple, true);
+    if (this.keys.size > MAX_KEYS) this.keys.delete(this.keys.keys().next().value as string);
   }
 
   forget(repository: string, environment: string, key: string): void {

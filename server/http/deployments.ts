@@ -1,41 +1,29 @@
 import type { Context } from 'hono';
-import { createMiddleware } from 'hono/factory';
 import type { Principal, TokenVerifier } from '../auth/api-keys.ts';
 import { decodeCursor, encodeCursor } from '../db/cursor.ts';
-import type { VersionedRecord } from '../db/deployment-sql.ts';
-import { findByKey, listDeployments as listRecords } from '../db/deployments.ts';
+import { listDeployments as listRecords } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { CreateResult, LedgerStore } from '../db/ledger-store.ts';
 import { findTimeline } from '../db/timeline.ts';
-import { type DeploymentRecord, foldName, type NewDeployment, parseRunKey, runKey } from '../ledger/index.ts';
+import { foldName, type NewDeployment, parseRunKey } from '../ledger/index.ts';
 import { readMetricComparison } from '../sampling/compare.ts';
 import { type AuthEnv, assertRepository, requireBearer } from './auth.ts';
-import {
-  createDeployment,
-  getDeployment,
-  listDeployments,
-  reportStatus,
-  reportStatusByKey,
-} from './deployment-operations.ts';
+import { createDeployment, getDeployment, listDeployments } from './deployment-operations.ts';
 import { fingerprint } from './idempotency-key.ts';
 import { openApiApp } from './openapi.ts';
 import { presentDeployment, presentEvent } from './present.ts';
-import { notFound, Problem } from './problem.ts';
+import { Problem } from './problem.ts';
+import { assertRunMatchesToken, readableRecord } from './record-access.ts';
 import { answerHeader, noteDeployment } from './request-log.ts';
-import type { CreateDeploymentBody, StatusBody } from './schemas.ts';
-import { jsonBody, readJsonBody } from './validate.ts';
+import type { CreateDeploymentBody } from './schemas.ts';
+import { addStatusRoutes } from './status-routes.ts';
+import { jsonBody } from './validate.ts';
 
 export interface DeploymentRoutesDeps {
   prisma: PrismaClient;
   store: LedgerStore;
   verifiers: TokenVerifier[];
 }
-
-// `read`: the record with its row version, when read here for a conditional write.
-// A record id is a uuid; anything else is simply not found (404).
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-type RecordEnv = { Variables: { record: DeploymentRecord; read?: VersionedRecord } };
 
 export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesDeps) {
   const app = openApiApp<AuthEnv>();
@@ -75,7 +63,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   });
 
   app.openapi(getDeployment, async (c) => {
-    const { record } = await readable(c.req.valid('param').id, c.get('principal').repositories);
+    const { record } = await readableRecord(store, c.req.valid('param').id, c.get('principal').repositories);
     noteDeployment(c, record.id);
     const events = await findTimeline(prisma, record.id);
     const metrics = await readMetricComparison(prisma, record.id, record.metricsEndpoint);
@@ -85,78 +73,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     );
   });
 
-  // A status names its record in the path: found (404, 403) before the body is read (400).
-  const recordThenBody = (
-    find: (c: Context<AuthEnv & RecordEnv>) => Promise<DeploymentRecord | VersionedRecord>,
-  ) =>
-    createMiddleware<AuthEnv & RecordEnv>(async (c, next) => {
-      const found = await find(c);
-      const record = 'version' in found ? found.record : found;
-      noteDeployment(c, record.id);
-      c.set('record', record);
-      if ('version' in found) c.set('read', found);
-      await readJsonBody(c);
-      await next();
-    });
-  // The record as last seen here: the status's write checks its version (a stale one is read again).
-  const byId = recordThenBody(async (c) => {
-    const read = await readable(c.req.param('id') ?? '', c.get('principal').repositories, 'recall');
-    assertRunMatchesToken(c.get('principal'), read.record.key);
-    return read;
-  });
-  const byKey = recordThenBody(async (c) => {
-    const param = (name: string) => c.req.param(name) ?? '';
-    const [repository, environment, key] = [
-      `${param('owner')}/${param('repo')}`,
-      param('environment'),
-      param('key'),
-    ];
-    assertRepository(c.get('principal'), repository);
-    assertRunMatchesToken(c.get('principal'), key);
-    const record = await findByKey(prisma, repository, environment, key);
-    if (!record) throw notFound(`No deployment of ${repository} to ${environment} has the key ${key}.`);
-    return record;
-  });
-  app.openapi({ ...reportStatus, middleware: byId }, async (c) =>
-    c.json(await applyStatus(c.get('principal'), c.get('record'), c.req.valid('json'), c.get('read')), 200),
-  );
-  app.openapi({ ...reportStatusByKey, middleware: byKey }, async (c) =>
-    c.json(await applyStatus(c.get('principal'), c.get('record'), c.req.valid('json')), 200),
-  );
-
-  async function readable(
-    id: string,
-    repositories: string[],
-    how: 'read' | 'recall' = 'read',
-  ): Promise<VersionedRecord> {
-    const read = UUID.test(id) ? await store[how](id) : null;
-    if (!read) throw notFound(`No deployment has the id ${id}.`);
-    assertRepository({ kind: 'api_key', repositories }, read.record.repository);
-    return read;
-  }
-
-  async function applyStatus(
-    principal: Principal,
-    record: DeploymentRecord,
-    body: StatusBody,
-    read?: VersionedRecord,
-  ) {
-    const signal = {
-      source: 'action' as const,
-      state: body.state,
-      at: body.at ? new Date(body.at) : new Date(),
-      environmentUrl: body.environment_url,
-      logUrl: body.log_url,
-      description: body.description,
-    };
-    // A record read afresh (the one known here was stale) is checked again: it may have moved to
-    // a repository the token may not act on.
-    const result = await store.apply(record.id, signal, read, (fresh) =>
-      assertRepository(principal, fresh.repository),
-    );
-    if (!result) throw notFound(`No deployment has the id ${record.id}.`);
-    return { ...presentDeployment(result.record), applied: result.applied, reason: result.reason };
-  }
+  addStatusRoutes(app, store);
 
   return app;
 }
@@ -216,18 +133,6 @@ function k8sOf(body: CreateDeploymentBody) {
     k8sWorkloads: names.map((name) => ({ namespace, name })),
     k8sClusters: clusters,
   };
-}
-
-function assertRunMatchesToken(principal: { runId?: number; runAttempt?: number }, key: string): void {
-  if (principal.runId === undefined) return;
-  const expected = runKey(principal.runId, principal.runAttempt ?? 1);
-  if (key !== expected) {
-    throw new Problem(
-      403,
-      'Forbidden',
-      `This OIDC token is for run ${expected}; the Idempotency-Key ${key} names another run.`,
-    );
-  }
 }
 
 function answerCreate(c: Context, result: CreateResult) {

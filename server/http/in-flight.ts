@@ -17,6 +17,7 @@ export function trackInFlight<Rest extends unknown[]>(
         if (active === 0) drained?.();
       }
     },
+    busy: () => active > 0,
     /** Resolves when no request is being handled. */
     idle(): Promise<void> {
       if (active === 0) return Promise.resolve();

@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
+import { readHeadersFromIncoming } from './incoming-headers.ts';
 
 // Keyed by the raw Request, which every sub-app of one request shares.
 const deploymentOf = new WeakMap<Request, string>();
@@ -31,6 +32,7 @@ export function answerHeader(c: Context, name: string, value: string): void {
 export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
+    readHeadersFromIncoming(c); // the first middleware: before anything reads a header
     const requestId = c.req.header('x-request-id') ?? randomUUID();
     await next();
     answerHeader(c, 'x-request-id', requestId);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { watchedServerSuite } from '../helpers/k8s-suite.ts';
-import { k8sEvents } from '../helpers/k8s-watch.ts';
+import { k8sEvents, watcherCaughtUp } from '../helpers/k8s-watch.ts';
 import { argoRolloutSteps, daemonSetSteps, statefulSetSteps } from '../helpers/k8s-workloads.ts';
 
 const newSha = () => randomBytes(20).toString('hex');
@@ -37,6 +37,9 @@ describe('Kubernetes watcher: StatefulSets, DaemonSets, Argo Rollouts (stand-in 
   }
 
   it('watches every kind, and says so in /readyz', async () => {
+    // Right after start the streams are still listing, and /readyz says degraded until they watch,
+    // as a readiness probe expects; wait for that, then read what it reports.
+    await watcherCaughtUp(suite.server, suite.apiserver);
     const ready = (await (await fetch(`${suite.server.url}/readyz`)).json()) as {
       kubernetes: { status: string; streams: Array<{ kind: string; status: string }> };
     };

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { delivery, sample, send } from '../helpers/deliveries.ts';
@@ -21,6 +21,19 @@ const groupAlive = (pgid: number) => {
     return false;
   }
 };
+
+/** What is left of the process group, for the failure message. */
+function stillThere(pgid: number): string {
+  try {
+    const rows = execFileSync('ps', ['-e', '-o', 'pgid=,pid=,stat=,wchan=,args='], { encoding: 'utf8' });
+    return rows
+      .split('\n')
+      .filter((row) => row.trim().split(/\s+/)[0] === String(pgid))
+      .join('; ');
+  } catch {
+    return '(ps found nothing)';
+  }
+}
 
 async function startAsUserDoes(env: Record<string, string>) {
   const child = spawn('npm', ['start', '--silent'], {
@@ -92,7 +105,7 @@ describe('SIGTERM ends the server, whatever it is doing', () => {
 
   it('under load, with the output pipe closed and the signal sent twice, every time', async () => {
     const rounds = 8;
-    const left: number[] = [];
+    const left: string[] = [];
     for (let round = 0; round < rounds; round++) {
       const watcher: Record<string, string> = round % 2 === 0 ? { KUBECONFIG: cluster.kubeconfigPath } : {};
       const { child, url, pgid } = await startAsUserDoes({ DATABASE_URL: db.url, ...watcher });
@@ -107,7 +120,7 @@ describe('SIGTERM ends the server, whatever it is doing', () => {
       while (groupAlive(pgid) && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 50));
       if (groupAlive(pgid)) {
-        left.push(round);
+        left.push(`round ${round}: ${stillThere(pgid)}`);
         process.kill(-pgid, 'SIGKILL');
       }
       await stopLoad();

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { groupCommit } from '../../server/db/group-commit.ts';
+
+// The queue that shares statements between creates (open-batcher.ts) and between status reports
+// (batched-updates.ts), with a fake "database" that records every statement it was given.
+
+interface Item {
+  key: string;
+  value: number;
+}
+
+function fakeStatements(fail: (items: Item[]) => boolean = () => false) {
+  const statements: Item[][] = [];
+  let release: (() => void) | null = null;
+  let held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const run = async (items: Item[]) => {
+    statements.push(items);
+    await held;
+    if (fail(items)) throw new Error(`refused ${items.map((item) => item.value).join(',')}`);
+    return items.map((item) => item.value * 10);
+  };
+  const write = groupCommit<Item, number>(
+    {
+      alone: async (item) => (await run([item]))[0] as number,
+      together: run,
+      keyOf: (item) => item.key,
+    },
+    { parallel: 1, maxBatch: 3 },
+  );
+  return {
+    write,
+    statements,
+    release: () => {
+      held = Promise.resolve();
+      release?.();
+    },
+  };
+}
+
+describe('group commit', () => {
+  it('a write that finds a free slot goes at once, alone; those arriving meanwhile share the next', async () => {
+    const db = fakeStatements();
+    const answers = [1, 2, 3, 4, 5].map((value) => db.write({ key: `k${value}`, value }));
+    expect(db.statements).toEqual([[{ key: 'k1', value: 1 }]]);
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30, 40, 50]);
+    expect(db.statements.map((items) => items.map((item) => item.value))).toEqual([[1], [2, 3, 4], [5]]);
+  });
+
+  it('never puts one key twice in a statement: the second goes alone', async () => {
+    const db = fakeStatements();
+    const answers = [
+      db.write({ key: 'first', value: 1 }),
+      db.write({ key: 'a', value: 2 }),
+      db.write({ key: 'a', value: 3 }),
+      db.write({ key: 'b', value: 4 }),
+    ];
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30, 40]);
+    for (const items of db.statements) expect(new Set(items.map((item) => item.key)).size).toBe(items.length);
+  });
+
+  it('a statement that fails is retried one write at a time: only the failing write sees the error', async () => {
+    const db = fakeStatements((items) => items.some((item) => item.value === 3));
+    const answers = [1, 2, 3, 4].map((value) =>
+      db.write({ key: `k${value}`, value }).catch((error: Error) => error.message),
+    );
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 20, 'refused 3', 40]);
+  });
+});
