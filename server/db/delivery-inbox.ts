@@ -5,8 +5,12 @@ export interface IncomingDelivery {
   deliveryId: string;
   event: string;
   action: string | null;
-  /** The raw JSON body as it came (it parsed as a JSON object). */
-  payload: string;
+  /**
+   * The body's bytes as they came (valid UTF-8 that parsed as a JSON object). Bytes, not the
+   * decoded text: they go to PostgreSQL as they are (a binary parameter of a text column is its
+   * UTF-8), with no second encoding on our side, and they wait for the commit outside the JS heap.
+   */
+  payload: Uint8Array;
 }
 
 type Outcome = 'stored' | 'duplicate';
@@ -21,20 +25,25 @@ interface Waiting {
 // one statement and one commit per batch, not per delivery.
 const MAX_BATCH = 256;
 // Writes in flight at once: a delivery waits for a free writer, not for the writes before it
-// (PostgreSQL commits concurrent writes together). Six did better than two, four and twelve at
-// 64 concurrent deliveries; the pool queues what it cannot serve at once.
-const WRITERS = 6;
+// (PostgreSQL commits concurrent writes together). Fewer writers make larger batches, and most of
+// a write's cost on both sides is per statement, not per row: at 64 concurrent deliveries three
+// writers took ~11 rows a statement where six took ~5, for 7–15 % less server CPU per delivery
+// and no worse p99 (two: no less CPU, a worse p99); the pool queues what it cannot serve at once.
+const WRITERS = 3;
 
 // One multi-row INSERT per batch, each body a parameter of its own, sent as it came: nothing to
 // escape or build around it on our side, and the database only copies it (the column is text;
-// the receiver parsed it as JSON before storing it). Its text depends on the batch's size.
+// the receiver parsed it as JSON before storing it). Its text depends on the batch's size, so
+// each size's is made once.
+const insertSqls: string[] = [];
 const insertSql = (rows: number) =>
-  `INSERT INTO webhook_delivery (delivery_id, event, action, payload) VALUES ${Array.from(
-    { length: rows },
-    (_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`,
-  ).join(', ')}
+  (insertSqls[rows] ??=
+    `INSERT INTO webhook_delivery (delivery_id, event, action, payload) VALUES ${Array.from(
+      { length: rows },
+      (_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`,
+    ).join(', ')}
   ON CONFLICT (delivery_id) DO NOTHING
-  RETURNING delivery_id`;
+  RETURNING delivery_id`);
 
 /**
  * Where the receiver stores a delivery before acknowledging it (group commit): each `store`
@@ -86,7 +95,8 @@ export class DeliveryInbox {
   }
 
   private async insert(deliveries: IncomingDelivery[]): Promise<Set<string>> {
-    const params = deliveries.flatMap((d) => [d.deliveryId, d.event, d.action, d.payload]);
+    const params: unknown[] = [];
+    for (const d of deliveries) params.push(d.deliveryId, d.event, d.action, asBuffer(d.payload));
     const inserted = await this.sql.query<{ delivery_id: string }>(insertSql(deliveries.length), params);
     return new Set(inserted.map((row) => row.delivery_id));
   }
@@ -98,4 +108,9 @@ function settle(batch: Waiting[], stored: Set<string>): void {
     const id = w.delivery.deliveryId;
     w.resolve(stored.delete(id) ? 'stored' : 'duplicate');
   }
+}
+
+/** node-postgres sends a Buffer parameter as bytes (binary format); a plain Uint8Array it would not. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { storeUnprocessableDelivery } from '../db/deliveries.ts';
 import type { DeliveryInbox } from '../db/delivery-inbox.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
@@ -14,7 +15,7 @@ import {
 import type { Logger } from '../log.ts';
 import type { Metrics } from '../metrics.ts';
 import type { SignatureVerifier } from '../webhooks/verify.ts';
-import { findIllFormed, replaceIllFormed } from '../well-formed.ts';
+import { type FieldIssue, findIllFormed, replaceIllFormed } from '../well-formed.ts';
 import { bodyBytes, bodyLimit } from './body-limit.ts';
 import { openApiApp, problem } from './openapi.ts';
 
@@ -98,32 +99,49 @@ export function webhookRoutes(deps: WebhookRouteDeps) {
       const log = () => deps.logger.child({ delivery_id: deliveryId, event });
       const action = typeof payload.action === 'string' ? payload.action : null;
       const unstorable = mayHoldIllFormed(body, raw) ? findIllFormed(payload) : [];
-      if (unstorable.length > 0) {
-        // Retrying cannot fix it, so no 5xx: keep a readable copy, finished, with the reason.
-        const reason = `unprocessable: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`;
-        const stored = await store(log, () =>
-          storeUnprocessableDelivery(deps.prisma, {
-            deliveryId,
-            event,
-            action: action === null ? null : (replaceIllFormed(action) as string),
-            payload: JSON.stringify(replaceIllFormed(payload)),
-            reason,
-          }),
-        );
-        if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
-        deps.metrics.unprocessableDeliveries.inc({ event });
-        log().warn({ stored, errors: unstorable }, 'delivery kept as unprocessable; not applied');
-        return c.json({ status: 'unprocessable', delivery: deliveryId, errors: unstorable }, 202);
-      }
+      if (unstorable.length > 0)
+        return keepUnprocessable(c, deps, log, { deliveryId, event, action, payload, unstorable });
 
-      // The request's log line names the delivery and its answer (202 stored, 200 duplicate).
-      const stored = await store(log, () => deps.inbox.store({ deliveryId, event, action, payload: raw }));
+      // The body's bytes are stored, not its decoded text (IncomingDelivery.payload): the text
+      // and the parsed payload are garbage before the wait for the commit.
+      const stored = await store(log, () => deps.inbox.store({ deliveryId, event, action, payload: body }));
       if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
       deps.onStored();
       return c.json({ status: 'accepted', delivery: deliveryId }, 202);
     },
   );
   return app;
+}
+
+/** Retrying cannot fix a payload the database cannot store, so no 5xx: keep a readable copy, finished, with the reason. */
+async function keepUnprocessable(
+  c: Context,
+  deps: WebhookRouteDeps,
+  log: () => Logger,
+  delivery: {
+    deliveryId: string;
+    event: string;
+    action: string | null;
+    payload: Record<string, unknown>;
+    unstorable: FieldIssue[];
+  },
+) {
+  const { deliveryId, event, action, unstorable } = delivery;
+  const reason = `unprocessable: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join('; ')}`;
+  const payload = JSON.stringify(replaceIllFormed(delivery.payload));
+  const stored = await store(log, () =>
+    storeUnprocessableDelivery(deps.prisma, {
+      deliveryId,
+      event,
+      action: action === null ? null : (replaceIllFormed(action) as string),
+      payload,
+      reason,
+    }),
+  );
+  if (stored === 'duplicate') return c.json({ status: 'duplicate', delivery: deliveryId });
+  deps.metrics.unprocessableDeliveries.inc({ event });
+  log().warn({ stored, errors: unstorable }, 'delivery kept as unprocessable; not applied');
+  return c.json({ status: 'unprocessable', delivery: deliveryId, errors: unstorable }, 202);
 }
 
 /**

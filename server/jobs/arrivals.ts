@@ -18,14 +18,19 @@ export class Arrivals {
     this.last = performance.now();
   }
 
-  /** Resolves once nothing was stored for QUIET_MS, or after MAX_WAIT_MS. */
-  async quiet(): Promise<void> {
+  /**
+   * Resolves once nothing was stored for QUIET_MS (true), or after MAX_WAIT_MS of a burst that
+   * goes on (false).
+   */
+  async quiet(): Promise<boolean> {
     const started = performance.now();
     for (;;) {
       const now = performance.now();
-      const wait = Math.min(QUIET_MS - (now - this.last), MAX_WAIT_MS - (now - started));
-      if (wait <= 0) return;
-      await sleep(wait);
+      const quietIn = QUIET_MS - (now - this.last);
+      if (quietIn <= 0) return true;
+      const givingUpIn = MAX_WAIT_MS - (now - started);
+      if (givingUpIn <= 0) return false;
+      await sleep(Math.min(quietIn, givingUpIn));
     }
   }
 }

@@ -13,6 +13,12 @@ import { type FoldStep, planFolding } from './delivery-plan.ts';
 import { Poller } from './poller.ts';
 
 const BATCH = 500;
+/**
+ * A claim taken while deliveries keep arriving (Arrivals.quiet gave up waiting): folding a full
+ * one holds the event loop for tens of milliseconds, which every answer in flight then waits
+ * for. During a burst the fold takes this much a turn, and the full claims once it has passed.
+ */
+const BURST_BATCH = 100;
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 /** Repositories folded at once: enough to keep the pool busy, few enough to leave room for requests. */
@@ -26,8 +32,11 @@ export interface DeliveryWorkerDeps {
   /** The store's listener: told of every decision a batch made, after it commits. */
   onDecision: DecisionListener;
   protection?: ProtectionReceiver;
-  /** Resolves when the receiver leaves room to fold (Arrivals.quiet); at once when absent. */
-  quiet?: () => Promise<void>;
+  /**
+   * Resolves when the receiver leaves room to fold (Arrivals.quiet): true once it went quiet,
+   * false when a burst goes on; at once when absent.
+   */
+  quiet?: () => Promise<boolean>;
 }
 
 /**
@@ -39,14 +48,14 @@ export interface DeliveryWorkerDeps {
 export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
   const worker = `deliveries-${randomUUID().slice(0, 8)}`;
   const claimNext = async () => {
-    await deps.quiet?.();
+    const limit = (await deps.quiet?.()) === false ? BURST_BATCH : BATCH;
     const deliveries = await claimDeliveries(deps.sql, {
       worker,
-      limit: BATCH,
+      limit,
       leaseMs: LEASE_MS,
       maxAttempts: MAX_ATTEMPTS,
     });
-    return { full: deliveries.length === BATCH, lanes: planFolding(deliveries) };
+    return { full: deliveries.length === limit, lanes: planFolding(deliveries) };
   };
   // After a full claim the next one is claimed (and checked) while this one folds: the database
   // works on the claim while the server decides, and the other way round. The next claim is
