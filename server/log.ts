@@ -94,6 +94,10 @@ function threadedSink(): Sink {
 
 const sink = openSink();
 
+// A library's console line to a stdout or stderr whose reader is gone (EPIPE) is an 'error' event
+// on that stream; unheard, it would end the process mid-request. Losing the line is the lesser harm.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
 // Lines go out together, at most FLUSH_MS after the first of them (or once 64 KiB wait): under
 // load one write then carries the lines of many requests instead of one event-loop turn's.
 const FLUSH_MS = 20;

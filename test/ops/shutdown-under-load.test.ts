@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { delivery, sample, send } from '../helpers/deliveries.ts';
@@ -22,17 +23,33 @@ const groupAlive = (pgid: number) => {
   }
 };
 
-/** What is left of the process group, for the failure message. */
+/** What is left of the process group, each process with its threads' names and wait channels. */
 function stillThere(pgid: number): string {
-  try {
-    const rows = execFileSync('ps', ['-e', '-o', 'pgid=,pid=,stat=,wchan=,args='], { encoding: 'utf8' });
-    return rows
-      .split('\n')
-      .filter((row) => row.trim().split(/\s+/)[0] === String(pgid))
-      .join('; ');
-  } catch {
-    return '(ps found nothing)';
-  }
+  const read = (file: string) => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      return '?';
+    }
+  };
+  const rows = execFileSync('ps', ['-e', '-o', 'pgid=,pid=,stat=,args='], { encoding: 'utf8' });
+  return rows
+    .split('\n')
+    .filter((row) => row.trim().split(/\s+/)[0] === String(pgid))
+    .map((row) => {
+      const pid = row.trim().split(/\s+/)[1];
+      let tids: string[] = [];
+      try {
+        tids = readdirSync(`/proc/${pid}/task`);
+      } catch {
+        // gone since ps listed it
+      }
+      const threads = tids.map(
+        (tid) => `${read(`/proc/${pid}/task/${tid}/comm`)}:${read(`/proc/${pid}/task/${tid}/wchan`)}`,
+      );
+      return `${row.trim()} [${threads.join(' ')}]`;
+    })
+    .join('; ');
 }
 
 async function startAsUserDoes(env: Record<string, string>) {
