@@ -38,14 +38,16 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
     answerHeader(c, 'x-request-id', requestId);
     const seconds = (performance.now() - started) / 1000;
     const route = routePath(c) || 'unmatched';
-    metrics.httpRequests.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
+    const method = c.req.method;
+    const status = c.res.status;
+    metrics.httpRequests.observe(method, route, status, seconds);
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
     logger.info(
       {
         request_id: requestId,
-        method: c.req.method,
+        method,
         path: c.req.path,
-        status: c.res.status,
+        status,
         duration_ms: Math.round(seconds * 1000),
         deployment_id: deploymentOf.get(c.req.raw) ?? null,
         delivery_id: c.req.header('x-github-delivery') ?? null,
