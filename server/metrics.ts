@@ -37,7 +37,7 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'deployledger_' });
   const metric = metricsOn(registry);
-  const requestDuration = metric.histogram(
+  const httpRequests = metric.histogram(
     'deployledger_http_request_duration_seconds',
     'HTTP request duration by route and status',
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
@@ -61,7 +61,7 @@ export function createMetrics() {
   const components = new Map<string, () => Record<string, unknown>>();
   return {
     registry,
-    httpRequests: requestObserver(requestDuration),
+    httpRequests,
     unprocessableDeliveries,
     components,
     recordDecision(signal: Signal, decision: Decision) {
@@ -74,35 +74,3 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
-
-type RequestLabel = 'method' | 'route' | 'status';
-
-/**
- * Observes a request's duration through a labelled child per method, route and status, looked up
- * in nested maps: no labels object, closure or status string per request (prom-client's
- * `observe(labels, value)` makes all three). Methods, routes (patterns, not paths) and statuses
- * are few, so the maps stay small.
- */
-function requestObserver(histogram: Histogram<RequestLabel>) {
-  const children = new Map<string, Map<string, Map<number, { observe(value: number): void }>>>();
-  return {
-    observe(method: string, route: string, status: number, seconds: number): void {
-      let byRoute = children.get(method);
-      if (!byRoute) {
-        byRoute = new Map();
-        children.set(method, byRoute);
-      }
-      let byStatus = byRoute.get(route);
-      if (!byStatus) {
-        byStatus = new Map();
-        byRoute.set(route, byStatus);
-      }
-      let child = byStatus.get(status);
-      if (!child) {
-        child = histogram.labels(method, route, String(status));
-        byStatus.set(status, child);
-      }
-      child.observe(seconds);
-    },
-  };
-}

@@ -38,16 +38,14 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
     answerHeader(c, 'x-request-id', requestId);
     const seconds = (performance.now() - started) / 1000;
     const route = routePath(c) || 'unmatched';
-    const method = c.req.method;
-    const status = c.res.status;
-    metrics.httpRequests.observe(method, route, status, seconds);
+    metrics.httpRequests.observe({ method: c.req.method, route, status: String(c.res.status) }, seconds);
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
     logger.info(
       {
         request_id: requestId,
-        method,
+        method: c.req.method,
         path: c.req.path,
-        status,
+        status: c.res.status,
         duration_ms: Math.round(seconds * 1000),
         deployment_id: deploymentOf.get(c.req.raw) ?? null,
         delivery_id: c.req.header('x-github-delivery') ?? null,
