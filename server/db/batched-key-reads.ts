@@ -32,10 +32,13 @@ interface Wanted {
   waiters: { resolve: (read: VersionedRecord | null) => void; reject: (error: unknown) => void }[];
 }
 
-// The unique index (repository_key, environment_key, key) answers each pair of the join.
-const BY_KEYS = `SELECT ${RECORD_SELECT}, wanted.ord AS read_ord
+// One index probe per key on the unique index (repository_key, environment_key, key): the LIMIT
+// keeps the lateral read from being flattened into a join that a generic plan (which guesses the
+// arrays' length) may answer with a scan of the whole table.
+const BY_KEYS = `SELECT found.*, wanted.ord AS read_ord
   FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS wanted(r, e, k, ord)
-  JOIN deployment ON repository_key = wanted.r AND environment_key = wanted.e AND key = wanted.k`;
+  CROSS JOIN LATERAL (SELECT ${RECORD_SELECT} FROM deployment
+    WHERE repository_key = wanted.r AND environment_key = wanted.e AND key = wanted.k LIMIT 1) found`;
 
 /** The records stored under several keys (names folded), in their order; null where none. */
 export async function readManyByKey(
