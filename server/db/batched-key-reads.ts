@@ -67,18 +67,22 @@ export function keyReader(
   const waiting = new Map<string, Wanted>();
   let inFlight = 0;
 
-  const run = async (batch: Wanted[]) => {
+  const run = async (batch: Wanted[]): Promise<void> => {
+    const [only] = batch;
+    let reads: (VersionedRecord | null)[];
     try {
-      const [only] = batch;
-      const reads =
+      reads =
         batch.length === 1 && only
           ? [await readByKey(sql, only.repository, only.environment, only.key)]
           : await readManyByKey(sql, batch);
-      for (const [i, wanted] of batch.entries())
-        for (const { resolve } of wanted.waiters) resolve(reads[i] ?? null);
     } catch (error) {
-      for (const wanted of batch) for (const { reject } of wanted.waiters) reject(error);
+      // As group commit does: each key alone, so one key's error reaches that key's readers only.
+      if (batch.length > 1) await Promise.all(batch.map((wanted) => run([wanted])));
+      else for (const { reject } of only?.waiters ?? []) reject(error);
+      return;
     }
+    for (const [i, wanted] of batch.entries())
+      for (const { resolve } of wanted.waiters) resolve(reads[i] ?? null);
   };
 
   const pump = () => {
