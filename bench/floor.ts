@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { keyReader } from '../server/db/batched-key-reads.ts';
 import { updateBatcher } from '../server/db/batched-updates.ts';
 import type { SqlRunner } from '../server/db/deployment-sql.ts';
 import { KindFactsGuess } from '../server/db/kind-guess.ts';
@@ -22,6 +23,7 @@ export async function createStatementFloor(url: string): Promise<Figure> {
     sql,
     open: openBatcher(sql),
     update: updateBatcher(sql),
+    readKey: keyReader(sql),
     jobsOf: () => [],
     onDecision: () => {},
     kindGuess: new KindFactsGuess(),

@@ -12,8 +12,9 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
+import type { KeyReader } from './batched-key-reads.ts';
 import type { Updater } from './batched-updates.ts';
-import { type CreateReading, readById, readByKey, readForCreate } from './conditional-writes.ts';
+import { type CreateReading, readById, readForCreate } from './conditional-writes.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
@@ -38,6 +39,8 @@ export interface FastPathDeps {
   open: Opener;
   /** updateDecided, its statement shared with the status reports that arrive meanwhile (batched-updates.ts). */
   update: Updater;
+  /** readByKey, its statement shared with the replays that arrive meanwhile (batched-key-reads.ts). */
+  readKey: KeyReader;
 }
 
 /**
@@ -98,14 +101,14 @@ const sameFacts = (a: KindFacts, b: KindFacts) =>
 
 /**
  * A create under a key this process saw stored: the record stored under it now, read by key
- * alone, answers it as answerReading would (no opening decided, no write). Null: the full path
+ * alone (with the other replays waiting then), answers it as answerReading would (no opening decided, no write). Null: the full path
  * (the key is not known here, its record is gone, or it is a delivery's record to adopt).
  */
 async function replayAtOnce(deps: FastPathDeps, request: NewDeployment): Promise<CreateResult | null> {
   const { repository, environment, key } = request;
   const { keys } = deps.recent;
   if (!keys.has(repository, environment, key)) return null;
-  const stored = await readByKey(deps.sql, repository, environment, key);
+  const stored = await deps.readKey(repository, environment, key);
   if (!stored) {
     keys.forget(repository, environment, key); // merged or deleted (repair), or renamed
     return null;

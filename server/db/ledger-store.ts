@@ -10,6 +10,7 @@ import {
   type Signal,
   type SignalSource,
 } from '../ledger/index.ts';
+import { keyReader } from './batched-key-reads.ts';
 import { updateBatcher } from './batched-updates.ts';
 import { readById, readByKey } from './conditional-writes.ts';
 import { findKindFacts } from './deployment-kind.ts';
@@ -77,6 +78,7 @@ export class LedgerStore {
       sql,
       open: openBatcher(sql),
       update: updateBatcher(sql),
+      readKey: keyReader(sql),
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,
       kindGuess,

@@ -31,6 +31,6 @@ export class StoredKeys {
   }
 }
 
-// JSON keeps the parts apart whatever characters they hold.
-const tripleOf = (repository: string, environment: string, key: string) =>
+/** One string per key, its names folded (JSON keeps the parts apart whatever characters they hold). */
+export const tripleOf = (repository: string, environment: string, key: string) =>
   JSON.stringify([foldName(repository), foldName(environment), key]);

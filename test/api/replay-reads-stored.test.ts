@@ -65,4 +65,62 @@ describe('a replay of a key this server already answered', () => {
     const stored = await query<{ id: string }>(db.url, "SELECT id FROM deployment WHERE key = 'removed-1'");
     expect(stored.map((row) => row.id)).toEqual([again.body.id]);
   });
+
+  // Replays that arrive together share one read (batched-key-reads.ts): each still answers its
+  // own record as stored when it was asked, while other records change under it.
+  it('a burst of replays of many keys mixed with status changes: each answers its record as it is then', async () => {
+    const [a, b] = clients() as [ReturnType<typeof apiClient>, ReturnType<typeof apiClient>];
+    const requests = Array.from({ length: 24 }, (_, i) => ({
+      key: `burst-${i}`,
+      body: { repository: 'acme/shop', environment: `burst-${i}`, sha: SHA },
+    }));
+    const ids = await Promise.all(
+      requests.map(async ({ key, body }) => {
+        const created = await a.create(key, body);
+        expect(created.status).toBe(201);
+        expect((await a.create(key, body)).status).toBe(200); // now a key this server saw stored
+        return created.body.id as string;
+      }),
+    );
+    const replays = async (i: number, times: number) => {
+      const { key, body } = requests[i] as (typeof requests)[number];
+      const answers = await Promise.all(Array.from({ length: times }, () => a.create(key, body)));
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('idempotent-replayed')).toBe('true');
+      }
+      return answers.map((answer) => answer.body);
+    };
+
+    await Promise.all(
+      ids.map(async (id, i) => {
+        await b.status(id, { state: 'in_progress' });
+        for (const body of await replays(i, 4)) expect(body).toMatchObject({ id, state: 'in_progress' });
+        const done = await b.status(id, { state: 'success', description: `rolled out ${i}` });
+        expect(done.body).toMatchObject({ state: 'success', applied: true });
+        const { events: _events, ...current } = (await a.get(id)).body;
+        for (const body of await replays(i, 4)) expect(body).toEqual(current);
+      }),
+    );
+  });
+
+  it('in a burst of replays, creates anew when one record under a known key was removed', async () => {
+    const [a] = clients() as [ReturnType<typeof apiClient>];
+    const requests = Array.from({ length: 8 }, (_, i) => ({
+      key: `gone-${i}`,
+      body: { repository: 'acme/shop', environment: `gone-${i}`, sha: SHA },
+    }));
+    const created = await Promise.all(requests.map(({ key, body }) => a.create(key, body)));
+    await Promise.all(requests.map(({ key, body }) => a.create(key, body)));
+    const removed = created[3]?.body.id as string;
+    await query(db.url, 'DELETE FROM deployment WHERE id = $1', [removed]);
+
+    const answers = await Promise.all(requests.map(({ key, body }) => a.create(key, body)));
+    for (const [i, answer] of answers.entries()) {
+      if (i === 3) {
+        expect(answer.status).toBe(201);
+        expect(answer.body.id).not.toBe(removed);
+      } else expect(answer.body).toMatchObject({ id: created[i]?.body.id, state: 'pending' });
+    }
+  });
 });
