@@ -1,4 +1,4 @@
-import { raw } from 'hono/html';
+import { escaped } from './markup.ts';
 
 const WIDTH = 300;
 const HEIGHT = 80;
@@ -47,25 +47,14 @@ function shapes({ values, kind }: TrendChartProps): string {
   return line + points.map(([px, py]) => `<circle cx="${px}" cy="${py}" r="2.5" class="dot"/>`).join('');
 }
 
-/** A small inline SVG drawn on the server: bars for counts, a line with dots for medians and rates. */
-export function TrendChart(props: TrendChartProps) {
-  // One string, as the shapes are: the same markup JSX wrote, without an element tree per chart.
-  return raw(
+/**
+ * A small inline SVG drawn on the server: bars for counts, a line with dots for medians and
+ * rates. One string, as its shapes are: the markup JSX wrote, without an element tree.
+ */
+export function trendChartMarkup(props: TrendChartProps): string {
+  return (
     `<figure class="trend"><svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escaped(`${props.label}: ${props.caption}`)}" preserveAspectRatio="none">` +
-      `<line x1="${PAD}" y1="${HEIGHT - PAD}" x2="${WIDTH - PAD}" y2="${HEIGHT - PAD}" class="axis"></line>` +
-      `${shapes(props)}</svg><figcaption>${escaped(props.caption)}</figcaption></figure>`,
+    `<line x1="${PAD}" y1="${HEIGHT - PAD}" x2="${WIDTH - PAD}" y2="${HEIGHT - PAD}" class="axis"></line>` +
+    `${shapes(props)}</svg><figcaption>${escaped(props.caption)}</figcaption></figure>`
   );
-}
-
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text for an attribute or element, escaped as hono's JSX escapes it. */
-function escaped(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] ?? c);
 }
