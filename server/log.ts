@@ -119,13 +119,30 @@ const batched = {
   },
 };
 
+let second = Number.NaN;
+let secondPrefix = '';
+
+/**
+ * pino's `isoTime` (`,"time":"2026-12-05T11:22:33.456Z"`) without a Date and its formatting per
+ * line: the text up to the second is made once a second, the milliseconds appended.
+ */
+function isoTime(): string {
+  const now = Date.now();
+  const ms = now % 1000;
+  if (now - ms !== second) {
+    second = now - ms;
+    secondPrefix = `,"time":"${new Date(second).toISOString().slice(0, 20)}`;
+  }
+  return `${secondPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`;
+}
+
 /** Structured JSON logs, one line per event, on stdout. */
 export function createLogger(level: string = 'info'): Logger {
   return pino(
     {
       level,
       base: { service: 'deployledger' },
-      timestamp: pino.stdTimeFunctions.isoTime,
+      timestamp: isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
     batched,
