@@ -33,6 +33,26 @@ export async function refreshAfterBulk(prisma: PrismaClient): Promise<number> {
 }
 
 /**
+ * The window's rows of `dora_day` as `x`. For a page's environments, one primary-key range per
+ * environment (OFFSET 0 keeps the planner from turning it back into a scan of the window's days
+ * of every environment, hashed against the page: 10× the rows read with 200 environments).
+ */
+function daysOf(scope: Scope, since: string, until: string): Prisma.Sql {
+  if (!scope.environments)
+    return Prisma.sql`dora_day x WHERE x.day >= ${since}::date AND x.day < ${until}::date ${scopeFilter('x', scope)}`;
+  const { environments, ...rest } = scope;
+  // DISTINCT: each environment once, as the IN list it replaces reads them.
+  return Prisma.sql`(SELECT DISTINCT * FROM unnest(
+      ARRAY[${Prisma.join(environments.map((e) => e.repositoryKey))}]::text[],
+      ARRAY[${Prisma.join(environments.map((e) => e.environmentKey))}]::text[])) AS e(r, k)
+    CROSS JOIN LATERAL (
+      SELECT * FROM dora_day y
+      WHERE y.repository_key = e.r AND y.environment_key = e.k AND y.day >= ${since}::date AND y.day < ${until}::date
+      OFFSET 0) x
+    WHERE true ${scopeFilter('x', rest)}`;
+}
+
+/**
  * The rollup days of a window made of whole UTC days, after a refresh: one row per environment in
  * scope, its days in order as text (the format dora-rollup-days.ts reads), whatever the number of
  * deployments in them.
@@ -57,8 +77,7 @@ export async function rollupRows(
              x.rework, x.rollbacks, x.after_failure,
              ${list('lead_histogram', 'lead_samples')}, ${list('restore_histogram', 'restored')}),
              '|' ORDER BY x.day) AS days
-    FROM dora_day x
-    WHERE x.day >= ${since}::date AND x.day < ${until}::date ${scopeFilter('x', scope)}
+    FROM ${daysOf(scope, since, until)}
       AND (x.deployments > 0 OR x.failures > 0)
     GROUP BY x.repository_key, x.environment_key`;
   // Through the pool when there is one: Prisma decodes a long text several times slower.

@@ -171,17 +171,19 @@ export function assembleReports(
     const start = new Date(window.since.getTime() + bucket * window.bucketMs);
     return { start, end: new Date(Math.min(start.getTime() + window.bucketMs, window.until.getTime())) };
   });
-  // Rows by (environment, bucket): with every repository in scope there are thousands of each.
-  const aggregates = byCell(rows);
-  const reworks = byCell(reworkRows);
+  // Rows by environment, then bucket: with every repository in scope there are thousands of each.
+  const aggregates = byCell(rows, bucketCount);
+  const reworks = byCell(reworkRows, bucketCount);
   return environments.map(({ repository, environment }) => {
-    const [repositoryKey, environmentKey] = [foldName(repository), foldName(environment)];
-    const cell = (bucket: number | null) => cellKey(repositoryKey, environmentKey, bucket);
-    const total = aggregates.get(cell(null)) ?? EMPTY;
-    const rework = (bucket: number | null) => reworks.get(cell(bucket));
+    const key = environmentKey(foldName(repository), foldName(environment));
+    const cells = aggregates.get(key);
+    const reworkCells = reworks.get(key);
+    const total = cells?.total ?? EMPTY;
+    const rework = (bucket: number | null) =>
+      bucket === null ? reworkCells?.total : reworkCells?.buckets[bucket];
     const trend: TrendPoint[] = [];
     for (const [bucket, { start, end }] of bounds.entries()) {
-      const row = aggregates.get(cell(bucket)) ?? EMPTY;
+      const row = cells?.buckets[bucket] ?? EMPTY;
       const finished = row.deployments + row.failures;
       trend.push({
         start,
@@ -205,11 +207,28 @@ export function assembleReports(
   });
 }
 
-const cellKey = (repository: string, environment: string, bucket: number | null) =>
-  `${repository}\n${environment}\n${bucket ?? 'total'}`;
+const environmentKey = (repository: string, environment: string) => `${repository}\n${environment}`;
+
+/** An environment's rows: its total and one per trend bucket (a sparse array). */
+interface Cells<T> {
+  total: T | undefined;
+  buckets: Array<T | undefined>;
+}
 
 function byCell<T extends { repository: string; environment: string; bucket: number | null }>(
   rows: T[],
-): Map<string, T> {
-  return new Map(rows.map((row) => [cellKey(row.repository, row.environment, row.bucket), row]));
+  bucketCount: number,
+): Map<string, Cells<T>> {
+  const cells = new Map<string, Cells<T>>();
+  for (const row of rows) {
+    const key = environmentKey(row.repository, row.environment);
+    let entry = cells.get(key);
+    if (!entry) {
+      entry = { total: undefined, buckets: new Array<T | undefined>(bucketCount) };
+      cells.set(key, entry);
+    }
+    if (row.bucket === null) entry.total = row;
+    else entry.buckets[row.bucket] = row;
+  }
+  return cells;
 }
