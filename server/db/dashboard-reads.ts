@@ -3,7 +3,7 @@ import { foldName, isActive } from '../ledger/index.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
 import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
 import { environmentWhere } from './deployments.ts';
-import { distinctRepositories, environmentsCte } from './distinct.ts';
+import { allKeysAfter, distinctRepositories, keysOf } from './distinct.ts';
 import { type Deployment, Prisma, type PrismaClient } from './generated/client.ts';
 import { sqlOf } from './postgres-pool.ts';
 import { toRecord } from './records.ts';
@@ -20,27 +20,34 @@ export async function currentPerEnvironment(
 ): Promise<DeploymentRecord[]> {
   if (repositories?.length === 0) return [];
   // A skip scan over the (repository, environment, created_at) index finds each environment
-  // without reading its history; then each one's active record (partial unique index) or
-  // latest. The work grows with the number of environments, not of deployments.
+  // without reading its history; then each one's active record (partial unique index) or else
+  // its latest, read whole from the index probe (an Append stops at its first row). The work
+  // grows with the number of environments, not of deployments.
   // One statement, through the pool when there is one: Prisma's model decoding of ~40 columns
-  // for every environment cost more than the query.
+  // for every environment cost more than the query. Over every repository its text never
+  // changes: prepared once per connection, it is not planned again for every page.
   const query = Prisma.sql`
-    ${environmentsCte(repositories)}
-    SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment WHERE id IN (
-      SELECT coalesce(active.id, latest.id) FROM envs e
-      LEFT JOIN LATERAL (
-        SELECT d.id FROM deployment d
-        WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
-          AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
-        LIMIT 1) active ON true
-      LEFT JOIN LATERAL (
-        SELECT d.id FROM deployment d
-        WHERE d.repository_key = e.repository_key AND d.environment_key = e.environment_key
-        ORDER BY d.created_at DESC, d.id DESC
-        LIMIT 1) latest ON true)`;
+    WITH RECURSIVE keys AS (${repositories ? keysOf(repositories) : allKeysAfter(null)})
+    SELECT current.* FROM keys k
+    CROSS JOIN LATERAL (
+      (SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment d
+       WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
+         AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
+       LIMIT 1)
+      UNION ALL
+      (SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment d
+       WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
+       ORDER BY d.created_at DESC, d.id DESC
+       LIMIT 1)
+      LIMIT 1) current
+    WHERE k.environment_key IS NOT NULL`;
   const sql = sqlOf(prisma);
   const rows = sql
-    ? await sql.query<Deployment>(query.text, query.values)
+    ? await sql.query<Deployment>(
+        query.text,
+        query.values,
+        repositories ? undefined : 'dashboard_current_per_environment',
+      )
     : await prisma.$queryRaw<Deployment[]>(query);
   return rows
     .map(toRecord)

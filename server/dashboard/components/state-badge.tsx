@@ -7,6 +7,11 @@ export function StateBadge({ state }: { state: State }) {
   return <span class={`badge state-${state}`}>{state === 'in_progress' ? 'in progress' : state}</span>;
 }
 
+/** The badge as markup, for the rows drawn hundreds of times (the environments page). */
+export function stateBadgeMarkup(state: State): string {
+  return `<span class="badge state-${escaped(state)}">${state === 'in_progress' ? 'in progress' : escaped(state)}</span>`;
+}
+
 /**
  * A DORA band, with the year of the report it comes from beside it ("elite  DORA 2024"), as
  * markup (the DORA page draws five per environment).
