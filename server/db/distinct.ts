@@ -1,5 +1,6 @@
 import { foldName } from '../ledger/index.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
+import { sqlOf } from './postgres-pool.ts';
 
 // DISTINCT over the deployment table reads every row; these skip scans walk the
 // (repository_key, environment_key, created_at) index instead, one probe per distinct value, so
@@ -42,7 +43,9 @@ export function keysOf(repositories: string[]): Prisma.Sql {
 
 /** Every repository with a deployment, in order. */
 export async function distinctRepositories(prisma: PrismaClient): Promise<string[]> {
-  const rows = await prisma.$queryRaw<Array<{ repository: string }>>`
+  // Every environments page asks: through the pool when there is one, prepared once per
+  // connection (its text never changes), so it is neither planned again nor decoded by Prisma.
+  const query = Prisma.sql`
     WITH RECURSIVE r AS (
       (SELECT d.repository_key FROM deployment d ORDER BY d.repository_key LIMIT 1)
       UNION ALL
@@ -56,6 +59,10 @@ export async function distinctRepositories(prisma: PrismaClient): Promise<string
       ORDER BY d.environment_key, d.created_at DESC LIMIT 1) spelled
     WHERE r.repository_key IS NOT NULL
     ORDER BY r.repository_key`;
+  const sql = sqlOf(prisma);
+  const rows = sql
+    ? await sql.query<{ repository: string }>(query.text, query.values, 'dashboard_repositories')
+    : await prisma.$queryRaw<Array<{ repository: string }>>(query);
   return rows.map((row) => row.repository);
 }
 
