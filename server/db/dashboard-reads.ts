@@ -21,7 +21,7 @@ export async function currentPerEnvironment(
   if (repositories?.length === 0) return [];
   // A skip scan over the (repository, environment, created_at) index finds each environment
   // without reading its history; then each one's active record (partial unique index) or else
-  // its latest, read whole from the index probe (an Append stops at its first row). The work
+  // its latest, each read whole from its index probe. The work
   // grows with the number of environments, not of deployments.
   // One statement, through the pool when there is one: Prisma's model decoding of ~40 columns
   // for every environment cost more than the query. Over every repository its text never
@@ -30,16 +30,18 @@ export async function currentPerEnvironment(
     WITH RECURSIVE keys AS (${repositories ? keysOf(repositories) : allKeysAfter(null)})
     SELECT current.* FROM keys k
     CROSS JOIN LATERAL (
-      (SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment d
-       WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
-         AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
-       LIMIT 1)
-      UNION ALL
-      (SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment d
-       WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
-       ORDER BY d.created_at DESC, d.id DESC
-       LIMIT 1)
-      LIMIT 1) current
+      SELECT ${Prisma.raw(RECORD_SELECT)} FROM (
+        (SELECT d.*, 0 AS pick FROM deployment d
+         WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
+           AND d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)})
+         LIMIT 1)
+        UNION ALL
+        (SELECT d.*, 1 AS pick FROM deployment d
+         WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
+         ORDER BY d.created_at DESC, d.id DESC
+         LIMIT 1)
+        -- The active record when there is one: said, not left to the order the Append runs in.
+        ORDER BY pick LIMIT 1) d) current
     WHERE k.environment_key IS NOT NULL`;
   const sql = sqlOf(prisma);
   const rows = sql
