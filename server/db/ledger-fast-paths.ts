@@ -156,7 +156,7 @@ export async function applyAtOnce(
     try {
       const jobs = deps.jobsOf(decision);
       if (await deps.update({ read, record: decision.record, event, jobs })) {
-        deps.recent.remember(decision.record, read.version + 1); // the version trigger's count
+        deps.recent.remember(decision.record, read.version + 1); // the statement moved it by one
         deps.onDecision(signal, decision);
         return { record: decision.record, applied: decision.applied, reason: decision.reason };
       }

@@ -1,10 +1,11 @@
+import { raw } from 'hono/html';
 import { BANDS_REPORT_YEAR } from '../../dora/bands.ts';
 import type { State } from '../../ledger/index.ts';
 import { escaped } from './markup.ts';
 
 /** The state as a coloured badge; the colour follows the outcome, the text says it. */
 export function StateBadge({ state }: { state: State }) {
-  return <span class={`badge state-${state}`}>{state === 'in_progress' ? 'in progress' : state}</span>;
+  return raw(stateBadgeMarkup(state));
 }
 
 /** The badge as markup, for the rows drawn hundreds of times (the environments page). */
