@@ -52,7 +52,10 @@ const where = (extra = '') =>
   `FROM deployment WHERE repository_key = i.x_rk AND environment_key = i.x_ek ${extra}`;
 const readingOf = (role: string, tail: string) =>
   `SELECT i.x_ord, ${RECORD_SELECT}, '${role}' AS role ${tail}`;
-const BY_KEY = readingOf('key', where('AND key = i.x_key'));
+// LIMIT 1 (the key is unique) keeps each item's read a probe of the key's index: a subquery
+// without it is joined as a whole, and a plan made while the table was small (a new database)
+// joined it by scanning the table, a plan the statement then kept as the table grew.
+const BY_KEY = readingOf('key', where('AND key = i.x_key LIMIT 1'));
 const ACTIVE = `(${readingOf('active', where(`AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1`))})`;
 const NEWEST = `(${readingOf('newest', where('ORDER BY created_at DESC, id DESC LIMIT 1'))})`;
 
