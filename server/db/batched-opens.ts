@@ -36,7 +36,7 @@ export interface OpenItem {
 const FIELDS = [...IDENTITY_FIELDS, ...DECIDED_FIELDS];
 const field = (name: (typeof FIELDS)[number]) => `i.c_${FIELDS.indexOf(name)}`;
 
-// The per-item parameters (arrays, one element per item), in order: name, SQL element type.
+// Each item's parameters, in order: name, SQL type.
 const ITEM_PARAMETERS: Array<[string, string]> = [
   ['x_rk', 'text'],
   ['x_ek', 'text'],
@@ -59,12 +59,17 @@ const BY_KEY = readingOf('key', where('AND key = i.x_key LIMIT 1'));
 const ACTIVE = `(${readingOf('active', where(`AND state IN (${ACTIVE_STATES_SQL}) LIMIT 1`))})`;
 const NEWEST = `(${readingOf('newest', where('ORDER BY created_at DESC, id DESC LIMIT 1'))})`;
 
-const unnest = ITEM_PARAMETERS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
-const names = ITEM_PARAMETERS.map(([name]) => name).join(', ');
+// The batch is one parameter: a JSON array of the items, each the array of its parameters in
+// ITEM_PARAMETERS' order, sent as the text JSON.stringify makes. As 41 array parameters,
+// node-postgres quoted and escaped them element by element in JavaScript: about 5 % of a create's
+// CPU and a sixth of its garbage, for the same work on PostgreSQL's side (the casts below are
+// the arrays' element parsing). A JSON column's document travels as its text.
+const ITEM_COLUMNS = ITEM_PARAMETERS.map(([name, type], i) => `(e.v->>${i})::${type} AS ${name}`).join(', ');
 const columns = FIELDS.map(columnName).join(', ');
 const values = FIELDS.map(field).join(', ');
 
-const SQL = `WITH items AS (SELECT * FROM unnest(${unnest}) WITH ORDINALITY AS i(${names}, x_ord)),
+const SQL = `WITH items AS (SELECT ${ITEM_COLUMNS}, e.x_ord
+                 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, x_ord)),
   present AS (SELECT p.* FROM items i, LATERAL (${BY_KEY}) p),
   facts AS (SELECT i.x_ord, f.current_sha, f.deployed_before
             FROM (SELECT * FROM items WHERE x_ord NOT IN (SELECT x_ord FROM present)
@@ -104,22 +109,24 @@ export async function openMany(sql: SqlRunner, items: OpenItem[]): Promise<OpenO
       lock: environmentLockName(item.record.repository, item.record.environment),
     }))
     .sort((a, b) => (a.lock < b.lock ? -1 : a.lock > b.lock ? 1 : 0));
-  const columnsOf = entries.map(({ item: { record, assumed, event, jobs }, lock }) => [
-    foldName(record.repository),
-    foldName(record.environment),
-    record.key,
-    lock,
-    assumed.currentSha,
-    assumed.deployedBefore,
-    ...valuesOf(record, FIELDS),
-    ...followerValues(event, jobs),
-  ]);
-  const parameters = ITEM_PARAMETERS.map((_, p) => columnsOf.map((row) => row[p]));
-  const rows = await sql.query<Row>(SQL, parameters, 'deployment_open_many');
+  const columnsOf = entries.map(({ item: { record, assumed, event, jobs }, lock }) =>
+    ([] as unknown[]).concat(
+      foldName(record.repository),
+      foldName(record.environment),
+      record.key,
+      lock,
+      assumed.currentSha,
+      assumed.deployedBefore,
+      valuesOf(record, FIELDS),
+      followerValues(event, jobs),
+    ),
+  );
+  const rows = await sql.query<Row>(SQL, [JSON.stringify(columnsOf)], 'deployment_open_many');
+  const byPosition: Row[][] = entries.map(() => []);
+  for (const row of rows) byPosition[Number(row.ord) - 1]?.push(row);
   const outcomes: OpenOutcome[] = new Array(items.length);
   entries.forEach(({ index }, position) => {
-    const mine = rows.filter((row) => Number(row.ord) === position + 1);
-    outcomes[index] = outcomeOf(mine);
+    outcomes[index] = outcomeOf(byPosition[position] as Row[]);
   });
   return outcomes;
 }

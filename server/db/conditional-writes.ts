@@ -204,8 +204,8 @@ export function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unk
     event.applied,
     event.reason,
     JSON.stringify(event.detail),
-    event.occurredAt,
-    event.receivedAt,
+    event.occurredAt.toISOString(),
+    event.receivedAt.toISOString(),
     jobsJson(jobs),
   ];
 }

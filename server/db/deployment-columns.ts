@@ -89,8 +89,12 @@ export function sqlValue(value: DeploymentRow[WrittenField]): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-/** A row's value as a statement's parameter: a JSON column's document as its text (every driver takes that). */
+/**
+ * A row's value as a statement's parameter: a JSON column's document as its text (every driver
+ * takes that), a time as its ISO text (node-postgres formats a Date by hand, with its offset).
+ */
 export function sqlParameter(field: WrittenField, value: DeploymentRow[WrittenField]): unknown {
+  if (value instanceof Date) return value.toISOString();
   if (columnType(field) === 'jsonb') return value === null ? null : JSON.stringify(value);
   return sqlValue(value);
 }
