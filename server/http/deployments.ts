@@ -17,7 +17,7 @@ import { assertRunMatchesToken, readableRecord } from './record-access.ts';
 import { answerHeader, noteDeployment } from './request-log.ts';
 import type { CreateDeploymentBody } from './schemas.ts';
 import { addStatusRoutes } from './status-routes.ts';
-import { jsonBody } from './validate.ts';
+import { addValidatedRoute } from './validated-route.ts';
 
 export interface DeploymentRoutesDeps {
   prisma: PrismaClient;
@@ -29,7 +29,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
   const app = openApiApp<AuthEnv>();
   app.use('*', requireBearer(verifiers));
 
-  app.openapi({ ...createDeployment, middleware: [jsonBody()] }, async (c) => {
+  addValidatedRoute(app, createDeployment, async (c) => {
     const key = c.req.valid('header')['Idempotency-Key'];
     const body = c.req.valid('json');
     const principal = c.get('principal');
