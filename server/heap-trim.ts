@@ -17,10 +17,12 @@ const QUIET = 0.1;
  * memory reducer waits about 8 s after a collection and does not always run, and a server that
  * had just served a burst stayed 15–30 MiB above its idle size (docs/operations.md#memory).
  * Quiet and busy are read from the event loop's utilization each `intervalMs`, so the check costs
- * nothing per request. Needs `--expose-gc` (bin/deployledger.js starts `serve` with it); without
- * it this does nothing.
+ * nothing per request. `release` runs just before the collection: it drops what only speeds up
+ * the busy path (caches a burst filled), so the collection can give that back too. Needs
+ * `--expose-gc` (bin/deployledger.js starts `serve` with it); without it this does nothing.
  */
-export function startHeapTrimmer(intervalMs = 1000) {
+export function startHeapTrimmer(options: { intervalMs?: number; release?: () => void } = {}) {
+  const { intervalMs = 1000, release = () => {} } = options;
   const gc = exposedGc();
   if (!gc) return { stop() {} };
   let last: Utilization = performance.eventLoopUtilization();
@@ -32,6 +34,7 @@ export function startHeapTrimmer(intervalMs = 1000) {
     if (utilization >= BUSY) busy = true;
     else if (busy && utilization < QUIET) {
       busy = false;
+      release();
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
     }
   }, intervalMs).unref();
