@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
+import { trimMalloc } from './malloc-trim.ts';
 
 type CollectGarbage = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => unknown;
 type Utilization = ReturnType<typeof performance.eventLoopUtilization>;
@@ -18,7 +19,8 @@ const QUIET = 0.1;
  * had just served a burst stayed 15–30 MiB above its idle size (docs/operations.md#memory).
  * Quiet and busy are read from the event loop's utilization each `intervalMs`, so the check costs
  * nothing per request. `release` runs just before the collection: it drops what only speeds up
- * the busy path (caches a burst filled), so the collection can give that back too. Needs
+ * the busy path (caches a burst filled), so the collection can give that back too; after it,
+ * malloc's free memory is given back where Node can reach malloc_trim (malloc-trim.ts). Needs
  * `--expose-gc` (bin/deployledger.js starts `serve` with it); without it this does nothing.
  */
 export function startHeapTrimmer(options: { intervalMs?: number; release?: () => void } = {}) {
@@ -36,6 +38,7 @@ export function startHeapTrimmer(options: { intervalMs?: number; release?: () =>
       busy = false;
       release();
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      trimMalloc();
     }
   }, intervalMs).unref();
   return { stop: () => clearInterval(timer) };
