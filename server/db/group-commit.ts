@@ -82,8 +82,10 @@ export function groupCommit<Item, Outcome>(
     const keys = new Set<string>();
     while (batch.length < options.maxBatch && queue.length > 0) {
       const slot = queue.shift() as Entry;
-      if (share) queuedByKey.delete(slot.key);
-      if (keys.has(slot.key)) void alone(slot);
+      if (share) {
+        queuedByKey.delete(slot.key); // the queue holds each key once under 'share'
+        batch.push(slot);
+      } else if (keys.has(slot.key)) void alone(slot);
       else {
         keys.add(slot.key);
         batch.push(slot);
