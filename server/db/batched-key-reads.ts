@@ -2,21 +2,15 @@ import { foldName } from '../ledger/index.ts';
 import { readByKey } from './conditional-writes.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
 import { type DeploymentSqlRow, fromSqlRow, type SqlRunner, type VersionedRecord } from './deployment-sql.ts';
+import { type GroupCommitOptions, groupCommit } from './group-commit.ts';
 import { tripleOf } from './stored-keys.ts';
 
 // Replays read their record by key (replayAtOnce). Each read is a round trip, and PostgreSQL
-// spends far more on a statement than on its row, so reads work as group commit does for writes
-// (group-commit.ts): while `parallel` reads are in flight, the reads that arrive wait and go
-// together in the next statement, one row per key. Unlike writes, reads of one key share it:
-// every reader waiting when the statement begins gets the row as stored then — after it arrived,
-// never a copy kept from before. No transaction, no lock: a plain indexed read.
-
-export interface KeyReadOptions {
-  /** Statements in flight at once (of the pool's connections). */
-  parallel: number;
-  /** Distinct keys in one statement at most. */
-  maxBatch: number;
-}
+// spends far more on a statement than on its row, so reads share statements in the queue writes
+// use (group-commit.ts): while `parallel` reads are in flight, the reads that arrive wait and go
+// together in the next statement, one row per key. Unlike writes, reads of one key share it
+// (sameKey 'share'): every reader waiting when the statement begins gets the row as stored then —
+// after it arrived, never a copy kept from before. No transaction, no lock: a plain indexed read.
 
 /** The record stored under the key (readByKey's contract), however the statement is shared. */
 export type KeyReader = (
@@ -25,11 +19,10 @@ export type KeyReader = (
   key: string,
 ) => Promise<VersionedRecord | null>;
 
-interface Wanted {
+interface WantedKey {
   repository: string;
   environment: string;
   key: string;
-  waiters: { resolve: (read: VersionedRecord | null) => void; reject: (error: unknown) => void }[];
 }
 
 // One index probe per key on the unique index (repository_key, environment_key, key): the LIMIT
@@ -41,10 +34,7 @@ const BY_KEYS = `SELECT found.*, wanted.ord AS read_ord
     WHERE repository_key = wanted.r AND environment_key = wanted.e AND key = wanted.k LIMIT 1) found`;
 
 /** The records stored under several keys (names folded), in their order; null where none. */
-export async function readManyByKey(
-  sql: SqlRunner,
-  keys: { repository: string; environment: string; key: string }[],
-): Promise<(VersionedRecord | null)[]> {
+export async function readManyByKey(sql: SqlRunner, keys: WantedKey[]): Promise<(VersionedRecord | null)[]> {
   const rows = await sql.query<DeploymentSqlRow & { read_ord: number | bigint }>(
     BY_KEYS,
     [
@@ -61,55 +51,16 @@ export async function readManyByKey(
 
 export function keyReader(
   sql: SqlRunner,
-  options: KeyReadOptions = { parallel: 4, maxBatch: 64 },
+  options: GroupCommitOptions = { parallel: 4, maxBatch: 64 },
 ): KeyReader {
-  // Waiting reads by folded key, in arrival order (a Map keeps insertion order).
-  const waiting = new Map<string, Wanted>();
-  let inFlight = 0;
-
-  const run = async (batch: Wanted[]): Promise<void> => {
-    const [only] = batch;
-    let reads: (VersionedRecord | null)[];
-    try {
-      reads =
-        batch.length === 1 && only
-          ? [await readByKey(sql, only.repository, only.environment, only.key)]
-          : await readManyByKey(sql, batch);
-    } catch (error) {
-      // As group commit does: each key alone, so one key's error reaches that key's readers only.
-      if (batch.length > 1) await Promise.all(batch.map((wanted) => run([wanted])));
-      else for (const { reject } of only?.waiters ?? []) reject(error);
-      return;
-    }
-    for (const [i, wanted] of batch.entries())
-      for (const { resolve } of wanted.waiters) resolve(reads[i] ?? null);
-  };
-
-  const pump = () => {
-    while (inFlight < options.parallel && waiting.size > 0) {
-      const batch: Wanted[] = [];
-      for (const [folded, wanted] of waiting) {
-        if (batch.length === options.maxBatch) break;
-        waiting.delete(folded);
-        batch.push(wanted);
-      }
-      inFlight++;
-      void run(batch).finally(() => {
-        inFlight--;
-        pump();
-      });
-    }
-  };
-
-  return (repository, environment, key) =>
-    new Promise((resolve, reject) => {
-      const folded = tripleOf(repository, environment, key);
-      let wanted = waiting.get(folded);
-      if (!wanted) {
-        wanted = { repository, environment, key, waiters: [] };
-        waiting.set(folded, wanted);
-      }
-      wanted.waiters.push({ resolve, reject });
-      pump();
-    });
+  const read = groupCommit<WantedKey, VersionedRecord | null>(
+    {
+      alone: ({ repository, environment, key }) => readByKey(sql, repository, environment, key),
+      together: (keys) => readManyByKey(sql, keys),
+      keyOf: ({ repository, environment, key }) => tripleOf(repository, environment, key),
+      sameKey: 'share',
+    },
+    options,
+  );
+  return (repository, environment, key) => read({ repository, environment, key });
 }

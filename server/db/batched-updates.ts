@@ -72,5 +72,6 @@ export function updateBatcher(sql: SqlRunner): Updater {
     alone: (item) => updateDecided(sql, item),
     together: (items) => updateMany(sql, items),
     keyOf: ({ read }) => read.record.id,
+    sameKey: 'alone',
   });
 }

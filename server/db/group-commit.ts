@@ -1,74 +1,94 @@
 // Group commit: a statement's own cost to PostgreSQL (the transaction, the commit's WAL flush,
 // the round trip) is far more than its row's (docs/benchmarks.md). So while `parallel` statements
-// are in flight, writes that arrive wait and go together in the next one, each reported back on
-// its own. A write that finds a free slot goes at once, alone: no added latency when the server
-// is not busy. A batch holds each key once; a second write under a key already in it goes alone
-// at once, as every write did before (two writes to one row or environment queue on its lock
-// anyway, and the second could not be decided on what the first wrote).
+// are in flight, items that arrive wait and go together in the next one, each reported back on
+// its own. An item that finds a free slot goes at once, alone: no added latency when the server
+// is not busy. A statement holds each key once; what becomes of a second item under a key is the
+// work's `sameKey`:
+// - 'alone' (writes): it goes alone at once, as every write did before (two writes to one row or
+//   environment queue on its lock anyway, and the second could not be decided on what the first
+//   wrote).
+// - 'share' (reads): it shares the waiting item's statement and outcome. Only a waiting one's: a
+//   statement already begun may have read before the item arrived, so the item waits for the next
+//   (never a copy older than itself).
 
 export interface GroupCommitOptions {
   /** Statements in flight at once (of the pool's connections). */
   parallel: number;
-  /** Writes in one statement at most. */
+  /** Items (distinct keys) in one statement at most. */
   maxBatch: number;
 }
 
 export interface GroupCommitWork<Item, Outcome> {
-  /** One write's own statement. */
+  /** One item's own statement. */
   alone(item: Item): Promise<Outcome>;
-  /** Several writes, distinct keys, in one statement (one transaction): their outcomes in order. */
+  /** Several items, distinct keys, in one statement (for writes, one transaction): their outcomes in order. */
   together(items: Item[]): Promise<Outcome[]>;
-  /** What two writes in one statement must not share (a record, an environment). */
+  /** What two items in one statement must not share (a record, an environment, a stored key). */
   keyOf(item: Item): string;
+  /** A second item under a key already waiting: its own statement, or the waiting one's outcome. */
+  sameKey: 'alone' | 'share';
 }
 
-interface Waiting<Item, Outcome> {
-  item: Item;
+interface Waiter<Outcome> {
   resolve: (outcome: Outcome) => void;
   reject: (error: unknown) => void;
 }
 
-/** A function that writes one item, its statement shared with the writes that arrive meanwhile. */
+/** An item waiting for its statement, with everyone waiting for its outcome (more under 'share'). */
+interface Slot<Item, Outcome> {
+  item: Item;
+  key: string;
+  waiters: Waiter<Outcome>[];
+}
+
+/** A function that runs one item, its statement shared with the items that arrive meanwhile. */
 export function groupCommit<Item, Outcome>(
   work: GroupCommitWork<Item, Outcome>,
   options: GroupCommitOptions = { parallel: 4, maxBatch: 64 },
 ): (item: Item) => Promise<Outcome> {
-  type Entry = Waiting<Item, Outcome>;
+  type Entry = Slot<Item, Outcome>;
   const queue: Entry[] = [];
+  // Under 'share': the queued slot of each key, for the items that arrive while it waits.
+  const queuedByKey = new Map<string, Entry>();
+  const share = work.sameKey === 'share';
   let inFlight = 0;
 
-  const alone = async ({ item, resolve, reject }: Entry) => {
+  const alone = async (slot: Entry) => {
     try {
-      resolve(await work.alone(item));
+      const outcome = await work.alone(slot.item);
+      for (const waiter of slot.waiters) waiter.resolve(outcome);
     } catch (error) {
-      reject(error);
+      for (const waiter of slot.waiters) waiter.reject(error);
     }
   };
 
   const together = async (batch: Entry[]) => {
     let outcomes: Outcome[];
     try {
-      outcomes = await work.together(batch.map((waiting) => waiting.item));
+      outcomes = await work.together(batch.map((slot) => slot.item));
     } catch {
-      // The whole statement rolled back (a deadlock with another writer, a lost connection, one
-      // item's constraint): each write alone, so one write's error is reported to that write only.
+      // The whole statement failed (a deadlock with another writer, a lost connection, one
+      // item's constraint): each item alone, so one item's error is reported to its waiters only.
       await Promise.all(batch.map(alone));
       return;
     }
-    for (const [i, waiting] of batch.entries()) waiting.resolve(outcomes[i] as Outcome);
+    for (const [i, slot] of batch.entries())
+      for (const waiter of slot.waiters) waiter.resolve(outcomes[i] as Outcome);
   };
 
-  /** The next batch off the queue: one write per key; the others go alone. */
+  /** The next batch off the queue: one item per key; under 'alone', the others go alone. */
   const take = (): Entry[] => {
     const batch: Entry[] = [];
     const keys = new Set<string>();
     while (batch.length < options.maxBatch && queue.length > 0) {
-      const waiting = queue.shift() as Entry;
-      const key = work.keyOf(waiting.item);
-      if (keys.has(key)) void alone(waiting);
+      const slot = queue.shift() as Entry;
+      if (share) {
+        queuedByKey.delete(slot.key); // the queue holds each key once under 'share'
+        batch.push(slot);
+      } else if (keys.has(slot.key)) void alone(slot);
       else {
-        keys.add(key);
-        batch.push(waiting);
+        keys.add(slot.key);
+        batch.push(slot);
       }
     }
     return batch;
@@ -88,7 +108,14 @@ export function groupCommit<Item, Outcome>(
 
   return (item) =>
     new Promise<Outcome>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
+      const key = work.keyOf(item);
+      let slot = share ? queuedByKey.get(key) : undefined;
+      if (!slot) {
+        slot = { item, key, waiters: [] };
+        queue.push(slot);
+        if (share) queuedByKey.set(key, slot);
+      }
+      slot.waiters.push({ resolve, reject });
       pump();
     });
 }

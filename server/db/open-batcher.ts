@@ -28,6 +28,7 @@ export function openBatcher(
       alone: (item) => openUnlessTaken(sql, item.record, item.assumed, item.event, item.jobs),
       together: (items) => openMany(sql, items),
       keyOf: ({ record }) => environmentLockName(record.repository, record.environment),
+      sameKey: 'alone',
     },
     options,
   );

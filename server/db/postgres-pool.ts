@@ -16,6 +16,26 @@ export function sqlOf(prisma: PrismaClient): SqlRunner | undefined {
   return pools.get(prisma);
 }
 
+/**
+ * Whether pool.query would open a connection for its query: a connection opened so keeps that
+ * query's result for its life (pg's connect callback, held by the connection's 'end' listener,
+ * holds pool.query's callback), and one opened by a burst's batch read kept MiBs of deliveries.
+ */
+const opensConnection = (pool: pg.Pool) => pool.idleCount === 0 && pool.totalCount < (pool.options.max ?? 10);
+
+/** The query on a client checked out here (what then stays with a new connection is the client). */
+async function throughOwnCheckout(pool: pg.Pool, config: pg.QueryConfig) {
+  const client = await pool.connect();
+  try {
+    const result = await client.query(config);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(error as Error); // as pool.query does: the connection is not reused
+    throw error;
+  }
+}
+
 /** Prisma and the migration runner over one node-postgres pool. */
 export function openPool(
   kind: Database['kind'],
@@ -33,12 +53,11 @@ export function openPool(
   const sql: SqlRunner = {
     // The embedded database is one backend behind every connection of the pool: a statement
     // prepared on one connection would already exist on the next, so it prepares nothing.
-    query: async (text, params, name) =>
-      (
-        await pool.query(
-          name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params },
-        )
-      ).rows,
+    query: async (text, params, name) => {
+      const config =
+        name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params };
+      return (await (opensConnection(pool) ? throughOwnCheckout(pool, config) : pool.query(config))).rows;
+    },
   };
   pools.set(prisma, sql);
   let closed: Promise<void> | undefined;

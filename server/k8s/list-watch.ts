@@ -62,6 +62,8 @@ export class ResilientListWatch {
   private wakeSleep: () => void = () => {};
   private running: Promise<void> | null = null;
   private readonly backoff = new Backoff(250, 30_000);
+  // 410s since a watch last delivered an event: the first relists at once, the next ones wait.
+  private expiredInARow = 0;
 
   constructor(private readonly options: ListWatchOptions) {}
 
@@ -100,9 +102,13 @@ export class ResilientListWatch {
         const outcome = await this.watchOnce();
         this.options.onWatchEnd?.(outcome);
         if (outcome === 'expired' || outcome === 'resync') {
-          if (outcome === 'expired')
-            logger.info({ kind, scope }, 'kubernetes watch expired (410 Gone): relisting');
           this.resourceVersion = '';
+          if (outcome === 'expired') {
+            logger.info({ kind, scope }, 'kubernetes watch expired (410 Gone): relisting');
+            // An API server (or a proxy before it) that answers 410 again right after a list
+            // would otherwise be relisted from in a hot loop; client-go backs off here too.
+            if (this.expiredInARow++ > 0) await this.sleep(this.backoff.next());
+          }
           continue;
         }
         if (outcome === 'stalled')
@@ -208,6 +214,7 @@ export class ResilientListWatch {
         if (version) this.resourceVersion = version;
         // A connection that delivers is healthy: the next drop reconnects at once.
         this.backoff.reset();
+        this.expiredInARow = 0;
       };
       const onDone = (error: unknown) => {
         if (!error) return finish('closed');

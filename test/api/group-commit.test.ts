@@ -1,15 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { groupCommit } from '../../server/db/group-commit.ts';
 
-// The queue that shares statements between creates (open-batcher.ts) and between status reports
-// (batched-updates.ts), with a fake "database" that records every statement it was given.
+// The queue that shares statements between creates (open-batcher.ts), between status reports
+// (batched-updates.ts) and between replays' reads (batched-key-reads.ts), with a fake "database" that records every statement it was given.
 
 interface Item {
   key: string;
   value: number;
 }
 
-function fakeStatements(fail: (items: Item[]) => boolean = () => false) {
+function fakeStatements(
+  fail: (items: Item[]) => boolean = () => false,
+  sameKey: 'alone' | 'share' = 'alone',
+) {
   const statements: Item[][] = [];
   let release: (() => void) | null = null;
   let held = new Promise<void>((resolve) => {
@@ -26,6 +29,7 @@ function fakeStatements(fail: (items: Item[]) => boolean = () => false) {
       alone: async (item) => (await run([item]))[0] as number,
       together: run,
       keyOf: (item) => item.key,
+      sameKey,
     },
     { parallel: 1, maxBatch: 3 },
   );
@@ -69,5 +73,39 @@ describe('group commit', () => {
     );
     db.release();
     expect(await Promise.all(answers)).toEqual([10, 20, 'refused 3', 40]);
+  });
+
+  // One key arriving while its first item is in flight, then twice while the next statement waits.
+  const sameKeyTwice = (db: ReturnType<typeof fakeStatements>) => [
+    db.write({ key: 'a', value: 1 }),
+    db.write({ key: 'a', value: 2 }),
+    db.write({ key: 'a', value: 3 }),
+    db.write({ key: 'b', value: 4 }),
+  ];
+  const valuesOf = (statements: Item[][]) => statements.map((items) => items.map((item) => item.value));
+
+  it("under sameKey 'alone', each item of one key gets its own outcome, the second waiting one alone", async () => {
+    const db = fakeStatements(undefined, 'alone');
+    const answers = sameKeyTwice(db);
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30, 40]);
+    expect(valuesOf(db.statements)).toEqual([[1], [3], [2, 4]]);
+  });
+
+  it("under sameKey 'share', items of one key share the waiting one's statement, never one begun before them", async () => {
+    const db = fakeStatements(undefined, 'share');
+    const answers = sameKeyTwice(db);
+    db.release();
+    // 2 did not get 1's outcome (its statement had begun); 3 got 2's (they waited together).
+    expect(await Promise.all(answers)).toEqual([10, 20, 20, 40]);
+    expect(valuesOf(db.statements)).toEqual([[1], [2, 4]]);
+  });
+
+  it("under sameKey 'share', a failed statement fails every waiter of the key that broke it, and only them", async () => {
+    const db = fakeStatements((items) => items.some((item) => item.value === 2), 'share');
+    const answers = sameKeyTwice(db).map((answer) => answer.catch((error: Error) => error.message));
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 'refused 2', 'refused 2', 40]);
+    expect(valuesOf(db.statements)).toEqual([[1], [2, 4], [2], [4]]);
   });
 });

@@ -60,7 +60,10 @@ export interface KubeApiServer {
   stallWatches(): void;
   /** While down, every request is answered 503 (an API server restart). */
   setDown(down: boolean): void;
-  /** Forgets the history so far: a watch from any resourceVersion seen until now gets 410 Gone. */
+  /**
+   * Forgets the history so far: a watch from an older resourceVersion than the current one gets
+   * 410 Gone. The current one (what a list returns) can still be watched from, as on a real API server.
+   */
   expireHistory(): void;
   /** Sends open watches an ERROR event with a 410 Status, then closes them. */
   expireWatches(): void;
@@ -136,7 +139,8 @@ export async function startKubeApiServer(
       stalled: false,
     };
     const from = query.get('resourceVersion');
-    if (from && from !== '0' && Number(from) <= expiredThrough) {
+    // History keeps the events after expiredThrough: a watch from there on misses nothing.
+    if (from && from !== '0' && Number(from) < expiredThrough) {
       send(watch, {
         type: 'ERROR',
         object: {
@@ -144,7 +148,7 @@ export async function startKubeApiServer(
           apiVersion: 'v1',
           metadata: {},
           status: 'Failure',
-          message: `too old resource version: ${from} (${expiredThrough + 1})`,
+          message: `too old resource version: ${from} (${expiredThrough})`,
           reason: 'Expired',
           code: 410,
         },

@@ -38,7 +38,8 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
       revision: 4,
       startedAt: new Date(Date.UTC(2026, 10, 27, 10, n, 0)),
     });
-    suite.apiserver.apply(steps.previous);
+    // Seen before the test goes on: its observation (unmatched) must not land in a later count.
+    await progress(steps.previous);
     return { id: created.body.id as string, steps };
   }
 
