@@ -54,6 +54,57 @@ describe('a burst of creates over many environments', () => {
     expect(rows.every((row) => Number(row.events) === 1)).toBe(true);
   });
 
+  it('a burst of creates with every field set → each stored and answered as sent', async () => {
+    const bodyOf = (i: number) => ({
+      repository: 'acme/shop',
+      environment: `Fields-${i}`,
+      sha: SHA,
+      ref: `refs/heads/ünïcode-"quoted"-\\back-{brace},${i}`,
+      run_id: 9_007_199_254_740 + i,
+      run_attempt: 2,
+      state: 'queued',
+      environment_url: `https://shop.example/${i}?q="x"`,
+      log_url: `https://ci.example/runs/${i}`,
+      description: `line one\nline two, tab\t, quote " and {${i}}`,
+      metrics_endpoint: `https://metrics.example/${i}`,
+      k8s: { namespace: 'shop', name: [`web-${i}`, `worker-${i}`] },
+      k8s_clusters: ['eu-1', 'us-1'],
+      commit_at: '2026-11-30T12:34:56.789Z',
+    });
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => api.create(`fields-${i}`, bodyOf(i))),
+    );
+    for (const [i, answer] of answers.entries()) {
+      expect(answer.status).toBe(201);
+      const body = bodyOf(i);
+      expect(answer.body).toMatchObject({
+        environment: body.environment,
+        ref: body.ref,
+        run_id: body.run_id,
+        run_attempt: 2,
+        state: 'queued',
+        environment_url: body.environment_url,
+        log_url: body.log_url,
+        description: body.description,
+        commit_at: body.commit_at,
+        k8s: { namespace: 'shop', name: `web-${i}` },
+      });
+      expect(answer.body.k8s_rollouts.workloads).toEqual([
+        { namespace: 'shop', name: `web-${i}` },
+        { namespace: 'shop', name: `worker-${i}` },
+      ]);
+      expect(answer.body.k8s_rollouts.clusters).toEqual(['eu-1', 'us-1']);
+      const stored = await api.get(answer.body.id);
+      const { events, metrics, ...record } = stored.body;
+      expect(record).toEqual(answer.body);
+      expect(metrics.endpoint).toBe(body.metrics_endpoint);
+      // The create's own event (the metrics sampler may add its note beside it).
+      expect(events.filter((event: { source: string }) => event.source === 'action')).toMatchObject([
+        { state: 'queued', applied: true },
+      ]);
+    }
+  });
+
   it('a burst of replays and new keys at once → each replay answers its stored record', async () => {
     const created = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
