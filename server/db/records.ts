@@ -108,5 +108,21 @@ function rolloutsOf(value: unknown): K8sRollouts | null {
 
 /** The rollouts document to store: plain JSON, dates as ISO text (null: none). */
 function rolloutsJson(record: DeploymentRecord): Prisma.JsonValue {
-  return record.k8sRollouts ? (JSON.parse(JSON.stringify(record.k8sRollouts)) as Prisma.JsonValue) : null;
+  return record.k8sRollouts ? plainJson(record.k8sRollouts) : null;
+}
+
+/**
+ * What JSON.parse(JSON.stringify(value)) answers, without the text in between: the batch writer
+ * stringifies every row once more, and a release's document is most of a watcher row's work.
+ */
+function plainJson(value: unknown): Prisma.JsonValue {
+  if (value === null || value === undefined || typeof value === 'function') return null;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value !== 'object') return value as Prisma.JsonValue;
+  if (value instanceof Date) return value.toJSON();
+  if (Array.isArray(value)) return value.map(plainJson);
+  const plain: Record<string, Prisma.JsonValue> = {};
+  for (const [key, field] of Object.entries(value))
+    if (field !== undefined && typeof field !== 'function') plain[key] = plainJson(field);
+  return plain;
 }
