@@ -106,23 +106,18 @@ function rolloutsOf(value: unknown): K8sRollouts | null {
   };
 }
 
-/** The rollouts document to store: plain JSON, dates as ISO text (null: none). */
-function rolloutsJson(record: DeploymentRecord): Prisma.JsonValue {
-  return record.k8sRollouts ? plainJson(record.k8sRollouts) : null;
-}
-
 /**
- * What JSON.parse(JSON.stringify(value)) answers, without the text in between: the batch writer
- * stringifies every row once more, and a release's document is most of a watcher row's work.
+ * The rollouts document to store: plain JSON, dates as ISO text (null: none). Built, not
+ * stringified and parsed back: the batch writer stringifies every row once more, and a
+ * release's document is most of a watcher row's work. Its parts are shared, never changed.
  */
-function plainJson(value: unknown): Prisma.JsonValue {
-  if (value === null || value === undefined || typeof value === 'function') return null;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value !== 'object') return value as Prisma.JsonValue;
-  if (value instanceof Date) return value.toJSON();
-  if (Array.isArray(value)) return value.map(plainJson);
-  const plain: Record<string, Prisma.JsonValue> = {};
-  for (const [key, field] of Object.entries(value))
-    if (field !== undefined && typeof field !== 'function') plain[key] = plainJson(field);
-  return plain;
+function rolloutsJson(record: DeploymentRecord): Prisma.JsonValue {
+  const rollouts = record.k8sRollouts;
+  if (!rollouts) return null;
+  const { workloads, clusters, progress } = rollouts;
+  return {
+    workloads: workloads as unknown as Prisma.JsonArray,
+    clusters,
+    progress: progress.map((p) => ({ ...p, at: p.at.toISOString() })) as unknown as Prisma.JsonArray,
+  };
 }
