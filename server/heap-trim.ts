@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { runInNewContext } from 'node:vm';
+import { trimMalloc } from './malloc-trim.ts';
 
 type CollectGarbage = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => unknown;
 type Utilization = ReturnType<typeof performance.eventLoopUtilization>;
@@ -17,10 +18,13 @@ const QUIET = 0.1;
  * memory reducer waits about 8 s after a collection and does not always run, and a server that
  * had just served a burst stayed 15–30 MiB above its idle size (docs/operations.md#memory).
  * Quiet and busy are read from the event loop's utilization each `intervalMs`, so the check costs
- * nothing per request. Needs `--expose-gc` (bin/deployledger.js starts `serve` with it); without
- * it this does nothing.
+ * nothing per request. `release` runs just before the collection: it drops what only speeds up
+ * the busy path (caches a burst filled), so the collection can give that back too; after it,
+ * malloc's free memory is given back where Node can reach malloc_trim (malloc-trim.ts). Needs
+ * `--expose-gc` (bin/deployledger.js starts `serve` with it); without it this does nothing.
  */
-export function startHeapTrimmer(intervalMs = 1000) {
+export function startHeapTrimmer(options: { intervalMs?: number; release?: () => void } = {}) {
+  const { intervalMs = 1000, release = () => {} } = options;
   const gc = exposedGc();
   if (!gc) return { stop() {} };
   let last: Utilization = performance.eventLoopUtilization();
@@ -32,7 +36,9 @@ export function startHeapTrimmer(intervalMs = 1000) {
     if (utilization >= BUSY) busy = true;
     else if (busy && utilization < QUIET) {
       busy = false;
+      release();
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+      trimMalloc();
     }
   }, intervalMs).unref();
   return { stop: () => clearInterval(timer) };

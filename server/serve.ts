@@ -10,6 +10,7 @@ import { openDatabase } from './db/connect.ts';
 import { DeliveryInbox } from './db/delivery-inbox.ts';
 import { type DecisionListener, LedgerStore } from './db/ledger-store.ts';
 import { applyMigrations } from './db/migrate.ts';
+import { releasePrismaDebugHistory } from './db/prisma-debug-history.ts';
 import { registerDoraMetrics } from './dora/metrics.ts';
 import { createGithubApi } from './github/client.ts';
 import { recoveryHooks } from './github/hooks.ts';
@@ -177,7 +178,12 @@ export async function startServer(config: Config, logger: Logger) {
   });
   // Plain HTTP/1.1: serve() is given no HTTP/2 or TLS options.
   const connections = watchConnections(server as Server);
-  const trimmer = startHeapTrimmer();
+  const trimmer = startHeapTrimmer({
+    release: () => {
+      store.forgetRecent();
+      releasePrismaDebugHistory();
+    },
+  });
 
   // Each step is bounded so one that hangs cannot keep the rest (and the database) from closing.
   const stepMs = Math.max(1000, config.DEPLOYLEDGER_SHUTDOWN_GRACE_MS / 3);

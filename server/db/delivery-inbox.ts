@@ -1,3 +1,4 @@
+import { binaryTextArray } from './binary-text-array.ts';
 import type { SqlRunner } from './deployment-sql.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
 
@@ -7,8 +8,8 @@ export interface IncomingDelivery {
   action: string | null;
   /**
    * The body's bytes as they came (valid UTF-8 that parsed as a JSON object). Bytes, not the
-   * decoded text: they go to PostgreSQL as they are (a binary parameter of a text column is its
-   * UTF-8), with no second encoding on our side, and they wait for the commit outside the JS heap.
+   * decoded text: they go to PostgreSQL as they are (an element of a binary `text[]` parameter is
+   * its UTF-8), with no second encoding on our side, and they wait for the commit outside the JS heap.
    */
   payload: Uint8Array;
 }
@@ -31,19 +32,17 @@ const MAX_BATCH = 256;
 // and no worse p99 (two: no less CPU, a worse p99); the pool queues what it cannot serve at once.
 const WRITERS = 3;
 
-// One multi-row INSERT per batch, each body a parameter of its own, sent as it came: nothing to
-// escape or build around it on our side, and the database only copies it (the column is text;
-// the receiver parsed it as JSON before storing it). Its text depends on the batch's size, so
-// each size's is made once.
-const insertSqls: string[] = [];
-const insertSql = (rows: number) =>
-  (insertSqls[rows] ??=
-    `INSERT INTO webhook_delivery (delivery_id, event, action, payload) VALUES ${Array.from(
-      { length: rows },
-      (_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`,
-    ).join(', ')}
+// One INSERT per batch, whatever its size: each column a `text[]` parameter in binary form
+// (binary-text-array.ts), the bodies' bytes in it as they came, so the statement is prepared once
+// per connection and never parsed or planned again (a multi-row VALUES of 4 parameters a row was
+// a new text for every batch size, parsed and planned on every write, and node-postgres prepared
+// each parameter on its own: 64 concurrent stores took 23 µs of the server's CPU a delivery
+// instead of 35, and 57 µs of the database's instead of 62). The database only copies the bodies
+// (the column is text; the receiver parsed each as JSON before storing it).
+const INSERT = `INSERT INTO webhook_delivery (delivery_id, event, action, payload)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
   ON CONFLICT (delivery_id) DO NOTHING
-  RETURNING delivery_id`);
+  RETURNING delivery_id`;
 
 /**
  * Where the receiver stores a delivery before acknowledging it (group commit): each `store`
@@ -95,9 +94,13 @@ export class DeliveryInbox {
   }
 
   private async insert(deliveries: IncomingDelivery[]): Promise<Set<string>> {
-    const params: unknown[] = [];
-    for (const d of deliveries) params.push(d.deliveryId, d.event, d.action, asBuffer(d.payload));
-    const inserted = await this.sql.query<{ delivery_id: string }>(insertSql(deliveries.length), params);
+    const params = [
+      binaryTextArray(deliveries.map((d) => d.deliveryId)),
+      binaryTextArray(deliveries.map((d) => d.event)),
+      binaryTextArray(deliveries.map((d) => d.action)),
+      binaryTextArray(deliveries.map((d) => d.payload)),
+    ];
+    const inserted = await this.sql.query<{ delivery_id: string }>(INSERT, params, 'webhook_delivery_insert');
     return new Set(inserted.map((row) => row.delivery_id));
   }
 }
@@ -108,9 +111,4 @@ function settle(batch: Waiting[], stored: Set<string>): void {
     const id = w.delivery.deliveryId;
     w.resolve(stored.delete(id) ? 'stored' : 'duplicate');
   }
-}
-
-/** node-postgres sends a Buffer parameter as bytes (binary format); a plain Uint8Array it would not. */
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -112,6 +112,11 @@ export class LedgerStore {
     return read;
   }
 
+  /** Drops the records remembered for the next write (once a burst has passed; see heap-trim.ts). */
+  forgetRecent(): void {
+    this.fast.recent.clear();
+  }
+
   /**
    * The record as this process last wrote or read it, else read: for a write that checks its
    * version (apply's `known`), never for an answer (it may be stale).

@@ -21,6 +21,26 @@ export function transactionsOf(prisma: PrismaClient): InTransaction | undefined 
   return pools.get(prisma)?.inTransaction;
 }
 
+/**
+ * Whether pool.query would open a connection for its query: a connection opened so keeps that
+ * query's result for its life (pg's connect callback, held by the connection's 'end' listener,
+ * holds pool.query's callback), and one opened by a burst's batch read kept MiBs of deliveries.
+ */
+const opensConnection = (pool: pg.Pool) => pool.idleCount === 0 && pool.totalCount < (pool.options.max ?? 10);
+
+/** The query on a client checked out here (what then stays with a new connection is the client). */
+async function throughOwnCheckout(pool: pg.Pool, config: pg.QueryConfig) {
+  const client = await pool.connect();
+  try {
+    const result = await client.query(config);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(error as Error); // as pool.query does: the connection is not reused
+    throw error;
+  }
+}
+
 /** Prisma and the migration runner over one node-postgres pool. */
 export function openPool(
   kind: Database['kind'],
@@ -37,16 +57,21 @@ export function openPool(
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   // The embedded database is one backend behind every connection of the pool: a statement
   // prepared on one connection would already exist on the next, so it prepares nothing.
-  const runner = (on: pg.Pool | pg.PoolClient): SqlRunner => ({
-    query: async (text, params, name) =>
-      (
-        await on.query(
-          name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params },
-        )
-      ).rows,
+  const queryConfig = (text: string, values: unknown[], name?: string): pg.QueryConfig =>
+    name && kind === 'postgresql' ? { name, text, values } : { text, values };
+  const sql: SqlRunner = {
+    query: async (text, params, name) => {
+      const query = queryConfig(text, params, name);
+      return (await (opensConnection(pool) ? throughOwnCheckout(pool, query) : pool.query(query))).rows;
+    },
+  };
+  const onClient = (client: pg.PoolClient): SqlRunner => ({
+    query: async (text, params, name) => (await client.query(queryConfig(text, params, name))).rows,
   });
-  const sql = runner(pool);
-  pools.set(prisma, { sql, inTransaction: (work) => inTransaction(pool, (client) => work(runner(client))) });
+  pools.set(prisma, {
+    sql,
+    inTransaction: (work) => inTransaction(pool, (client) => work(onClient(client))),
+  });
   let closed: Promise<void> | undefined;
   return {
     kind,

@@ -17,6 +17,11 @@ export class RecentRecords {
     return this.records.get(id);
   }
 
+  /** Forgets the records (not the keys): the next write to one reads it first, as after 60 s. */
+  clear(): void {
+    this.records.clear();
+  }
+
   /** The record as it was just read or written at `version`. */
   remember(record: DeploymentRecord, version: number): void {
     this.records.set(record.id, { record, version });
