@@ -7,14 +7,28 @@ import {
 } from '../ledger/index.ts';
 import { writeBatch } from './bulk-write.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
-import { ACTIVE_STATES_SQL, type DeploymentSqlRow, fromSqlRow } from './deployment-sql.ts';
+import {
+  ACTIVE_STATES_SQL,
+  type DeploymentSqlRow,
+  fromSqlRow,
+  type InTransaction,
+  type SqlRunner,
+} from './deployment-sql.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
-import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder, type Tx } from './environment-lock.ts';
+import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder } from './environment-lock.ts';
 import type { PrismaClient } from './generated/client.ts';
-import { enqueue } from './outbox.ts';
+import { insertJobsSql, jobsJson } from './outbox.ts';
+import { transactionsOf } from './postgres-pool.ts';
 
-// Hundreds of decisions in one transaction, which waits behind other writers of its environments.
-const TX_OPTIONS = { maxWait: 30_000, timeout: 60_000 };
+/**
+ * On node-postgres, over the client's pool (openPool's; both databases): a batch is a few
+ * statements, and Prisma's per-query work cost the server more CPU than they cost PostgreSQL.
+ */
+function transactions(prisma: PrismaClient): InTransaction {
+  const inTransaction = transactionsOf(prisma);
+  if (!inTransaction) throw new Error('the batch writer needs a client made by openPool');
+  return inTransaction;
+}
 
 // Fresh under the locks: the records asked for by id, key or GitHub id, and each environment's
 // records a signal can still change (its active record; its successes, which auto-inactive
@@ -70,22 +84,24 @@ export async function writeInBatch<T>(
   prisma: PrismaClient,
   scope: BatchScope,
   decide: (ledgers: LockedLedgers) => T | Promise<T>,
-  options: { jobsOf: (decision: Decision) => GithubSyncJob[]; alsoWrite?: (tx: Tx) => Promise<unknown> },
+  options: {
+    jobsOf: (decision: Decision) => GithubSyncJob[];
+    alsoWrite?: (sql: SqlRunner) => Promise<unknown>;
+  },
 ): Promise<{ result: T; decisions: Array<[Signal, Decision]> }> {
   const decisions: Array<[Signal, Decision]> = [];
-  const result = await prisma.$transaction(async (tx) => {
+  const result = await transactions(prisma)(async (tx) => {
     const locked = new Map(scope.environments.map((e) => [lockName(e), e]));
     // Every environment's lock, in the one order every writer holding several takes them.
-    await tx.$queryRawUnsafe(LOCK_IN_ORDER_SQL, lockNamesInOrder(locked.keys()));
-    const rows = await tx.$queryRawUnsafe<DeploymentSqlRow[]>(
-      READ_SQL,
+    await tx.query(LOCK_IN_ORDER_SQL, [lockNamesInOrder(locked.keys())]);
+    const rows = await tx.query<DeploymentSqlRow>(READ_SQL, [
       scope.ids ?? [],
       [...locked.values()].map((e) => foldName(e.repository)),
       [...locked.values()].map((e) => foldName(e.environment)),
       scope.keys ?? [],
       (scope.githubIds ?? []).map((g) => String(g.githubDeploymentId)),
       (scope.githubIds ?? []).map((g) => foldName(g.repository)),
-    );
+    ]);
     const read = new Map<string, DeploymentRecord>();
     const byEnvironment = new Map<string, DeploymentRecord[]>();
     const outside: DeploymentRecord[] = [];
@@ -123,10 +139,10 @@ export async function writeInBatch<T>(
     };
     const result = await decide({ of, read: (id) => read.get(id) ?? null, outside, all: [...read.values()] });
     await writeBatch(tx, merged([...batches.values()]));
-    await enqueue(tx, ...jobs);
+    if (jobs.length) await tx.query(insertJobsSql('$1'), [jobsJson(jobs)]);
     await options.alsoWrite?.(tx);
     return result;
-  }, TX_OPTIONS);
+  });
   return { result, decisions };
 }
 
@@ -139,17 +155,16 @@ const DEPLOYED_SQL = `SELECT DISTINCT o.rk || chr(10) || o.ek AS name, o.sha
     AND lower(d.sha) = o.sha AND d.deployed_at IS NOT NULL)`;
 
 /** Of the shas a batch may open, those (lowered) that reached success before, by lock name. */
-async function readDeployedShas(tx: Tx, opening: Array<Environment & { sha: string }>) {
+async function readDeployedShas(tx: SqlRunner, opening: Array<Environment & { sha: string }>) {
   const byName = new Map<string, Set<string>>();
   const probes = new Map(opening.map((o) => [`${lockName(o)}\n${o.sha.toLowerCase()}`, o]));
   if (probes.size === 0) return byName;
   const list = [...probes.values()];
-  const rows = await tx.$queryRawUnsafe<Array<{ name: string; sha: string }>>(
-    DEPLOYED_SQL,
+  const rows = await tx.query<{ name: string; sha: string }>(DEPLOYED_SQL, [
     list.map((o) => foldName(o.repository)),
     list.map((o) => foldName(o.environment)),
     list.map((o) => o.sha.toLowerCase()),
-  );
+  ]);
   for (const { name, sha } of rows) byName.set(name, (byName.get(name) ?? new Set()).add(sha));
   return byName;
 }

@@ -11,8 +11,8 @@ import {
   sqlValue,
   type WrittenField,
 } from './deployment-columns.ts';
+import type { SqlRunner } from './deployment-sql.ts';
 import type { EnvironmentBatch, EventRow } from './environment-batch.ts';
-import type { Prisma } from './generated/client.ts';
 import { toRow } from './records.ts';
 
 // Batches are written in a few statements whatever their size. On PostgreSQL the new records and
@@ -92,12 +92,12 @@ const rowsOf = (batch: Decided, ids: Iterable<string>) =>
  * before its successor is inserted, so the one-active index holds at every row), then the
  * records it opened with the timeline. The unique indexes still guard every row.
  */
-export async function writeBatch(tx: Prisma.TransactionClient, batch: Decided): Promise<void> {
+export async function writeBatch(tx: SqlRunner, batch: Decided): Promise<void> {
   const changed = rowsOf(batch, batch.changed);
-  if (changed.length) await tx.$executeRawUnsafe(UPDATE_SQL, json([ID, ...STATE_COLUMNS], changed));
+  if (changed.length) await tx.query(UPDATE_SQL, [json([ID, ...STATE_COLUMNS], changed)]);
   if (!batch.events.length) return;
   const opened = rowsOf(batch, batch.opened);
-  await tx.$executeRawUnsafe(INSERT_SQL, json(RECORD_COLUMNS, opened), json(EVENT_COLUMNS, batch.events));
+  await tx.query(INSERT_SQL, [json(RECORD_COLUMNS, opened), json(EVENT_COLUMNS, batch.events)]);
 }
 
 /**

@@ -79,12 +79,11 @@ export async function foldDeliveries(
     },
     {
       jobsOf,
-      alsoWrite: (tx) =>
-        tx.$executeRawUnsafe(
-          completeSql(DELIVERIES),
+      alsoWrite: (sql) =>
+        sql.query(completeSql(DELIVERIES), [
           scopes.flatMap((g) => g.items.map((item) => item.deliveryId)),
           null,
-        ),
+        ]),
     },
   );
   for (const [signal, decision] of decisions) onDecision(signal, decision);

@@ -18,6 +18,9 @@ export interface SqlRunner {
   query<R>(text: string, params: unknown[], name?: string): Promise<R[]>;
 }
 
+/** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+export type InTransaction = <T>(work: (sql: SqlRunner) => Promise<T>) => Promise<T>;
+
 export type DeploymentSqlRow = Deployment;
 
 /** A stored record and the row version it was read at (for a conditional write). */

@@ -1,7 +1,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { Database } from './database.ts';
-import type { SqlRunner } from './deployment-sql.ts';
+import type { InTransaction, SqlRunner } from './deployment-sql.ts';
 import { PrismaClient } from './generated/client.ts';
 
 // Any fixed number works; it only has to be the same for every process migrating one database.
@@ -9,11 +9,16 @@ const MIGRATION_LOCK_ID = 7_252_011;
 
 // The pool behind each client: reads that return large text (the DORA rollups) skip Prisma's
 // per-value decoding, which costs several times the driver's on a month of histograms.
-const pools = new WeakMap<PrismaClient, SqlRunner>();
+const pools = new WeakMap<PrismaClient, { sql: SqlRunner; inTransaction: InTransaction }>();
 
 /** The node-postgres pool behind a client made by openPool (else undefined). */
 export function sqlOf(prisma: PrismaClient): SqlRunner | undefined {
-  return pools.get(prisma);
+  return pools.get(prisma)?.sql;
+}
+
+/** Transactions on the node-postgres pool behind a client made by openPool (else undefined). */
+export function transactionsOf(prisma: PrismaClient): InTransaction | undefined {
+  return pools.get(prisma)?.inTransaction;
 }
 
 /**
@@ -50,16 +55,23 @@ export function openPool(
   // query in flight fails (answered 5xx, retried), but the unhandled event would end the process.
   pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  // The embedded database is one backend behind every connection of the pool: a statement
+  // prepared on one connection would already exist on the next, so it prepares nothing.
+  const queryConfig = (text: string, values: unknown[], name?: string): pg.QueryConfig =>
+    name && kind === 'postgresql' ? { name, text, values } : { text, values };
   const sql: SqlRunner = {
-    // The embedded database is one backend behind every connection of the pool: a statement
-    // prepared on one connection would already exist on the next, so it prepares nothing.
     query: async (text, params, name) => {
-      const config =
-        name && kind === 'postgresql' ? { name, text, values: params } : { text, values: params };
-      return (await (opensConnection(pool) ? throughOwnCheckout(pool, config) : pool.query(config))).rows;
+      const query = queryConfig(text, params, name);
+      return (await (opensConnection(pool) ? throughOwnCheckout(pool, query) : pool.query(query))).rows;
     },
   };
-  pools.set(prisma, sql);
+  const onClient = (client: pg.PoolClient): SqlRunner => ({
+    query: async (text, params, name) => (await client.query(queryConfig(text, params, name))).rows,
+  });
+  pools.set(prisma, {
+    sql,
+    inTransaction: (work) => inTransaction(pool, (client) => work(onClient(client))),
+  });
   let closed: Promise<void> | undefined;
   return {
     kind,
@@ -103,4 +115,33 @@ export function openPool(
       return closed;
     },
   };
+}
+
+// Hundreds of decisions in one transaction (batch-writer.ts), which waits behind other writers
+// of its environments: as long as Prisma's interactive transactions were allowed to run.
+const TRANSACTION_TIMEOUT_MS = 60_000;
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let released = false;
+  const release = (destroy: boolean) => {
+    if (released) return;
+    released = true;
+    client.release(destroy);
+  };
+  // A transaction left open (a lock waited for, a hung connection) is cut as Prisma's timeout
+  // cut it: its connection closed, PostgreSQL rolls it back, the statement in flight fails.
+  const timer = setTimeout(() => release(true), TRANSACTION_TIMEOUT_MS);
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    if (!released) await client.query('ROLLBACK').catch(() => release(true));
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    release(false);
+  }
 }

@@ -106,7 +106,18 @@ function rolloutsOf(value: unknown): K8sRollouts | null {
   };
 }
 
-/** The rollouts document to store: plain JSON, dates as ISO text (null: none). */
+/**
+ * The rollouts document to store: plain JSON, dates as ISO text (null: none). Built, not
+ * stringified and parsed back: the batch writer stringifies every row once more, and a
+ * release's document is most of a watcher row's work. Its parts are shared, never changed.
+ */
 function rolloutsJson(record: DeploymentRecord): Prisma.JsonValue {
-  return record.k8sRollouts ? (JSON.parse(JSON.stringify(record.k8sRollouts)) as Prisma.JsonValue) : null;
+  const rollouts = record.k8sRollouts;
+  if (!rollouts) return null;
+  const { workloads, clusters, progress } = rollouts;
+  return {
+    workloads: workloads as unknown as Prisma.JsonArray,
+    clusters,
+    progress: progress.map((p) => ({ ...p, at: p.at.toISOString() })) as unknown as Prisma.JsonArray,
+  };
 }
