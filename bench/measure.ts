@@ -67,6 +67,13 @@ export async function loop(
   return { name, requestsPerSecond: latencies.length / elapsed, p50: pct(50), p99: pct(99), errors };
 }
 
+/** CPU time a process has used (user + system), in ms (Linux). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Resident and peak memory of a process, in MiB (Linux). */
 export function rss(pid: number): { rss: number; peak: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

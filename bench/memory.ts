@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
 import { type RunningServer, startServer } from '../test/helpers/server.ts';
 import { newKeyCreates } from './api.ts';
 import { SECRET, TOKEN } from './context.ts';
-import { type Figure, rss, SECONDS } from './measure.ts';
+import { cpuMs, type Figure, rss, SECONDS } from './measure.ts';
 import { signedDeliveries } from './webhooks.ts';
 
 interface Row {
@@ -103,12 +102,6 @@ async function withCpu(server: RunningServer, work: () => Promise<Figure>): Prom
   const used = cpuMs(server.process.pid ?? 0) - before;
   const requests = figure.requestsPerSecond * SECONDS;
   return { ...figure, note: `${(used / Math.max(1, requests)).toFixed(1)} ms CPU each` };
-}
-
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /**

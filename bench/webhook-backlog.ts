@@ -101,6 +101,20 @@ export async function foldBacklog(databaseUrl: string): Promise<Figure> {
   };
 }
 
+/** Deliveries stored so far, and how many of them are folded. */
+export async function deliveryCounts(databaseUrl: string): Promise<{ stored: number; folded: number }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ stored: number; folded: number }>(
+      'SELECT count(*)::int AS stored, count(done_at)::int AS folded FROM webhook_delivery',
+    );
+    return rows[0] ?? { stored: 0, folded: 0 };
+  } finally {
+    await client.end();
+  }
+}
+
 /** Waits (up to 5 minutes) until no stored delivery is left to fold. */
 export async function drainDeliveries(databaseUrl: string): Promise<void> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
