@@ -8,6 +8,8 @@ export interface StoredDelivery {
   action: string | null;
   payload: unknown;
   attempts: number;
+  /** How long it had waited since it was stored when it was claimed (the database's clock). */
+  waitedMs: number;
 }
 
 /** Stores a delivery once; a redelivery of the same `X-GitHub-Delivery` is reported as such. */
@@ -44,7 +46,9 @@ export const DELIVERIES: QueueTable = {
   id: 'delivery_id',
   idType: 'text',
   order: 'received_at, delivery_id',
-  returning: 'delivery_id, event, action, payload, attempts, received_at',
+  returning:
+    'delivery_id, event, action, payload, attempts, received_at, ' +
+    '(extract(epoch FROM clock_timestamp() - received_at) * 1000)::float8 AS waited_ms',
 };
 
 /** Claims deliveries not done (queue.ts claim), oldest first. */
@@ -55,6 +59,7 @@ export async function claimDeliveries(sql: SqlRunner, options: ClaimOptions): Pr
     action: string | null;
     payload: string;
     attempts: number;
+    waited_ms: number;
   }>(sql, DELIVERIES, options);
   return rows.map((row) => ({
     deliveryId: row.delivery_id,
@@ -62,6 +67,7 @@ export async function claimDeliveries(sql: SqlRunner, options: ClaimOptions): Pr
     action: row.action,
     payload: parsePayload(row.payload),
     attempts: row.attempts,
+    waitedMs: row.waited_ms,
   }));
 }
 

@@ -19,6 +19,14 @@ const BATCH = 500;
  * for. During a burst the fold takes this much a turn, and the full claims once it has passed.
  */
 const BURST_BATCH = 100;
+/**
+ * The longest a stored delivery waits for its fold while deliveries keep coming: a burst is
+ * acknowledged first, but under a steady stream that never leaves the receiver quiet (a large
+ * organization's every workflow run) claims of BURST_BATCH a second would fall behind for as long
+ * as the stream lasts. Once the oldest delivery claimed has waited this long, the fold stops
+ * waiting for quiet and takes full claims until it has caught up.
+ */
+const MAX_LAG_MS = 10_000;
 const LEASE_MS = 60_000;
 const MAX_ATTEMPTS = 10;
 /** Repositories folded at once: enough to keep the pool busy, few enough to leave room for requests. */
@@ -47,14 +55,18 @@ export interface DeliveryWorkerDeps {
  */
 export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
   const worker = `deliveries-${randomUUID().slice(0, 8)}`;
+  let behind = false;
   const claimNext = async () => {
-    const limit = (await deps.quiet?.()) === false ? BURST_BATCH : BATCH;
+    const limit = behind || (await deps.quiet?.()) !== false ? BATCH : BURST_BATCH;
     const deliveries = await claimDeliveries(deps.sql, {
       worker,
       limit,
       leaseMs: LEASE_MS,
       maxAttempts: MAX_ATTEMPTS,
     });
+    // Claimed oldest first: the first one claimed for the first time (not a retry) says how far
+    // behind the fold is.
+    behind = (deliveries.find((d) => d.attempts === 1)?.waitedMs ?? 0) > MAX_LAG_MS;
     return { full: deliveries.length === limit, lanes: planFolding(deliveries) };
   };
   // After a full claim the next one is claimed (and checked) while this one folds: the database
