@@ -2,8 +2,9 @@
 -- trigger of 20261212000700_dora_row_triggers called dora_mark_row once per changed row, each a
 -- PL/pgSQL call and a planned INSERT … SELECT: the watcher's batch that moves 400 records to
 -- success in one UPDATE spent most of its time there. Now one statement marks the days of every
--- row that changed (dora_touched_days is inlined into it). Which rows count and which days are
--- marked stay those of dora_mark_row and its WHEN; inserts and deletes keep their row triggers.
+-- row that changed (dora_touched_days called from it, row by row, in one INSERT … SELECT). Which
+-- rows count and which days are marked stay those of dora_mark_row and its WHEN; inserts and
+-- deletes keep their row triggers.
 DROP TRIGGER "deployment_dora_update" ON "deployment";
 
 CREATE FUNCTION "dora_mark_updated"() RETURNS trigger LANGUAGE plpgsql AS $$
