@@ -70,7 +70,7 @@ export function openPool(
   });
   pools.set(prisma, {
     sql,
-    inTransaction: (work) => inTransaction(pool, (client) => work(onClient(client))),
+    inTransaction: (work) => inTransaction(pool, (client) => work(onClient(client)), TRANSACTION_TIMEOUT_MS),
   });
   let closed: Promise<void> | undefined;
   return {
@@ -85,24 +85,15 @@ export function openPool(
         client.release();
       }
     },
-    async runInMigrationTransaction(work) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+    // No time limit: a migration takes as long as its statements do.
+    runInMigrationTransaction: (work) =>
+      inTransaction(pool, async (client) => {
         await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_ID]);
-        const result = await work({
+        return work({
           exec: async (script) => void (await client.query(script)),
           query: async (text, params) => (await client.query(text, params)).rows,
         });
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+      }),
     close() {
       closed ??= (async () => {
         try {
@@ -121,7 +112,16 @@ export function openPool(
 // of its environments: as long as Prisma's interactive transactions were allowed to run.
 const TRANSACTION_TIMEOUT_MS = 60_000;
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * `work` between BEGIN and COMMIT on one connection; rolled back when it throws. A transaction
+ * left open past `timeoutMs` (a lock waited for, a hung connection) is cut as Prisma's timeout cut
+ * it: its connection closed, PostgreSQL rolls it back, the statement in flight fails.
+ */
+async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+  timeoutMs?: number,
+): Promise<T> {
   const client = await pool.connect();
   let released = false;
   const release = (destroy: boolean) => {
@@ -129,9 +129,7 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
     released = true;
     client.release(destroy);
   };
-  // A transaction left open (a lock waited for, a hung connection) is cut as Prisma's timeout
-  // cut it: its connection closed, PostgreSQL rolls it back, the statement in flight fails.
-  const timer = setTimeout(() => release(true), TRANSACTION_TIMEOUT_MS);
+  const timer = timeoutMs === undefined ? undefined : setTimeout(() => release(true), timeoutMs);
   try {
     await client.query('BEGIN');
     const result = await work(client);
