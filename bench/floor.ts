@@ -7,7 +7,7 @@ import { KindFactsGuess } from '../server/db/kind-guess.ts';
 import { createAtOnce, type FastPathDeps } from '../server/db/ledger-fast-paths.ts';
 import { openBatcher } from '../server/db/open-batcher.ts';
 import { RecentRecords } from '../server/db/recent-records.ts';
-import { CONNECTIONS, type Figure, loop } from './measure.ts';
+import { CONNECTIONS, type Figure, loop, WARMUP } from './measure.ts';
 
 // What bounds creates: the create's statement (createAtOnce, as the server runs it, batched the
 // same way) driven from a node-postgres loop, no HTTP. Beside the raw INSERT, it says how much of
@@ -29,8 +29,7 @@ export async function createStatementFloor(url: string): Promise<Figure> {
     kindGuess: new KindFactsGuess(),
     recent: new RecentRecords(),
   };
-  const run = randomUUID().slice(0, 8);
-  const figure = await loop('the create statement from a pg loop, no HTTP', CONNECTIONS, async (i) => {
+  const creates = (run: string) => async (i: number) => {
     const request = {
       repository: 'acme/shop',
       environment: `floor-${run}-${i}`,
@@ -52,7 +51,13 @@ export async function createStatementFloor(url: string): Promise<Figure> {
     };
     const result = await createAtOnce(deps, request, 'action', new Date());
     if (result?.kind !== 'created') throw new Error(`not created: ${result?.kind ?? 'locked path'}`);
-  });
+  };
+  await loop('warm-up', CONNECTIONS, creates(randomUUID().slice(0, 8)), WARMUP);
+  const figure = await loop(
+    'the create statement from a pg loop, no HTTP',
+    CONNECTIONS,
+    creates(randomUUID().slice(0, 8)),
+  );
   await pool.end();
   return figure;
 }

@@ -12,6 +12,12 @@ export interface Figure {
 
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/**
+ * Seconds of the same load before a measured run (BENCH_WARMUP): a process's first seconds are
+ * spent compiling its hot paths (a new server's creates run at half speed in their first second),
+ * and servers in the field run for days. The product's cold figure is printed beside its warm one.
+ */
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? SECONDS);
 
 type Request = NonNullable<autocannon.Options['requests']>[number];
 
@@ -22,8 +28,9 @@ export async function load(
   requests: Request[],
   expectStatus: number[],
   connections: number = CONNECTIONS,
+  seconds: number = SECONDS,
 ): Promise<Figure> {
-  const result = await autocannon({ url, connections, duration: SECONDS, requests });
+  const result = await autocannon({ url, connections, duration: seconds, requests });
   const counted = Object.entries(result.statusCodeStats ?? {})
     .filter(([code]) => !expectStatus.includes(Number(code)))
     .reduce((sum, [, stat]) => sum + (stat as { count: number }).count, 0);
@@ -41,9 +48,10 @@ export async function loop(
   name: string,
   concurrency: number,
   work: (i: number) => Promise<void>,
+  seconds: number = SECONDS,
 ): Promise<Figure> {
   const latencies: number[] = [];
-  const deadline = performance.now() + SECONDS * 1000;
+  const deadline = performance.now() + seconds * 1000;
   let counter = 0;
   let errors = 0;
   const started = performance.now();
