@@ -26,6 +26,7 @@ import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { startProtectionWorker } from './jobs/protection-worker.ts';
 import { createReconciler } from './jobs/reconciler.ts';
 import { recoveryStatus } from './jobs/recovery-status.ts';
+import { startStatisticsKeeper } from './jobs/statistics-keeper.ts';
 import { startSweeper } from './jobs/sweeper.ts';
 import { startK8sWatcherIfConfigured } from './k8s/index.ts';
 import { isTerminal } from './ledger/index.ts';
@@ -118,6 +119,7 @@ export async function startServer(config: Config, logger: Logger) {
     config.DEPLOYLEDGER_PROTECTION_INTERVAL_MS,
   );
   kickProtection = () => protectionWorker.kick();
+  const statistics = startStatisticsKeeper(db, logger);
   const sweeper =
     config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS > 0
       ? startSweeper(
@@ -202,6 +204,7 @@ export async function startServer(config: Config, logger: Logger) {
         outbox?.stop(),
         sweeper?.stop(),
         sampler?.stop(),
+        statistics.stop(),
       ]),
       stepMs,
     );

@@ -25,6 +25,8 @@ export async function openLedgerDatabase(kind: DatabaseKind) {
     database: db,
     prisma: db.prisma,
     sql: db.sql,
+    /** The PostgreSQL database's URL (undefined for the embedded one). */
+    url: pg?.url,
     store,
     async close() {
       await db.close();

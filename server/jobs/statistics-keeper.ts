@@ -1,0 +1,25 @@
+import type { Database } from '../db/database.ts';
+import { analyzeGrownTables } from '../db/planner-statistics.ts';
+import type { Logger } from '../log.ts';
+import { Poller } from './poller.ts';
+
+/** How often the tables' sizes are compared with their statistics (one catalog read). */
+const INTERVAL_MS = 60_000;
+
+/**
+ * Keeps the planner's statistics of the tables the prepared statements read no older than half
+ * their size (planner-statistics.ts), on PostgreSQL: the embedded database prepares nothing.
+ */
+export function startStatisticsKeeper(db: Database, logger: Logger) {
+  if (db.kind !== 'postgresql') return { stop: async () => {} };
+  const poller = new Poller(
+    async () => {
+      const analyzed = await analyzeGrownTables(db.sql);
+      if (analyzed.length) logger.info({ tables: analyzed }, 'planner statistics refreshed');
+      return false;
+    },
+    INTERVAL_MS,
+    (error) => logger.warn({ err: error }, 'planner statistics could not be refreshed'),
+  ).start();
+  return { stop: () => poller.stop() };
+}
