@@ -12,7 +12,7 @@ import { readJsonBody, validationHook } from './validate.ts';
  * `safeParseAsync` and hands the header schema every header of the request under remapped names.
  * Here each declared header is read by name and every schema parses synchronously (they hold no
  * async refinement), so a create spends about half as much on its validation and its garbage.
- * A JSON body is read by readJsonBody first (as `jsonBody()` does for app.openapi's routes).
+ * A JSON body is read by readJsonBody first, after `route.middleware`.
  */
 export function addValidatedRoute<R extends RouteConfig, E extends Env>(
   app: OpenAPIHono<E>,
