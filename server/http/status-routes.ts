@@ -11,7 +11,7 @@ import { notFound } from './problem.ts';
 import { assertRunMatchesToken, readableRecord } from './record-access.ts';
 import { noteDeployment } from './request-log.ts';
 import type { StatusBody } from './schemas.ts';
-import { readJsonBody } from './validate.ts';
+import { addValidatedRoute } from './validated-route.ts';
 
 // A status report, by the record's id or by its key: decided by the core on the record as named
 // (the store's conditional write refuses it if the record changed since, and decides again).
@@ -21,24 +21,24 @@ type RecordEnv = { Variables: { read: VersionedRecord } };
 
 /** Adds the two status routes to the deployments app (mounted at /v1/deployments). */
 export function addStatusRoutes(app: OpenAPIHono<AuthEnv>, store: LedgerStore): void {
-  // A status names its record in the path: found (404, 403) before the body is read (400).
-  const recordThenBody = (find: (c: Context<AuthEnv & RecordEnv>) => Promise<VersionedRecord>) =>
+  // A status names its record in the path: found (404, 403) before the body is read (400), as
+  // the route's middleware (addValidatedRoute reads and checks the body after it).
+  const recordFirst = (find: (c: Context<AuthEnv & RecordEnv>) => Promise<VersionedRecord>) =>
     createMiddleware<AuthEnv & RecordEnv>(async (c, next) => {
       const read = await find(c);
       noteDeployment(c, read.record.id);
       c.set('read', read);
-      await readJsonBody(c);
       await next();
     });
   // The record as last seen here: the status's write checks its version (a stale one is read again).
-  const byId = recordThenBody(async (c) => {
+  const byId = recordFirst(async (c) => {
     const { repositories } = c.get('principal');
     const read = await readableRecord(store, c.req.param('id') ?? '', repositories, 'recall');
     assertRunMatchesToken(c.get('principal'), read.record.key);
     return read;
   });
   // The record stored under the key now (one indexed read), decided on as byId's.
-  const byKey = recordThenBody(async (c) => {
+  const byKey = recordFirst(async (c) => {
     const param = (name: string) => c.req.param(name) ?? '';
     const [repository, environment, key] = [
       `${param('owner')}/${param('repo')}`,
@@ -51,10 +51,10 @@ export function addStatusRoutes(app: OpenAPIHono<AuthEnv>, store: LedgerStore): 
     if (!read) throw notFound(`No deployment of ${repository} to ${environment} has the key ${key}.`);
     return read;
   });
-  app.openapi({ ...reportStatus, middleware: byId }, async (c) =>
+  addValidatedRoute(app, { ...reportStatus, middleware: byId }, async (c) =>
     c.json(await applyStatus(c.get('principal'), c.get('read'), c.req.valid('json')), 200),
   );
-  app.openapi({ ...reportStatusByKey, middleware: byKey }, async (c) =>
+  addValidatedRoute(app, { ...reportStatusByKey, middleware: byKey }, async (c) =>
     c.json(await applyStatus(c.get('principal'), c.get('read'), c.req.valid('json')), 200),
   );
 

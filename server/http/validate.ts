@@ -1,5 +1,4 @@
 import type { Context, ValidationTargets } from 'hono';
-import { createMiddleware } from 'hono/factory';
 import type { z } from 'zod';
 import { badRequest } from '../errors.ts';
 import { fieldIssues, invalidFields } from '../schema-check.ts';
@@ -52,13 +51,6 @@ const storable = new WeakSet<Request>();
 function mayHoldIllFormed(text: string): boolean {
   return text.includes('\\u') && /\\u(0000|d[89a-f])/i.test(text);
 }
-
-/** readJsonBody as route middleware, run before the route's validators. */
-export const jsonBody = () =>
-  createMiddleware(async (c, next) => {
-    await readJsonBody(c);
-    await next();
-  });
 
 /**
  * Every route's validation outcome (the `defaultHook` of our OpenAPIHono apps): a bad header,

@@ -1,28 +1,31 @@
-import type { OpenAPIHono, RouteConfig, RouteHandler } from '@hono/zod-openapi';
+import type { OpenAPIHono, RouteConfig, RouteConfigToEnv, RouteHandler } from '@hono/zod-openapi';
 import type { Context, Env, MiddlewareHandler, ValidationTargets } from 'hono';
 import type { z } from 'zod';
 import { readJsonBody, validationHook } from './validate.ts';
 
 /**
  * Registers a route as `app.openapi` does, documented from `route` and validated by its own
- * schemas with validationHook answering what fails, for a route that takes headers and a JSON
- * body (no path, query or cookie parameters). The checks run in one synchronous step: app.openapi
+ * schemas with validationHook answering what fails, for a route that takes path parameters,
+ * headers and a JSON body (no query or cookie parameters); `route.middleware` runs first, as
+ * app.openapi runs it (before the body is read). The checks run in one synchronous step: app.openapi
  * chains a validator per part (and a media-type gate), each an async middleware that parses with
  * `safeParseAsync` and hands the header schema every header of the request under remapped names.
  * Here each declared header is read by name and every schema parses synchronously (they hold no
  * async refinement), so a create spends about half as much on its validation and its garbage.
- * A JSON body is read by readJsonBody first (as `jsonBody()` does for app.openapi's routes).
+ * A JSON body is read by readJsonBody first, after `route.middleware`.
  */
 export function addValidatedRoute<R extends RouteConfig, E extends Env>(
   app: OpenAPIHono<E>,
   route: R,
-  handler: RouteHandler<R, E>,
+  handler: RouteHandler<R, E & RouteConfigToEnv<R>>,
 ): void {
-  const { headers, body, ...others } = route.request ?? {};
+  const { middleware, hide, ...documented } = route;
+  const { params, headers, body, ...others } = route.request ?? {};
   const unsupported = Object.keys(others).filter((part) => others[part as keyof typeof others]);
-  if (unsupported.length > 0 || Array.isArray(headers)) {
+  if (unsupported.length > 0 || Array.isArray(headers) || Array.isArray(params)) {
     throw new Error(`addValidatedRoute: ${route.method} ${route.path} declares ${unsupported.join(', ')}`);
   }
+  const paramSchema = params as z.ZodObject | undefined;
   const headerSchema = headers as z.ZodObject | undefined;
   const headerNames = headerSchema ? Object.keys(headerSchema.shape) : [];
   const media = body?.content['application/json'];
@@ -43,6 +46,7 @@ export function addValidatedRoute<R extends RouteConfig, E extends Env>(
 
   const validate: MiddlewareHandler<E> = async (c, next) => {
     if (jsonSchema) await readJsonBody(c);
+    if (paramSchema && !check(c, 'param', paramSchema, c.req.param())) return c.json({ success: false }, 400);
     if (headerSchema) {
       const value: Record<string, string | undefined> = {};
       for (const name of headerNames) value[name] = c.req.header(name);
@@ -53,7 +57,8 @@ export function addValidatedRoute<R extends RouteConfig, E extends Env>(
     await next();
   };
 
-  app.openAPIRegistry.registerPath(route);
+  if (!hide) app.openAPIRegistry.registerPath(documented);
   const path = route.path.replaceAll(/\/{(.+?)}/g, '/:$1');
-  app.on([route.method], [path], validate, handler as never);
+  const before = middleware ? [middleware].flat() : [];
+  app.on([route.method], [path], ...(before as MiddlewareHandler<E>[]), validate, handler as never);
 }
