@@ -14,10 +14,12 @@ export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /**
  * Seconds of the same load before a measured run (BENCH_WARMUP): a process's first seconds are
- * spent compiling its hot paths (a new server's creates run at half speed in their first second),
- * and servers in the field run for days. The product's cold figure is printed beside its warm one.
+ * spent compiling its hot paths (a new server's creates run at half speed in their first second;
+ * V8 still spends about a tenth of the server's CPU compiling between 5 and 15 s, a few % after
+ * 25 s), and servers in the field run for days. The product's cold figure is printed beside its
+ * warm one.
  */
-export const WARMUP = Number(process.env.BENCH_WARMUP ?? SECONDS);
+export const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
 
 type Request = NonNullable<autocannon.Options['requests']>[number];
 
