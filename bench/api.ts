@@ -11,6 +11,7 @@ import {
   rssAfterLoad,
   SECONDS,
   WARMUP,
+  warmLoop,
 } from './measure.ts';
 
 export async function rawPgInsert(url: string): Promise<Figure> {
@@ -18,21 +19,14 @@ export async function rawPgInsert(url: string): Promise<Figure> {
   await pool.query(
     'CREATE TABLE IF NOT EXISTS bench_raw (repository text, environment text, key text, body jsonb, UNIQUE (repository, environment, key))',
   );
-  // New rows each time: the warm-up's keys are not the measured run's.
-  const inserts = (run: string) => async (i: number) => {
+  const figure = await warmLoop('raw pg INSERT … ON CONFLICT DO NOTHING', CONNECTIONS, (run) => async (i) => {
     await pool.query('INSERT INTO bench_raw VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
       'acme/shop',
       `env-${run}-${i}`,
       `${i}-1`,
       JSON.stringify({ sha: SHA }),
     ]);
-  };
-  await loop('warm-up', CONNECTIONS, inserts(randomUUID().slice(0, 8)), WARMUP);
-  const figure = await loop(
-    'raw pg INSERT … ON CONFLICT DO NOTHING',
-    CONNECTIONS,
-    inserts(randomUUID().slice(0, 8)),
-  );
+  });
   await pool.end();
   return figure;
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { keyReader } from '../server/db/batched-key-reads.ts';
 import { updateBatcher } from '../server/db/batched-updates.ts';
@@ -7,7 +6,7 @@ import { KindFactsGuess } from '../server/db/kind-guess.ts';
 import { createAtOnce, type FastPathDeps } from '../server/db/ledger-fast-paths.ts';
 import { openBatcher } from '../server/db/open-batcher.ts';
 import { RecentRecords } from '../server/db/recent-records.ts';
-import { CONNECTIONS, type Figure, loop, WARMUP } from './measure.ts';
+import { CONNECTIONS, type Figure, warmLoop } from './measure.ts';
 
 // What bounds creates: the create's statement (createAtOnce, as the server runs it, batched the
 // same way) driven from a node-postgres loop, no HTTP. Beside the raw INSERT, it says how much of
@@ -29,34 +28,32 @@ export async function createStatementFloor(url: string): Promise<Figure> {
     kindGuess: new KindFactsGuess(),
     recent: new RecentRecords(),
   };
-  const creates = (run: string) => async (i: number) => {
-    const request = {
-      repository: 'acme/shop',
-      environment: `floor-${run}-${i}`,
-      sha: 'a'.repeat(40),
-      key: `${run}-${i}`,
-      state: 'in_progress' as const,
-      supersede: false,
-      fingerprint: 'floor',
-      ref: null,
-      runId: null,
-      runAttempt: null,
-      githubDeploymentId: null,
-      metricsEndpoint: null,
-      k8s: null,
-      commitAt: null,
-      description: null,
-      environmentUrl: null,
-      logUrl: null,
-    };
-    const result = await createAtOnce(deps, request, 'action', new Date());
-    if (result?.kind !== 'created') throw new Error(`not created: ${result?.kind ?? 'locked path'}`);
-  };
-  await loop('warm-up', CONNECTIONS, creates(randomUUID().slice(0, 8)), WARMUP);
-  const figure = await loop(
+  const figure = await warmLoop(
     'the create statement from a pg loop, no HTTP',
     CONNECTIONS,
-    creates(randomUUID().slice(0, 8)),
+    (run) => async (i) => {
+      const request = {
+        repository: 'acme/shop',
+        environment: `floor-${run}-${i}`,
+        sha: 'a'.repeat(40),
+        key: `${run}-${i}`,
+        state: 'in_progress' as const,
+        supersede: false,
+        fingerprint: 'floor',
+        ref: null,
+        runId: null,
+        runAttempt: null,
+        githubDeploymentId: null,
+        metricsEndpoint: null,
+        k8s: null,
+        commitAt: null,
+        description: null,
+        environmentUrl: null,
+        logUrl: null,
+      };
+      const result = await createAtOnce(deps, request, 'action', new Date());
+      if (result?.kind !== 'created') throw new Error(`not created: ${result?.kind ?? 'locked path'}`);
+    },
   );
   await pool.end();
   return figure;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -75,6 +76,19 @@ export async function loop(
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
   return { name, requestsPerSecond: latencies.length / elapsed, p50: pct(50), p99: pct(99), errors };
+}
+
+/**
+ * `loop` after WARMUP seconds of the same work, unmeasured. `workOf` is given a new run id for
+ * each, so the rows the warm-up writes are not the measured run's.
+ */
+export async function warmLoop(
+  name: string,
+  concurrency: number,
+  workOf: (run: string) => (i: number) => Promise<void>,
+): Promise<Figure> {
+  await loop('warm-up', concurrency, workOf(randomUUID().slice(0, 8)), WARMUP);
+  return loop(name, concurrency, workOf(randomUUID().slice(0, 8)));
 }
 
 /** CPU time a process has used (user + system), in ms (Linux). */
