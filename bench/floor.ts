@@ -2,6 +2,7 @@ import pg from 'pg';
 import { keyReader } from '../server/db/batched-key-reads.ts';
 import { updateBatcher } from '../server/db/batched-updates.ts';
 import type { SqlRunner } from '../server/db/deployment-sql.ts';
+import { appendBatcher } from '../server/db/event-appends.ts';
 import { KindFactsGuess } from '../server/db/kind-guess.ts';
 import { createAtOnce, type FastPathDeps } from '../server/db/ledger-fast-paths.ts';
 import { openBatcher } from '../server/db/open-batcher.ts';
@@ -22,6 +23,7 @@ export async function createStatementFloor(url: string): Promise<Figure> {
     sql,
     open: openBatcher(sql),
     update: updateBatcher(sql),
+    append: appendBatcher(sql),
     readKey: keyReader(sql),
     jobsOf: () => [],
     onDecision: () => {},

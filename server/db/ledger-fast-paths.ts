@@ -18,6 +18,7 @@ import { type CreateReading, readById, readForCreate } from './conditional-write
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import type { DecisionListener } from './environment-lock.ts';
 import { ACTIVE_INDEX, isUniqueViolation } from './errors.ts';
+import type { Appender } from './event-appends.ts';
 import type { KindFactsGuess } from './kind-guess.ts';
 import { answerExisting, type CreateResult, retiresOthers, type SignalResult } from './ledger-results.ts';
 import type { Opener } from './open-batcher.ts';
@@ -39,6 +40,8 @@ export interface FastPathDeps {
   open: Opener;
   /** updateDecided, its statement shared with the status reports that arrive meanwhile (batched-updates.ts). */
   update: Updater;
+  /** appendEvents, for a decision that leaves its record as it was (event-appends.ts). */
+  append: Appender;
   /** readByKey, its statement shared with the replays that arrive meanwhile (batched-key-reads.ts). */
   readKey: KeyReader;
 }
@@ -155,8 +158,13 @@ export async function applyAtOnce(
     const event = timelineEntry(signal, decision, now);
     try {
       const jobs = deps.jobsOf(decision);
-      if (await deps.update({ read, record: decision.record, event, jobs })) {
-        deps.recent.remember(decision.record, read.version + 1); // the statement moved it by one
+      // Nothing new (a repeated report): only the timeline grows, and the row keeps its version.
+      const eventOnly = !decision.changed && jobs.length === 0;
+      const written = eventOnly
+        ? await deps.append({ read, event })
+        : await deps.update({ read, record: decision.record, event, jobs });
+      if (written) {
+        deps.recent.remember(decision.record, eventOnly ? read.version : read.version + 1);
         deps.onDecision(signal, decision);
         return { record: decision.record, applied: decision.applied, reason: decision.reason };
       }

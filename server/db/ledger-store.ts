@@ -17,6 +17,7 @@ import { findKindFacts } from './deployment-kind.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import { findById } from './deployments.ts';
 import type { DecisionListener, Tx } from './environment-lock.ts';
+import { appendBatcher } from './event-appends.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { KindFactsGuess } from './kind-guess.ts';
 import { foldDelivery } from './ledger-delivery-path.ts';
@@ -78,6 +79,7 @@ export class LedgerStore {
       sql,
       open: openBatcher(sql),
       update: updateBatcher(sql),
+      append: appendBatcher(sql),
       readKey: keyReader(sql),
       jobsOf: (decision) => this.jobsOf(decision),
       onDecision: this.onDecision,

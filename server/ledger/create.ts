@@ -155,7 +155,7 @@ export function openRecord(
   ];
   const compare = compareJobOf(base, facts);
   if (compare) effects.push({ type: 'github_sync', job: compare });
-  return { ...opened, reason: null, effects };
+  return { ...opened, reason: null, effects, changed: true };
 }
 
 /** The first event on a new record's timeline: the request's state, as a signal. */

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { githubSyncJobs } from './github-sync.ts';
 import { githubDeploymentAfter, isAboutReplaced, retireJob } from './job-deployment.ts';
 import { foldWorkload } from './rollouts.ts';
@@ -20,12 +21,14 @@ export function decide(record: DeploymentRecord, incoming: Signal, now: Date = n
   const { signal, rollouts } = foldWorkload(record, incoming);
   const reason = whyIgnored(record, signal);
   const applied = reason === null;
-  const next: DeploymentRecord = { ...record, updatedAt: now };
+  const next: DeploymentRecord = { ...record };
   if (rollouts !== (record.k8sRollouts ?? null)) next.k8sRollouts = rollouts;
 
   if (applied) next.state = signal.state;
   mergeDetails(next, signal, applied);
   mergeTimes(next, signal);
+  const changed = !isDeepStrictEqual(next, record);
+  if (changed) next.updatedAt = now;
 
   const effects: Effect[] = [];
   if (applied && record.state !== next.state) {
@@ -36,7 +39,7 @@ export function decide(record: DeploymentRecord, incoming: Signal, now: Date = n
     effects.push({ type: 'github_sync', job });
   const { replaced } = githubDeploymentAfter(record, signal);
   if (replaced !== null) effects.push({ type: 'github_sync', job: retireJob(record, replaced) });
-  const decision: Decision = { record: next, applied, reason, effects };
+  const decision: Decision = { record: next, applied, reason, effects, changed };
   if (signal !== incoming) decision.signal = signal;
   return decision;
 }

@@ -143,6 +143,11 @@ export interface Decision {
   applied: boolean;
   reason: IgnoredReason | null;
   effects: Effect[];
+  /**
+   * Whether the record differs from the one decided on. False: only its timeline grows (a repeated
+   * or late report that carries nothing new), and `updated_at` keeps the record's last change.
+   */
+  changed: boolean;
   /** The signal as decided, when the core restated it (a release's workload step); the timeline shows it. */
   signal?: Signal;
 }

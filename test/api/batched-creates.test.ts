@@ -1,32 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiClient, SHA } from '../helpers/api.ts';
-import { createTestDatabase, query } from '../helpers/postgres.ts';
-import { type RunningServer, startServer } from '../helpers/server.ts';
-import { API_KEYS, TOKEN } from './api-suite.ts';
+import { describe, expect, it } from 'vitest';
+import { SHA } from '../helpers/api.ts';
+import { apiServerForFile } from '../helpers/api-server.ts';
+import { query } from '../helpers/postgres.ts';
 
 // A burst of creates shares statements (server/db/open-batcher.ts): each create must still be
 // answered as if it had been alone, across environments and within one.
 describe('a burst of creates over many environments', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>;
-  let server: RunningServer;
-  let api: ReturnType<typeof apiClient>;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startServer({ DATABASE_URL: db.url, DEPLOYLEDGER_API_KEYS: API_KEYS });
-    api = apiClient(server.url, TOKEN);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await db?.drop();
-  });
+  const ctx = apiServerForFile();
 
   it('two keys racing in each of 60 environments → one 201 and one 409 each, every create with its event', async () => {
     const environments = Array.from({ length: 60 }, (_, i) => `burst-${i}`);
     const answers = await Promise.all(
       environments.flatMap((environment, i) =>
         [1, 2].map((racer) =>
-          api
+          ctx.api
             .create(`${7000 + 100 * racer + i}-1`, {
               repository: 'acme/shop',
               environment,
@@ -44,7 +31,7 @@ describe('a burst of creates over many environments', () => {
       expect(mine.find((a) => a.status === 409)?.body.active_deployment.id).toBe(winner);
     }
     const rows = await query<{ environment: string; events: string }>(
-      db.url,
+      ctx.db.url,
       `SELECT d.environment, count(e.id) AS events FROM deployment d
        LEFT JOIN deployment_event e ON e.deployment_id = d.id
        WHERE d.environment LIKE 'burst-%' GROUP BY d.id, d.environment`,
@@ -72,7 +59,7 @@ describe('a burst of creates over many environments', () => {
       commit_at: '2026-11-30T12:34:56.789Z',
     });
     const answers = await Promise.all(
-      Array.from({ length: 40 }, (_, i) => api.create(`fields-${i}`, bodyOf(i))),
+      Array.from({ length: 40 }, (_, i) => ctx.api.create(`fields-${i}`, bodyOf(i))),
     );
     for (const [i, answer] of answers.entries()) {
       expect(answer.status).toBe(201);
@@ -94,7 +81,7 @@ describe('a burst of creates over many environments', () => {
         { namespace: 'shop', name: `worker-${i}` },
       ]);
       expect(answer.body.k8s_rollouts.clusters).toEqual(['eu-1', 'us-1']);
-      const stored = await api.get(answer.body.id);
+      const stored = await ctx.api.get(answer.body.id);
       const { events, metrics, ...record } = stored.body;
       expect(record).toEqual(answer.body);
       expect(metrics.endpoint).toBe(body.metrics_endpoint);
@@ -108,14 +95,14 @@ describe('a burst of creates over many environments', () => {
   it('a burst of replays and new keys at once → each replay answers its stored record', async () => {
     const created = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        api.create(`${8000 + i}-1`, { repository: 'acme/shop', environment: `replay-${i}`, sha: SHA }),
+        ctx.api.create(`${8000 + i}-1`, { repository: 'acme/shop', environment: `replay-${i}`, sha: SHA }),
       ),
     );
     expect(created.every((a) => a.status === 201)).toBe(true);
     const again = await Promise.all(
       Array.from({ length: 30 }, (_, i) => [
-        api.create(`${8000 + i}-1`, { repository: 'acme/shop', environment: `replay-${i}`, sha: SHA }),
-        api.create(`${9000 + i}-1`, { repository: 'acme/shop', environment: `fresh-${i}`, sha: SHA }),
+        ctx.api.create(`${8000 + i}-1`, { repository: 'acme/shop', environment: `replay-${i}`, sha: SHA }),
+        ctx.api.create(`${9000 + i}-1`, { repository: 'acme/shop', environment: `fresh-${i}`, sha: SHA }),
       ]).flat(),
     );
     for (let i = 0; i < 30; i++) {
