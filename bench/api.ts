@@ -3,10 +3,12 @@ import pg from 'pg';
 import { type BenchContext, HEADERS, SHA } from './context.ts';
 import { createStatementFloor } from './floor.ts';
 import {
+  bracketed,
   CONNECTIONS,
   type Figure,
   load,
   loop,
+  printGoals,
   printTable,
   rssAfterLoad,
   SECONDS,
@@ -14,24 +16,30 @@ import {
   warmLoop,
 } from './measure.ts';
 
-export async function rawPgInsert(url: string): Promise<Figure> {
+/** A raw pg insert loop (after a warm-up unless `warm` is false: a re-measure of a warm database). */
+export async function rawPgInsert(url: string, warm = true): Promise<Figure> {
   const pool = new pg.Pool({ connectionString: url, max: 16 });
   await pool.query(
     'CREATE TABLE IF NOT EXISTS bench_raw (repository text, environment text, key text, body jsonb, UNIQUE (repository, environment, key))',
   );
-  const figure = await warmLoop('raw pg INSERT … ON CONFLICT DO NOTHING', CONNECTIONS, (run) => async (i) => {
+  const name = 'raw pg INSERT … ON CONFLICT DO NOTHING';
+  const workOf = (run: string) => async (i: number) => {
     await pool.query('INSERT INTO bench_raw VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
       'acme/shop',
       `env-${run}-${i}`,
       `${i}-1`,
       JSON.stringify({ sha: SHA }),
     ]);
-  });
+  };
+  const figure = warm
+    ? await warmLoop(name, CONNECTIONS, workOf)
+    : await loop(name, CONNECTIONS, workOf(randomUUID().slice(0, 8)));
   await pool.end();
   return figure;
 }
 
-export async function bareHonoBaseline(url: string): Promise<Figure> {
+/** The bare route (after a warm-up unless `warm` is false: a re-measure of a warm process). */
+export async function bareHonoBaseline(url: string, warm = true): Promise<Figure> {
   const requests = [
     {
       method: 'POST' as const,
@@ -40,7 +48,7 @@ export async function bareHonoBaseline(url: string): Promise<Figure> {
       body: JSON.stringify({ sha: SHA }),
     },
   ];
-  await load('warm-up', url, requests, [201], CONNECTIONS, WARMUP);
+  if (warm) await load('warm-up', url, requests, [201], CONNECTIONS, WARMUP);
   return load('bare Hono route (baseline)', url, requests, [201]);
 }
 
@@ -55,14 +63,23 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
   const run = randomUUID().slice(0, 8);
   // The server's first load is its warm-up: printed, and not the figure its goal is read from.
   figures.push(await newKeyCreates(server.url, `${run}-cold`, true));
-  figures.push(await newKeyCreates(server.url, run));
+  const creates = await bracketed(
+    () => rawPgInsert(databaseUrl, false),
+    [
+      {
+        goal: 'creates, new key each, vs the raw insert',
+        target: 50,
+        run: () => newKeyCreates(server.url, run),
+      },
+    ],
+  );
   const replayBody = JSON.stringify({
     repository: 'acme/shop',
     environment: `bench-replay-${run}`,
     sha: SHA,
   });
-  figures.push(
-    await load(
+  const replay = () =>
+    load(
       'POST /v1/deployments, replay of one key',
       server.url,
       [
@@ -74,11 +91,19 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
         },
       ],
       [200, 201],
-    ),
+    );
+  const routes = await bracketed(
+    () => bareHonoBaseline(bareHono, false),
+    [
+      { goal: 'replay of one key, vs the bare route', target: 50, run: replay },
+      { goal: 'status reports, vs the bare route', target: 50, run: () => statusUpdates(server.url, run) },
+    ],
   );
-  figures.push(await statusUpdates(server.url, run));
+  const goals = [...creates, ...routes];
+  figures.push(...goals.map((row) => row.figure));
   figures.push(await load('GET /healthz', server.url, [{ method: 'GET', path: '/healthz' }], [200]));
   printTable('Ledger API on PostgreSQL', figures, baseline);
+  printGoals("Issue 16's goals for the API", goals);
   console.log(`\nserver RSS: ${await rssAfterLoad(server.process.pid ?? 0)}`);
 }
 
