@@ -16,8 +16,8 @@ import {
   warmLoop,
 } from './measure.ts';
 
-/** A raw pg insert loop (after a warm-up unless `warm` is false: a re-measure of a warm database). */
-export async function rawPgInsert(url: string, warm = true): Promise<Figure> {
+/** The raw pg insert loop on one pool kept open: `measure` after a warm-up, `again` re-measures it warm. */
+export async function rawPgInserter(url: string) {
   const pool = new pg.Pool({ connectionString: url, max: 16 });
   await pool.query(
     'CREATE TABLE IF NOT EXISTS bench_raw (repository text, environment text, key text, body jsonb, UNIQUE (repository, environment, key))',
@@ -31,11 +31,21 @@ export async function rawPgInsert(url: string, warm = true): Promise<Figure> {
       JSON.stringify({ sha: SHA }),
     ]);
   };
-  const figure = warm
-    ? await warmLoop(name, CONNECTIONS, workOf)
-    : await loop(name, CONNECTIONS, workOf(randomUUID().slice(0, 8)));
-  await pool.end();
-  return figure;
+  return {
+    measure: () => warmLoop(name, CONNECTIONS, workOf),
+    again: () => loop(name, CONNECTIONS, workOf(randomUUID().slice(0, 8))),
+    end: () => pool.end(),
+  };
+}
+
+/** The raw pg insert loop, measured once after its warm-up. */
+export async function rawPgInsert(url: string): Promise<Figure> {
+  const raw = await rawPgInserter(url);
+  try {
+    return await raw.measure();
+  } finally {
+    await raw.end();
+  }
 }
 
 /** The bare route (after a warm-up unless `warm` is false: a re-measure of a warm process). */
@@ -55,24 +65,18 @@ export async function bareHonoBaseline(url: string, warm = true): Promise<Figure
 /** Issue 2: create and replay through the ledger API, next to the baselines. */
 export async function benchApi({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
   const baseline = await bareHonoBaseline(bareHono);
-  const figures: Figure[] = [
-    baseline,
-    await rawPgInsert(databaseUrl),
-    await createStatementFloor(databaseUrl),
-  ];
+  const raw = await rawPgInserter(databaseUrl);
+  const figures: Figure[] = [baseline, await raw.measure(), await createStatementFloor(databaseUrl)];
   const run = randomUUID().slice(0, 8);
   // The server's first load is its warm-up: printed, and not the figure its goal is read from.
   figures.push(await newKeyCreates(server.url, `${run}-cold`, true));
-  const creates = await bracketed(
-    () => rawPgInsert(databaseUrl, false),
-    [
-      {
-        goal: 'creates, new key each, vs the raw insert',
-        target: 50,
-        run: () => newKeyCreates(server.url, run),
-      },
-    ],
-  );
+  const creates = await bracketed(raw.again, [
+    {
+      goal: 'creates, new key each, vs the raw insert',
+      target: 50,
+      run: () => newKeyCreates(server.url, run),
+    },
+  ]);
   const replayBody = JSON.stringify({
     repository: 'acme/shop',
     environment: `bench-replay-${run}`,
@@ -99,6 +103,7 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
       { goal: 'status reports, vs the bare route', target: 50, run: () => statusUpdates(server.url, run) },
     ],
   );
+  await raw.end();
   const goals = [...creates, ...routes];
   figures.push(...goals.map((row) => row.figure));
   figures.push(await load('GET /healthz', server.url, [{ method: 'GET', path: '/healthz' }], [200]));

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { sample } from '../test/helpers/deliveries.ts';
-import { bareHonoBaseline, COLD, rawPgInsert } from './api.ts';
+import { bareHonoBaseline, COLD, rawPgInserter } from './api.ts';
 import { type BenchContext, SECRET } from './context.ts';
 import {
   bracketed,
@@ -19,7 +19,8 @@ import { BACKLOG, deliveryCounts, drainDeliveries, foldBacklog } from './webhook
 /** Issue 4: signed deliveries received (verified, stored, acknowledged) per second. */
 export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchContext): Promise<void> {
   const baseline = await bareHonoBaseline(bareHono);
-  const figures: Figure[] = [baseline, await rawPgInsert(databaseUrl)];
+  const rawInsert = await rawPgInserter(databaseUrl);
+  const figures: Figure[] = [baseline, await rawInsert.measure()];
   // The new server's first burst is its warm-up; what it stored is folded before the measured one.
   figures.push(await signedDeliveries(server.url, true));
   await drainDeliveries(databaseUrl);
@@ -39,10 +40,10 @@ export async function benchWebhooks({ server, bareHono, databaseUrl }: BenchCont
     await drainDeliveries(databaseUrl);
     return figure;
   };
-  const goals = await bracketed(
-    () => rawPgInsert(databaseUrl, false),
-    [{ goal: 'deliveries stored and acknowledged, vs the raw insert', target: 60, run: measuredBurst }],
-  );
+  const goals = await bracketed(rawInsert.again, [
+    { goal: 'deliveries stored and acknowledged, vs the raw insert', target: 60, run: measuredBurst },
+  ]);
+  await rawInsert.end();
   figures.push(...goals.map((row) => row.figure));
   printTable('GitHub deliveries on PostgreSQL', figures, baseline);
   printGoals("Issue 16's goal for deliveries", goals);
