@@ -8,10 +8,18 @@ type Utilization = ReturnType<typeof performance.eventLoopUtilization>;
 /** Share of a second the event loop must be busy to count as load, and idle to count as quiet. */
 const BUSY = 0.3;
 const QUIET = 0.1;
+/**
+ * How long the process stays quiet before it collects. A forced collection costs the next burst:
+ * status reports that followed one took 1.5–2× the server's CPU for at least 10 s (plain major
+ * and memory-reducing collections alike; 2026-12-05, Node 24), so a pause of a few seconds
+ * between waves keeps the warm heap, and the memory goes back once the server has been quiet
+ * this long.
+ */
+const HOLD_MS = 10_000;
 
 /**
- * Once the process goes quiet after a busy spell (requests, or the workers folding what they
- * stored), collects the JS heap once and shrinks it (the `last-resort` flavor: V8's
+ * Once the process has been quiet for HOLD_MS after a busy spell (requests, or the workers folding
+ * what they stored), collects the JS heap once and shrinks it (the `last-resort` flavor: V8's
  * memory-reducing collection, which also gives back the young generation and pooled pages; a
  * plain major collection left the heap at 170–260 MiB total for 33–97 MiB used without
  * `--optimize-for-size`), so the server gives back what the load grew: V8's own
@@ -23,18 +31,22 @@ const QUIET = 0.1;
  * malloc's free memory is given back where Node can reach malloc_trim (malloc-trim.ts). Needs
  * `--expose-gc` (bin/deployledger.js starts `serve` with it); without it this does nothing.
  */
-export function startHeapTrimmer(options: { intervalMs?: number; release?: () => void } = {}) {
-  const { intervalMs = 1000, release = () => {} } = options;
+export function startHeapTrimmer(
+  options: { intervalMs?: number; holdMs?: number; release?: () => void } = {},
+) {
+  const { intervalMs = 1000, holdMs = HOLD_MS, release = () => {} } = options;
   const gc = exposedGc();
   if (!gc) return { stop() {} };
   let last: Utilization = performance.eventLoopUtilization();
   let busy = false;
+  let quietFor = 0;
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, last);
     last = now;
+    quietFor = utilization < QUIET ? quietFor + intervalMs : 0;
     if (utilization >= BUSY) busy = true;
-    else if (busy && utilization < QUIET) {
+    else if (busy && quietFor >= holdMs) {
       busy = false;
       release();
       gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });

@@ -72,6 +72,9 @@ async function load(server: RunningServer, count: number): Promise<void> {
 // settings in bin/deployledger.js the idle server took ~200 MiB on PostgreSQL and ~300 MiB
 // embedded; before the collection once quiet (server/heap-trim.ts) and glibc's settings it stayed
 // 20–40 MiB above idle after a burst (docs/benchmarks.md#server-memory).
+// The server collects once it has been quiet for 10 s (HOLD_MS): the load's fold, that hold, and room.
+const QUIET_MS = 30_000;
+
 describe('the server’s resident memory (Linux)', () => {
   const cleanups: Array<() => Promise<unknown>> = [];
   afterAll(async () => {
@@ -85,7 +88,7 @@ describe('the server’s resident memory (Linux)', () => {
     cleanups.push(() => server.stop());
     expect(rssMiB(server)).toBeLessThan(150);
     await load(server, 1500);
-    await expect.poll(() => rssMiB(server), { timeout: 15_000, interval: 500 }).toBeLessThan(150);
+    await expect.poll(() => rssMiB(server), { timeout: QUIET_MS, interval: 500 }).toBeLessThan(150);
   }, 150_000);
 
   it('stays under 250 MiB idle and 300 MiB after a burst with the embedded database', async () => {
@@ -93,6 +96,6 @@ describe('the server’s resident memory (Linux)', () => {
     cleanups.push(() => server.stop());
     expect(rssMiB(server)).toBeLessThan(250);
     await load(server, 400);
-    await expect.poll(() => rssMiB(server), { timeout: 15_000, interval: 500 }).toBeLessThan(300);
+    await expect.poll(() => rssMiB(server), { timeout: QUIET_MS, interval: 500 }).toBeLessThan(300);
   }, 240_000); // the first start runs initdb
 });
