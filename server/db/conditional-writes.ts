@@ -198,6 +198,11 @@ function followers(from: string, first: number): string {
 
 /** The parameters `followers` reads, in its order (the event's fields, then the jobs). */
 export function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unknown[] {
+  return [...eventValues(event), jobsJson(jobs)];
+}
+
+/** A timeline event's fields as statement parameters, in EVENT_ITEM_PARAMETERS' order. */
+export function eventValues(event: TimelineEntry): unknown[] {
   return [
     event.source,
     event.state,
@@ -206,12 +211,11 @@ export function followerValues(event: TimelineEntry, jobs: GithubSyncJob[]): unk
     JSON.stringify(event.detail),
     event.occurredAt.toISOString(),
     event.receivedAt.toISOString(),
-    jobsJson(jobs),
   ];
 }
 
-/** followerValues' parameters as per-item arrays of a batch statement: name, SQL element type. */
-export const FOLLOWER_ITEM_PARAMETERS: Array<[string, string]> = [
+/** eventValues' parameters as per-item arrays of a batch statement: name, SQL element type. */
+export const EVENT_ITEM_PARAMETERS: Array<[string, string]> = [
   ['x_source', 'text'],
   ['x_state', 'text'],
   ['x_applied', 'boolean'],
@@ -219,5 +223,10 @@ export const FOLLOWER_ITEM_PARAMETERS: Array<[string, string]> = [
   ['x_detail', 'jsonb'],
   ['x_occurred', 'timestamptz'],
   ['x_received', 'timestamptz'],
+];
+
+/** followerValues' parameters as per-item arrays of a batch statement: the event's, then the jobs. */
+export const FOLLOWER_ITEM_PARAMETERS: Array<[string, string]> = [
+  ...EVENT_ITEM_PARAMETERS,
   ['x_jobs', 'jsonb'],
 ];

@@ -1,4 +1,4 @@
-import { FOLLOWER_ITEM_PARAMETERS, followerValues } from './conditional-writes.ts';
+import { EVENT_ITEM_PARAMETERS, eventValues } from './conditional-writes.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder } from './environment-lock.ts';
 import { groupCommit } from './group-commit.ts';
@@ -21,11 +21,10 @@ export interface AppendItem {
 
 // The per-item parameters: the record's id and version, then the event's fields (no outbox jobs:
 // a decision with jobs to send is written by updateDecided).
-const EVENT_PARAMETERS = FOLLOWER_ITEM_PARAMETERS.filter(([name]) => name !== 'x_jobs');
 const ITEM_PARAMETERS: Array<[string, string]> = [
   ['x_id', 'uuid'],
   ['x_version', 'integer'],
-  ...EVENT_PARAMETERS,
+  ...EVENT_ITEM_PARAMETERS,
 ];
 
 const unnest = ITEM_PARAMETERS.map(([, type], i) => `$${i + 2}::${type}[]`).join(', ');
@@ -52,12 +51,7 @@ export async function appendEvents(sql: SqlRunner, items: AppendItem[]): Promise
   const locks = lockNamesInOrder(
     items.map(({ read: { record } }) => environmentLockName(record.repository, record.environment)),
   );
-  // followerValues ends with the jobs, which an append has none of.
-  const columnsOf = items.map(({ read, event }) => [
-    read.record.id,
-    read.version,
-    ...followerValues(event, []).slice(0, -1),
-  ]);
+  const columnsOf = items.map(({ read, event }) => [read.record.id, read.version, ...eventValues(event)]);
   const parameters = ITEM_PARAMETERS.map((_, p) => columnsOf.map((row) => row[p]));
   try {
     const rows = await sql.query<{ ord: number }>(SQL, [locks, ...parameters], 'deployment_event_append');
