@@ -18,6 +18,17 @@ export interface GroupCommitOptions {
   maxBatch: number;
 }
 
+/**
+ * For the write statements (creates, status updates, timeline appends): two in flight, not four.
+ * An item that finds a slot free goes alone, and each statement costs PostgreSQL about 0.25–0.4 ms
+ * of CPU before its rows (execution start, locks on the table's indexes, the commit's WAL flush)
+ * against 0.02–0.08 ms a row. With four, most statements under load carried one or two items; with
+ * two, half as many transactions per write (creates 0.14 → 0.07, status reports 0.13 → 0.07, and
+ * PostgreSQL's CPU per status report 65–128 µs → 50–60 µs; docs/benchmarks.md), while a batch
+ * waiting on an environment's lock still leaves a slot to the others.
+ */
+export const WRITE_STATEMENTS: GroupCommitOptions = { parallel: 2, maxBatch: 64 };
+
 export interface GroupCommitWork<Item, Outcome> {
   /** One item's own statement. */
   alone(item: Item): Promise<Outcome>;

@@ -2,27 +2,19 @@ import { type OpenItem, openMany } from './batched-opens.ts';
 import { type OpenOutcome, openUnlessTaken } from './conditional-writes.ts';
 import type { SqlRunner } from './deployment-sql.ts';
 import { environmentLockName } from './environment-lock.ts';
-import { type GroupCommitOptions, groupCommit } from './group-commit.ts';
+import { type GroupCommitOptions, groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
 
 // Group commit for creates (group-commit.ts): creates that arrive while `parallel` statements are
 // in flight go together in the next one (openMany), each still decided by the core and reported
 // back on its own. A batch holds each environment once; a second create for an environment
 // already in it (a burst on one environment, a replayed key) goes alone at once: those queue on
 // the environment's lock anyway.
-//
-// Two statements in flight, not four: a create that finds a slot free goes alone, and each
-// statement costs PostgreSQL about 0.4 ms of CPU before its rows (execution start, locks on the
-// table's indexes, the commit's WAL flush) against about 0.08 ms per row. With four, most
-// statements under load carried a single create; with two, half as many transactions per create
-// (docs/benchmarks.md), while a batch waiting on an environment's lock leaves a slot to the others.
+// Two statements in flight (WRITE_STATEMENTS).
 
 /** Opens a record unless taken (openUnlessTaken's contract), however the statement is shared. */
 export type Opener = (item: OpenItem) => Promise<OpenOutcome>;
 
-export function openBatcher(
-  sql: SqlRunner,
-  options: GroupCommitOptions = { parallel: 2, maxBatch: 64 },
-): Opener {
+export function openBatcher(sql: SqlRunner, options: GroupCommitOptions = WRITE_STATEMENTS): Opener {
   return groupCommit<OpenItem, OpenOutcome>(
     {
       alone: (item) => openUnlessTaken(sql, item.record, item.assumed, item.event, item.jobs),
