@@ -77,6 +77,40 @@ describe('dashboard in a real browser', () => {
     await context.close();
   });
 
+  it('serves every page, fragment, asset and redirect with its security headers', async () => {
+    const context = await browser.newContext();
+    const signedOut = await fetch(`${server.url}/dashboard`, { redirect: 'manual' });
+    expect(signedOut.status).toBe(302);
+    const page = await signIn(context, SHOP_KEY);
+    const paths = [
+      '/dashboard',
+      '/dashboard/environments/acme/shop/production',
+      `/dashboard/deployments/${seeded[0]!.id}`,
+      '/dashboard/dora',
+      '/dashboard/fragments/environments',
+      '/dashboard/assets/style.css',
+    ];
+    const answers = [
+      signedOut.headers,
+      await fetch(`${server.url}/dashboard/sign-in`).then((r) => r.headers),
+    ];
+    for (const path of paths) {
+      const response = await page.request.get(`${server.url}${path}`);
+      expect(response.status(), path).toBe(200);
+      answers.push(new Headers(response.headers()));
+    }
+    for (const headers of answers) {
+      expect(headers.get('content-security-policy')).toBe(
+        "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
+      expect(headers.get('x-content-type-options')).toBe('nosniff');
+      expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(headers.get('referrer-policy')).toBe('no-referrer');
+      expect(headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains');
+    }
+    await context.close();
+  });
+
   it('shows the current deployment of each environment, active first', async () => {
     const page = await signIn(shop, SHOP_KEY);
     const shown = await page
