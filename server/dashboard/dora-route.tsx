@@ -3,9 +3,10 @@ import { visibleRepositories } from '../db/dashboard-reads.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { computeDoraPage, DORA_PAGE_SIZE, decodeDoraCursor, encodeDoraCursor } from '../dora/page.ts';
 import { lastDays } from '../dora/window.ts';
+import { listAnswer } from './list-answer.ts';
 import { getDora } from './operations.ts';
 import { page } from './page-shell.tsx';
-import { DoraPage, WINDOW_CHOICES } from './pages/dora.tsx';
+import { DoraPage, doraSections, WINDOW_CHOICES } from './pages/dora.tsx';
 import { canSee, type Viewer } from './viewer.ts';
 
 /**
@@ -42,7 +43,8 @@ export function doraPageRoute(app: OpenAPIHono<{ Variables: { viewer: Viewer } }
     };
     const link = (cursor?: string) =>
       `/dashboard/dora?${new URLSearchParams(cursor ? { ...base, cursor } : base)}`;
-    return c.html(
+    return listAnswer(
+      c,
       page(
         viewer,
         'DORA',
@@ -58,6 +60,7 @@ export function doraPageRoute(app: OpenAPIHono<{ Variables: { viewer: Viewer } }
         />,
         'dora',
       ),
+      doraSections(reports),
     );
   });
 }

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { html } from 'hono/html';
 import { secureHeaders } from 'hono/secure-headers';
 import { streamSSE } from 'hono/streaming';
 import type { TokenVerifier } from '../auth/api-keys.ts';
@@ -13,6 +14,7 @@ import { assetRoutes } from './assets.ts';
 import { doraPageRoute } from './dora-route.tsx';
 import { historyPageRoute } from './history-route.tsx';
 import type { LinkOptions } from './links.ts';
+import { listAnswer } from './list-answer.ts';
 import type { LiveHub } from './live.ts';
 import {
   dashboardSecurityScheme,
@@ -28,7 +30,7 @@ import {
 } from './operations.ts';
 import { notFoundPage, page } from './page-shell.tsx';
 import { DeploymentDetail, DeploymentPage } from './pages/deployment.tsx';
-import { EnvironmentsPage, EnvironmentsTable } from './pages/environments.tsx';
+import { EnvironmentsPage, EnvironmentsTable, environmentRows } from './pages/environments.tsx';
 import { HistoryPage } from './pages/history.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { sameOrigin } from './same-origin.ts';
@@ -144,24 +146,25 @@ export function dashboardRoutes(deps: DashboardDeps) {
       environments(viewer, repository),
       visibleRepositories(prisma, viewer.repositories),
     ]);
-    return c.html(
+    return listAnswer(
+      c,
       page(
         viewer,
         'Environments',
         <EnvironmentsPage
           records={records}
-          links={links}
           repositories={repositories}
           repository={repository}
           recovery={deps.recovery ? { report: deps.recovery(), viewer } : undefined}
         />,
         'environments',
       ),
+      environmentRows(records, links),
     );
   });
   app.openapi(getEnvironmentsFragment, async (c) => {
     const records = await environments(c.get('viewer'), c.req.query('repository') || undefined);
-    return c.html(<EnvironmentsTable records={records} links={links} />);
+    return listAnswer(c, html`${<EnvironmentsTable records={records} />}`, environmentRows(records, links));
   });
 
   historyPageRoute(app, prisma, links);

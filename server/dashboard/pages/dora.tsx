@@ -1,4 +1,3 @@
-import { raw } from 'hono/html';
 import type { DoraReport } from '../../dora/compute.ts';
 import { REWORK_AFTER_FAILURE_MINUTES } from '../../dora/rework.ts';
 import { escaped } from '../components/markup.ts';
@@ -6,6 +5,7 @@ import { RepositorySelect } from '../components/repository-select.tsx';
 import { bandBadgeMarkup } from '../components/state-badge.tsx';
 import { type TrendChartProps, trendChartMarkup } from '../components/trend-chart.tsx';
 import { duration, percent, perDay, timestamp } from '../format.ts';
+import { listChunks, listPlace } from '../list-answer.ts';
 import { historyPath } from './environments.tsx';
 
 export const WINDOW_CHOICES = [7, 30, 90, 180] as const;
@@ -123,12 +123,17 @@ function figuresOf(report: DoraReport): FigureProps[] {
   ];
 }
 
-export function DoraReportSection({ report }: { report: DoraReport }) {
-  return raw(
+function reportSection(report: DoraReport): string {
+  return (
     `<section class="dora" data-dora="${escaped(`${report.repository}/${report.environment}`)}">` +
-      `<h2><a href="${escaped(historyPath(report))}">${escaped(report.repository)} · ${escaped(report.environment)}</a></h2>` +
-      `<div class="figures">${figuresOf(report).map(figureMarkup).join('')}</div></section>`,
+    `<h2><a href="${escaped(historyPath(report))}">${escaped(report.repository)} · ${escaped(report.environment)}</a></h2>` +
+    `<div class="figures">${figuresOf(report).map(figureMarkup).join('')}</div></section>`
   );
+}
+
+/** Each environment's section, in chunks for listAnswer (list-answer.ts), which puts them in DoraPage. */
+export function doraSections(reports: DoraReport[]): string[] {
+  return listChunks(reports, reportSection);
 }
 
 export function DoraPage(props: {
@@ -162,11 +167,7 @@ export function DoraPage(props: {
       <p class="window">
         {timestamp(props.since)} → {timestamp(props.until)}
       </p>
-      {props.reports.length === 0 ? (
-        <p class="empty">No deployments yet.</p>
-      ) : (
-        props.reports.map((report) => <DoraReportSection report={report} />)
-      )}
+      {props.reports.length === 0 ? <p class="empty">No deployments yet.</p> : listPlace()}
       {(props.next || props.first) && (
         <p class="pages">
           {props.first && <a href={props.first}>← First environments</a>}{' '}

@@ -1,4 +1,3 @@
-import { raw } from 'hono/html';
 import type { RecoveryReport } from '../../jobs/recovery-status.ts';
 import type { DeploymentRecord } from '../../ledger/index.ts';
 import { escaped } from '../components/markup.ts';
@@ -7,6 +6,7 @@ import { RepositorySelect } from '../components/repository-select.tsx';
 import { stateBadgeMarkup } from '../components/state-badge.tsx';
 import { age, shortSha, timestamp } from '../format.ts';
 import { type LinkOptions, linksFor } from '../links.ts';
+import { listChunks, listPlace } from '../list-answer.ts';
 import type { Viewer } from '../viewer.ts';
 
 export function historyPath(record: { repository: string; environment: string }): string {
@@ -36,10 +36,18 @@ function rowMarkup(record: DeploymentRecord, links: LinkOptions, now: Date): str
   );
 }
 
-/** The live part of the environments page: re-rendered and swapped in when a signal lands. */
-export function EnvironmentsTable({ records, links }: { records: DeploymentRecord[]; links: LinkOptions }) {
-  if (records.length === 0) return <p class="empty">No deployments yet.</p>;
+/** The environments' rows, in chunks for listAnswer (list-answer.ts). */
+export function environmentRows(records: DeploymentRecord[], links: LinkOptions): string[] {
   const now = new Date();
+  return listChunks(records, (record) => rowMarkup(record, links, now));
+}
+
+/**
+ * The live part of the environments page: re-rendered and swapped in when a signal lands. Its
+ * rows are left to listAnswer to put in (environmentRows).
+ */
+export function EnvironmentsTable({ records }: { records: DeploymentRecord[] }) {
+  if (records.length === 0) return <p class="empty">No deployments yet.</p>;
   return (
     <table class="cards">
       <thead>
@@ -55,14 +63,13 @@ export function EnvironmentsTable({ records, links }: { records: DeploymentRecor
           <th>URL</th>
         </tr>
       </thead>
-      <tbody>{raw(records.map((record) => rowMarkup(record, links, now)).join(''))}</tbody>
+      <tbody>{listPlace()}</tbody>
     </table>
   );
 }
 
 export function EnvironmentsPage(props: {
   records: DeploymentRecord[];
-  links: LinkOptions;
   repositories: string[];
   repository: string | undefined;
   /** How the recovery of missed GitHub deliveries is doing; absent where the server runs none. */
@@ -78,7 +85,7 @@ export function EnvironmentsPage(props: {
         <button type="submit">Filter</button>
       </form>
       <section id="environments" data-live={fragment}>
-        <EnvironmentsTable records={props.records} links={props.links} />
+        <EnvironmentsTable records={props.records} />
       </section>
     </>
   );
