@@ -7,7 +7,7 @@ import {
 import { columnName, columnType, DECIDED_FIELDS } from './deployment-columns.ts';
 import { type SqlRunner, valuesOf } from './deployment-sql.ts';
 import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder } from './environment-lock.ts';
-import { type GroupCommitOptions, groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
+import { groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
 import { insertJobsSql } from './outbox.ts';
 
 // Several decided records written in one statement, so one transaction and one commit (one WAL
@@ -67,7 +67,7 @@ export async function updateMany(sql: SqlRunner, items: UpdateItem[]): Promise<b
 export type Updater = (item: UpdateItem) => Promise<boolean>;
 
 /** Group commit for status reports (group-commit.ts): each record at most once per statement. */
-export function updateBatcher(sql: SqlRunner, options: GroupCommitOptions = WRITE_STATEMENTS): Updater {
+export function updateBatcher(sql: SqlRunner): Updater {
   return groupCommit<UpdateItem, boolean>(
     {
       alone: (item) => updateDecided(sql, item),
@@ -75,6 +75,6 @@ export function updateBatcher(sql: SqlRunner, options: GroupCommitOptions = WRIT
       keyOf: ({ read }) => read.record.id,
       sameKey: 'alone',
     },
-    options,
+    WRITE_STATEMENTS,
   );
 }

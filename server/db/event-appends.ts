@@ -1,7 +1,7 @@
 import { EVENT_ITEM_PARAMETERS, eventValues } from './conditional-writes.ts';
 import type { SqlRunner, VersionedRecord } from './deployment-sql.ts';
 import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder } from './environment-lock.ts';
-import { type GroupCommitOptions, groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
+import { groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
 import type { TimelineEntry } from './timeline.ts';
 
 // A decision that leaves its record as it was (Decision.changed false: a repeated or late report
@@ -68,7 +68,7 @@ export async function appendEvents(sql: SqlRunner, items: AppendItem[]): Promise
 export type Appender = (item: AppendItem) => Promise<boolean>;
 
 /** Group commit for appends (group-commit.ts): each record at most once per statement. */
-export function appendBatcher(sql: SqlRunner, options: GroupCommitOptions = WRITE_STATEMENTS): Appender {
+export function appendBatcher(sql: SqlRunner): Appender {
   return groupCommit<AppendItem, boolean>(
     {
       alone: async (item) => (await appendEvents(sql, [item]))[0] === true,
@@ -76,6 +76,6 @@ export function appendBatcher(sql: SqlRunner, options: GroupCommitOptions = WRIT
       keyOf: ({ read }) => read.record.id,
       sameKey: 'alone',
     },
-    options,
+    WRITE_STATEMENTS,
   );
 }

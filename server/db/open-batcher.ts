@@ -2,7 +2,7 @@ import { type OpenItem, openMany } from './batched-opens.ts';
 import { type OpenOutcome, openUnlessTaken } from './conditional-writes.ts';
 import type { SqlRunner } from './deployment-sql.ts';
 import { environmentLockName } from './environment-lock.ts';
-import { type GroupCommitOptions, groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
+import { groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
 
 // Group commit for creates (group-commit.ts): creates that arrive while `parallel` statements are
 // in flight go together in the next one (openMany), each still decided by the core and reported
@@ -14,7 +14,7 @@ import { type GroupCommitOptions, groupCommit, WRITE_STATEMENTS } from './group-
 /** Opens a record unless taken (openUnlessTaken's contract), however the statement is shared. */
 export type Opener = (item: OpenItem) => Promise<OpenOutcome>;
 
-export function openBatcher(sql: SqlRunner, options: GroupCommitOptions = WRITE_STATEMENTS): Opener {
+export function openBatcher(sql: SqlRunner): Opener {
   return groupCommit<OpenItem, OpenOutcome>(
     {
       alone: (item) => openUnlessTaken(sql, item.record, item.assumed, item.event, item.jobs),
@@ -22,6 +22,6 @@ export function openBatcher(sql: SqlRunner, options: GroupCommitOptions = WRITE_
       keyOf: ({ record }) => environmentLockName(record.repository, record.environment),
       sameKey: 'alone',
     },
-    options,
+    WRITE_STATEMENTS,
   );
 }
