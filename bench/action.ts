@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { githubRun, runAction } from '../test/helpers/action.ts';
 import { ROOT } from '../test/helpers/server.ts';
 import { type BenchContext, TOKEN } from './context.ts';
+import { median } from './measure.ts';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_ACTION_RUNS ?? 7);
@@ -18,8 +19,6 @@ async function timeIt(work: () => Promise<unknown>): Promise<number[]> {
   }
   return times.sort((a, b) => a - b);
 }
-
-const median = (values: number[]) => values[Math.floor(values.length / 2)] ?? 0;
 
 /** Issue 3: the Action's wall time for one start call, next to a bare `node -e ""`. */
 export async function benchAction({ server }: BenchContext): Promise<void> {

@@ -27,7 +27,7 @@ export class LatestPerKey<T> {
   constructor(
     private readonly handle: BatchHandler<T>,
     private readonly onError: (key: string, error: unknown, retryInMs: number) => void,
-    private readonly maxBatch = 500,
+    private readonly maxBatch = 1000,
   ) {}
 
   push(key: string, item: T): void {

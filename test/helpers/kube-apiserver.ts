@@ -54,6 +54,11 @@ export interface KubeApiServer {
   readonly requests: { list: number; watch: number };
   /** Creates or replaces an object (Deployment, StatefulSet, DaemonSet, Rollout); open watches get ADDED or MODIFIED. */
   apply(object: KubeObject): KubeObject;
+  /**
+   * Keeps what open watches would be sent until the returned release is called, which sends it all
+   * at once: a burst made ready first, then streamed as the API server streams a watch's history.
+   */
+  hold(): () => void;
   /** Cuts every open watch connection mid-stream (a load balancer or network drop). */
   dropWatches(): void;
   /** Open watches go silent without closing (a half-dead connection). */
@@ -96,8 +101,10 @@ export async function startKubeApiServer(
 
   const inScope = (object: KubeObject, resource: string, namespace: string | null) =>
     resourceOf(object) === resource && (namespace === null || object.metadata.namespace === namespace);
+  let held: Array<[OpenWatch, unknown]> | null = null;
   const send = (watch: OpenWatch, event: unknown) => {
-    if (!watch.stalled) watch.response.write(`${JSON.stringify(event)}\n`);
+    if (held) held.push([watch, event]);
+    else if (!watch.stalled) watch.response.write(`${JSON.stringify(event)}\n`);
   };
 
   const server = createServer((request, response) => {
@@ -224,6 +231,14 @@ export async function startKubeApiServer(
           send(watch, { type: event.type, object: stored });
       }
       return stored;
+    },
+    hold() {
+      held ??= [];
+      return () => {
+        const sending = held ?? [];
+        held = null;
+        for (const [watch, event] of sending) send(watch, event);
+      };
     },
     dropWatches() {
       for (const watch of watches) watch.response.destroy();
