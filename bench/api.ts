@@ -82,9 +82,9 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
     environment: `bench-replay-${run}`,
     sha: SHA,
   });
-  const replay = () =>
+  const replay = (cold = false) =>
     load(
-      'POST /v1/deployments, replay of one key',
+      `POST /v1/deployments, replay of one key${cold ? WARMING : ''}`,
       server.url,
       [
         {
@@ -95,11 +95,15 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
         },
       ],
       [200, 201],
+      CONNECTIONS,
+      cold ? WARMUP : SECONDS,
     );
+  // Each route's own first seconds are its warm-up, as the creates' are (printed, not the goal's).
+  figures.push(await replay(true), await statusUpdates(server.url, `${run}-cold`, true));
   const routes = await bracketed(
     () => bareHonoBaseline(bareHono, false),
     [
-      { goal: 'replay of one key, vs the bare route', target: 50, run: replay },
+      { goal: 'replay of one key, vs the bare route', target: 50, run: () => replay() },
       { goal: 'status reports, vs the bare route', target: 50, run: () => statusUpdates(server.url, run) },
     ],
   );
@@ -112,8 +116,11 @@ export async function benchApi({ server, bareHono, databaseUrl }: BenchContext):
   console.log(`\nserver RSS: ${await rssAfterLoad(server.process.pid ?? 0)}`);
 }
 
-/** Status reports on 200 running records (the first of each applies; later ones are duplicates). */
-export async function statusUpdates(url: string, run: string): Promise<Figure> {
+/**
+ * Status reports on 200 running records (the first of each applies; later ones are duplicates);
+ * `cold`: the route's first WARMUP seconds.
+ */
+export async function statusUpdates(url: string, run: string, cold = false): Promise<Figure> {
   const ids: string[] = [];
   for (let i = 0; i < 200; i++) {
     const response = await fetch(new URL('/v1/deployments', url), {
@@ -130,7 +137,7 @@ export async function statusUpdates(url: string, run: string): Promise<Figure> {
   }
   let n = 0;
   return load(
-    'POST /v1/deployments/{id}/status',
+    `POST /v1/deployments/{id}/status${cold ? WARMING : ''}`,
     url,
     [
       {
@@ -145,11 +152,16 @@ export async function statusUpdates(url: string, run: string): Promise<Figure> {
       },
     ],
     [200],
+    CONNECTIONS,
+    cold ? WARMUP : SECONDS,
   );
 }
 
 /** A scenario's name suffix for its run on a server that has just started (the bench's warm-up). */
 export const COLD = `, a new server's first ${WARMUP} s`;
+
+/** A scenario's name suffix for the first run of its route on a server warmed by other routes. */
+const WARMING = `, the route's first ${WARMUP} s`;
 
 /** POST /v1/deployments with a new key (and environment) each, at CONNECTIONS concurrent. */
 export function newKeyCreates(url: string, run: string, cold = false): Promise<Figure> {
