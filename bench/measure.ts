@@ -91,11 +91,11 @@ export async function warmLoop(
   return loop(name, concurrency, workOf(randomUUID().slice(0, 8)));
 }
 
-/** CPU time a process has used (user + system), in ms (Linux). */
 /** The middle value (the upper one of an even count). */
 export const median = (values: number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
+/** CPU time a process has used (user + system), in ms (Linux). */
 export function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 10 ms.
