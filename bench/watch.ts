@@ -11,7 +11,7 @@ const ROLLOUTS = Number(process.env.BENCH_ROLLOUTS ?? 1000);
 const CREATE_CONCURRENCY = 16;
 // How often the clock looks whether every record has left in_progress: a fraction of the run.
 const POLL_MS = 2;
-// A read of the stream lasts a tenth of a second, and its rate swung from 48 000 to 77 000 events/s
+// A read of the stream lasts a tenth of a second, and its rate swung from 47 000 to 79 000 events/s
 // between runs on this machine: the median of a few.
 const BASELINE_READS = 5;
 

@@ -55,8 +55,10 @@ export interface KubeApiServer {
   /** Creates or replaces an object (Deployment, StatefulSet, DaemonSet, Rollout); open watches get ADDED or MODIFIED. */
   apply(object: KubeObject): KubeObject;
   /**
-   * Keeps what open watches would be sent until the returned release is called, which sends it all
+   * Keeps the changes apply() makes from the open watches until the returned release sends them all
    * at once: a burst made ready first, then streamed as the API server streams a watch's history.
+   * No bookmark goes out meanwhile (its resourceVersion would be ahead of the held changes); errors,
+   * lists and a new watch's history are not held.
    */
   hold(): () => void;
   /** Cuts every open watch connection mid-stream (a load balancer or network drop). */
@@ -101,11 +103,11 @@ export async function startKubeApiServer(
 
   const inScope = (object: KubeObject, resource: string, namespace: string | null) =>
     resourceOf(object) === resource && (namespace === null || object.metadata.namespace === namespace);
-  let held: Array<[OpenWatch, unknown]> | null = null;
   const send = (watch: OpenWatch, event: unknown) => {
-    if (held) held.push([watch, event]);
-    else if (!watch.stalled) watch.response.write(`${JSON.stringify(event)}\n`);
+    if (!watch.stalled) watch.response.write(`${JSON.stringify(event)}\n`);
   };
+  // The changes apply() made while held, for the watches open then.
+  let held: Array<[OpenWatch, unknown]> | null = null;
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -179,6 +181,7 @@ export async function startKubeApiServer(
 
   const bookmarkTimer = options.bookmarkEveryMs
     ? setInterval(() => {
+        if (held) return;
         for (const watch of watches) {
           if (watch.bookmarks) {
             send(watch, {
@@ -227,8 +230,10 @@ export async function startKubeApiServer(
       };
       history.push(event);
       for (const watch of watches) {
-        if (inScope(stored, watch.resource, watch.namespace))
-          send(watch, { type: event.type, object: stored });
+        if (!inScope(stored, watch.resource, watch.namespace)) continue;
+        const change = { type: event.type, object: stored };
+        if (held) held.push([watch, change]);
+        else send(watch, change);
       }
       return stored;
     },
@@ -237,7 +242,7 @@ export async function startKubeApiServer(
       return () => {
         const sending = held ?? [];
         held = null;
-        for (const [watch, event] of sending) send(watch, event);
+        for (const [watch, change] of sending) if (!watch.response.writableEnded) send(watch, change);
       };
     },
     dropWatches() {
