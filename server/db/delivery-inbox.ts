@@ -1,5 +1,6 @@
 import { binaryTextArray } from './binary-text-array.ts';
 import type { SqlRunner } from './deployment-sql.ts';
+import { type GroupCommitOptions, groupCommit, WRITE_STATEMENTS } from './group-commit.ts';
 import { isDatabaseUnavailable } from './unavailable.ts';
 
 export interface IncomingDelivery {
@@ -16,21 +17,15 @@ export interface IncomingDelivery {
 
 type Outcome = 'stored' | 'duplicate';
 
-interface Waiting {
-  delivery: IncomingDelivery;
-  resolve: (outcome: Outcome) => void;
-  reject: (error: unknown) => void;
-}
-
-// Deliveries that arrive while a write is in flight go together in the next one: a burst costs
-// one statement and one commit per batch, not per delivery.
-const MAX_BATCH = 256;
-// Writes in flight at once: a delivery waits for a free writer, not for the writes before it
-// (PostgreSQL commits concurrent writes together). Fewer writers make larger batches, and most of
-// a write's cost on both sides is per statement, not per row: at 64 concurrent deliveries three
-// writers took ~11 rows a statement where six took ~5, for 7–15 % less server CPU per delivery
-// and no worse p99 (two: no less CPU, a worse p99); the pool queues what it cannot serve at once.
-const WRITERS = 3;
+/**
+ * Group commit for stores (group-commit.ts): deliveries that arrive while a write is in flight go
+ * together in the next one, so a burst costs one statement and one commit per batch, not per
+ * delivery. Most of a write's cost on both sides is per statement, not per row: at 64 concurrent
+ * deliveries three writers in flight took ~11 rows a statement where six took ~5 (7–15 % less
+ * server CPU a delivery), and one at a time, with a second beside it only once the first has been
+ * under way 10 ms (WRITE_STATEMENTS' rule), took more again (docs/benchmarks.md).
+ */
+const INBOX_STATEMENTS: GroupCommitOptions = { ...WRITE_STATEMENTS, maxBatch: 256 };
 
 // One INSERT per batch, whatever its size: each column a `text[]` parameter in binary form
 // (binary-text-array.ts), the bodies' bytes in it as they came, so the statement is prepared once
@@ -52,63 +47,33 @@ const INSERT = `INSERT INTO webhook_delivery (delivery_id, event, action, payloa
  * written again one row at a time. Rows of one batch share their `received_at`.
  */
 export class DeliveryInbox {
-  private readonly waiting: Waiting[] = [];
-  private writing = 0;
+  /** Stores one delivery, its statement shared with those that arrive meanwhile. */
+  readonly store: (delivery: IncomingDelivery) => Promise<Outcome>;
 
-  constructor(private readonly sql: SqlRunner) {}
-
-  store(delivery: IncomingDelivery): Promise<Outcome> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ delivery, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.writing < WRITERS && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, MAX_BATCH);
-      this.writing++;
-      void this.write(batch).finally(() => {
-        this.writing--;
-        this.pump();
-      });
-    }
-  }
-
-  private async write(batch: Waiting[]): Promise<void> {
-    try {
-      settle(batch, await this.insert(batch.map((w) => w.delivery)));
-    } catch (error) {
-      if (batch.length === 1 || isDatabaseUnavailable(error)) {
-        for (const w of batch) w.reject(error);
-        return;
-      }
-      for (const w of batch) {
-        try {
-          settle([w], await this.insert([w.delivery]));
-        } catch (rowError) {
-          w.reject(rowError);
-        }
-      }
-    }
-  }
-
-  private async insert(deliveries: IncomingDelivery[]): Promise<Set<string>> {
-    const params = [
-      binaryTextArray(deliveries.map((d) => d.deliveryId)),
-      binaryTextArray(deliveries.map((d) => d.event)),
-      binaryTextArray(deliveries.map((d) => d.action)),
-      binaryTextArray(deliveries.map((d) => d.payload)),
-    ];
-    const inserted = await this.sql.query<{ delivery_id: string }>(INSERT, params, 'webhook_delivery_insert');
-    return new Set(inserted.map((row) => row.delivery_id));
+  constructor(sql: SqlRunner) {
+    this.store = groupCommit<IncomingDelivery, Outcome>(
+      {
+        alone: async (delivery) => (await insert(sql, [delivery]))[0] as Outcome,
+        together: (deliveries) => insert(sql, deliveries),
+        keyOf: (delivery) => delivery.deliveryId,
+        // A redelivery while the first is waiting: its own statement, which finds the first's row.
+        sameKey: 'alone',
+        retriesAlone: (error) => !isDatabaseUnavailable(error),
+      },
+      INBOX_STATEMENTS,
+    );
   }
 }
 
-/** The first of a batch's deliveries with a stored id was stored; any other was a duplicate. */
-function settle(batch: Waiting[], stored: Set<string>): void {
-  for (const w of batch) {
-    const id = w.delivery.deliveryId;
-    w.resolve(stored.delete(id) ? 'stored' : 'duplicate');
-  }
+/** Inserts the deliveries: each one's outcome, in order. */
+async function insert(sql: SqlRunner, deliveries: IncomingDelivery[]): Promise<Outcome[]> {
+  const params = [
+    binaryTextArray(deliveries.map((d) => d.deliveryId)),
+    binaryTextArray(deliveries.map((d) => d.event)),
+    binaryTextArray(deliveries.map((d) => d.action)),
+    binaryTextArray(deliveries.map((d) => d.payload)),
+  ];
+  const inserted = await sql.query<{ delivery_id: string }>(INSERT, params, 'webhook_delivery_insert');
+  const stored = new Set(inserted.map((row) => row.delivery_id));
+  return deliveries.map((d) => (stored.has(d.deliveryId) ? 'stored' : 'duplicate'));
 }

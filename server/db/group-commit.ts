@@ -16,18 +16,26 @@ export interface GroupCommitOptions {
   parallel: number;
   /** Items (distinct keys) in one statement at most. */
   maxBatch: number;
+  /**
+   * When set, a statement beyond the first starts only once each one in flight has been under way
+   * this long: while statements come back in time, one at a time carries everything that waits
+   * (larger batches, fewer statements), and one held up (waiting on an environment's lock) does not
+   * hold up the rest for longer than this.
+   */
+  spareAfterMs?: number;
 }
 
 /**
- * For the write statements (creates, status updates, timeline appends): two in flight, not four.
- * An item that finds a slot free goes alone, and each statement costs PostgreSQL about 0.25–0.4 ms
- * of CPU before its rows (execution start, locks on the table's indexes, the commit's WAL flush)
- * against 0.02–0.08 ms a row. With four, most statements under load carried one or two items; with
- * two, half as many transactions per write (creates 0.14 → 0.07, status reports 0.13 → 0.07, and
- * PostgreSQL's CPU per status report 65–128 µs → 50–60 µs; docs/benchmarks.md), while a batch
- * waiting on an environment's lock still leaves a slot to the others.
+ * For the write statements (creates, status updates, timeline appends): one in flight while it comes
+ * back within 10 ms, a second beside it once it has not. An item that finds a slot free goes alone,
+ * and each statement costs PostgreSQL about 0.25–0.4 ms of CPU before its rows (execution start,
+ * locks on the table's indexes, the commit's WAL flush) against 0.02–0.08 ms a row. With four in
+ * flight, most statements under load carried one or two items; with two, half as many transactions
+ * per write (creates 0.14 → 0.07, status reports 0.13 → 0.07); with one, half as many again
+ * (creates 0.07 → 0.03), for less CPU per write on both sides (docs/benchmarks.md). The spare keeps
+ * what two gave: a batch waiting on an environment's lock does not stop every other write.
  */
-export const WRITE_STATEMENTS: GroupCommitOptions = { parallel: 2, maxBatch: 64 };
+export const WRITE_STATEMENTS: GroupCommitOptions = { parallel: 2, maxBatch: 64, spareAfterMs: 10 };
 
 export interface GroupCommitWork<Item, Outcome> {
   /** One item's own statement. */
@@ -38,6 +46,12 @@ export interface GroupCommitWork<Item, Outcome> {
   keyOf(item: Item): string;
   /** A second item under a key already waiting: its own statement, or the waiting one's outcome. */
   sameKey: 'alone' | 'share';
+  /**
+   * Whether the items of a statement that failed with this error are tried again one at a time
+   * (unset: always). Not when no statement can succeed (the database unreachable): each waiter
+   * gets the error at once.
+   */
+  retriesAlone?: (error: unknown) => boolean;
 }
 
 interface Waiter<Outcome> {
@@ -63,6 +77,9 @@ export function groupCommit<Item, Outcome>(
   const queuedByKey = new Map<string, Entry>();
   const share = work.sameKey === 'share';
   let inFlight = 0;
+  // When each statement in flight began (performance.now()), and the timer that opens the spare.
+  const began: number[] = [];
+  let spareTimer: ReturnType<typeof setTimeout> | undefined;
 
   const alone = async (slot: Entry) => {
     try {
@@ -77,10 +94,11 @@ export function groupCommit<Item, Outcome>(
     let outcomes: Outcome[];
     try {
       outcomes = await work.together(batch.map((slot) => slot.item));
-    } catch {
+    } catch (error) {
       // The whole statement failed (a deadlock with another writer, a lost connection, one
       // item's constraint): each item alone, so one item's error is reported to its waiters only.
-      await Promise.all(batch.map(alone));
+      if (work.retriesAlone?.(error) ?? true) await Promise.all(batch.map(alone));
+      else for (const slot of batch) for (const waiter of slot.waiters) waiter.reject(error);
       return;
     }
     for (const [i, slot] of batch.entries())
@@ -105,13 +123,30 @@ export function groupCommit<Item, Outcome>(
     return batch;
   };
 
+  /** How long until another statement may start beside those in flight (0: now). */
+  const untilSpare = (now: number) =>
+    inFlight === 0 || options.spareAfterMs === undefined
+      ? 0
+      : options.spareAfterMs - (now - Math.max(...began));
+
   const pump = () => {
     while (inFlight < options.parallel && queue.length > 0) {
+      const now = performance.now();
+      const wait = untilSpare(now);
+      if (wait > 0) {
+        spareTimer ??= setTimeout(() => {
+          spareTimer = undefined;
+          pump();
+        }, wait).unref();
+        return;
+      }
       const batch = take();
       inFlight++;
+      began.push(now);
       const run = batch.length === 1 ? alone(batch[0] as Entry) : together(batch);
       void run.finally(() => {
         inFlight--;
+        began.splice(began.indexOf(now), 1);
         pump();
       });
     }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { groupCommit } from '../../server/db/group-commit.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
+import { type GroupCommitOptions, groupCommit } from '../../server/db/group-commit.ts';
 
 // The queue that shares statements between creates (open-batcher.ts), between status reports
 // (batched-updates.ts) and between replays' reads (batched-key-reads.ts), with a fake "database" that records every statement it was given.
@@ -12,6 +13,8 @@ interface Item {
 function fakeStatements(
   fail: (items: Item[]) => boolean = () => false,
   sameKey: 'alone' | 'share' = 'alone',
+  options: GroupCommitOptions = { parallel: 1, maxBatch: 3 },
+  retriesAlone?: (error: unknown) => boolean,
 ) {
   const statements: Item[][] = [];
   let release: (() => void) | null = null;
@@ -30,8 +33,9 @@ function fakeStatements(
       together: run,
       keyOf: (item) => item.key,
       sameKey,
+      ...(retriesAlone ? { retriesAlone } : {}),
     },
-    { parallel: 1, maxBatch: 3 },
+    options,
   );
   return {
     write,
@@ -73,6 +77,32 @@ describe('group commit', () => {
     );
     db.release();
     expect(await Promise.all(answers)).toEqual([10, 20, 'refused 3', 40]);
+  });
+
+  it('with a spare, a second statement starts only once the first has been under way that long', async () => {
+    const db = fakeStatements(undefined, 'alone', { parallel: 2, maxBatch: 3, spareAfterMs: 40 });
+    const answers = [1, 2, 3].map((value) => db.write({ key: `k${value}`, value }));
+    await sleep(5);
+    expect(db.statements).toHaveLength(1); // 2 and 3 wait: the first may yet come back in time
+    await vi.waitFor(() => expect(db.statements).toHaveLength(2), { timeout: 2000 });
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 20, 30]);
+    expect(db.statements.map((items) => items.map((item) => item.value))).toEqual([[1], [2, 3]]);
+  });
+
+  it('a statement that fails with an error retriesAlone refuses is not retried: every waiter gets it', async () => {
+    const db = fakeStatements(
+      (items) => items.length > 1,
+      'alone',
+      { parallel: 1, maxBatch: 3 },
+      (error) => !(error as Error).message.includes('refused'),
+    );
+    const answers = [1, 2, 3].map((value) =>
+      db.write({ key: `k${value}`, value }).catch((error: Error) => error.message),
+    );
+    db.release();
+    expect(await Promise.all(answers)).toEqual([10, 'refused 2,3', 'refused 2,3']);
+    expect(db.statements).toHaveLength(2);
   });
 
   // One key arriving while its first item is in flight, then twice while the next statement waits.
