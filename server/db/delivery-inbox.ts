@@ -22,8 +22,9 @@ type Outcome = 'stored' | 'duplicate';
  * together in the next one, so a burst costs one statement and one commit per batch, not per
  * delivery. Most of a write's cost on both sides is per statement, not per row: at 64 concurrent
  * deliveries three writers in flight took ~11 rows a statement where six took ~5 (7–15 % less
- * server CPU a delivery), and one at a time, with a second beside it only once the first has been
- * under way 10 ms (WRITE_STATEMENTS' rule), took more again (docs/benchmarks.md).
+ * server CPU a delivery); one at a time, with a second beside it only once the first has been
+ * under way 10 ms (WRITE_STATEMENTS' rule), took less again (145–210 µs of server CPU a delivery
+ * where three writers took 176–193; docs/benchmarks.md).
  */
 const INBOX_STATEMENTS: GroupCommitOptions = { ...WRITE_STATEMENTS, maxBatch: 256 };
 
