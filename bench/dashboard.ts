@@ -4,8 +4,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { encodeCursor } from '../server/db/cursor.ts';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { type RunningServer, startServer } from '../test/helpers/server.ts';
-import { TOKEN } from './context.ts';
+import type { RunningServer } from '../test/helpers/server.ts';
+import { startBenchServer, TOKEN } from './context.ts';
 import { timeImport } from './import.ts';
 import { ENVIRONMENTS, REPOSITORIES, writeLegacyHistory } from './legacy-history.ts';
 import { type Figure, load, loop, SECONDS, WARMUP } from './measure.ts';
@@ -72,7 +72,7 @@ async function prepare(rows: number, reuse: string | undefined): Promise<Target>
   const history = '/dashboard/environments/acme/repo-7/env-1';
   const cursor = middle ? `?cursor=${encodeCursor({ createdAt: middle.created_at, id: middle.id })}` : '';
   const keys = Array.from({ length: REPOSITORIES }, (_, i) => `acme/repo-${i}=${TOKEN}`).join(',');
-  const server = await startServer({
+  const server = await startBenchServer({
     DATABASE_URL: url,
     DEPLOYLEDGER_API_KEYS: keys,
     DEPLOYLEDGER_DASHBOARD_PUBLIC: 'true',

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { type RunningServer, startServer } from '../test/helpers/server.ts';
+import type { RunningServer } from '../test/helpers/server.ts';
 import { newKeyCreates } from './api.ts';
-import { SECRET, TOKEN } from './context.ts';
+import { SECRET, startBenchServer, TOKEN } from './context.ts';
 import { cpuMs, type Figure, rss, SECONDS } from './measure.ts';
 import { signedDeliveries } from './webhooks.ts';
 
@@ -57,7 +57,7 @@ export async function benchMemory(): Promise<void> {
 }
 
 async function measure(database: string, env: Record<string, string>): Promise<Row> {
-  const server = await startServer({
+  const server = await startBenchServer({
     DEPLOYLEDGER_API_KEYS: `acme/shop=${TOKEN}`,
     DEPLOYLEDGER_DB_POOL_SIZE: '16',
     GITHUB_WEBHOOK_SECRET: SECRET,

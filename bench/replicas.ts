@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { createTestDatabase } from '../test/helpers/postgres.ts';
-import { type RunningServer, startServer } from '../test/helpers/server.ts';
+import type { RunningServer } from '../test/helpers/server.ts';
 import { rawPgInsert } from './api.ts';
-import { HEADERS, SHA, TOKEN } from './context.ts';
+import { HEADERS, SHA, startBenchServer, TOKEN } from './context.ts';
 import { CONNECTIONS, type Figure, printTable, SECONDS } from './measure.ts';
 
 const REPLICAS = (process.env.BENCH_REPLICAS ?? '1,2,4').split(',').map(Number);
@@ -52,7 +52,7 @@ export async function benchReplicas(): Promise<void> {
     for (const count of REPLICAS) {
       const servers = await Promise.all(
         Array.from({ length: count }, () =>
-          startServer({
+          startBenchServer({
             DATABASE_URL: db.url,
             DEPLOYLEDGER_API_KEYS: `acme/shop=${TOKEN}`,
             DEPLOYLEDGER_DB_POOL_SIZE: '8',

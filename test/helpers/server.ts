@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
+const PROBLEM_LEVELS = ['"level":"warn"', '"level":"error"', '"level":"fatal"'];
+
 export interface RunningServer {
   url: string;
   logs: string[];
@@ -13,11 +15,23 @@ export interface RunningServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface StartOptions {
+  /**
+   * Which of the server's lines to keep in `logs` once it listens: 'all' (tests read them), or
+   * 'problems' (warnings and worse: a benchmark's load generator shares this process and must not
+   * split and keep every request's lines, two a create, hundreds of MiB over a run).
+   */
+  keepLogs?: 'all' | 'problems';
+}
+
 /**
  * Starts the server as a user does (`node bin/deployledger.js serve`, i.e. `npm start`) on a
  * free port and resolves once it logs that it is listening.
  */
-export async function startServer(env: Record<string, string | undefined> = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string | undefined> = {},
+  { keepLogs = 'all' }: StartOptions = {},
+): Promise<RunningServer> {
   const dataDir = env.DEPLOYLEDGER_DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'deployledger-test-'));
   const child = spawn(process.execPath, ['bin/deployledger.js', 'serve'], {
     cwd: ROOT,
@@ -39,16 +53,29 @@ export async function startServer(env: Record<string, string | undefined> = {}):
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let listening = false;
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 60_000);
     const onData = (chunk: Buffer) => {
+      if (listening && keepLogs === 'problems') {
+        // A line cut by a chunk's end may be kept in part: enough to see what went wrong.
+        if (PROBLEM_LEVELS.some((level) => chunk.includes(level)))
+          logs.push(
+            ...chunk
+              .toString()
+              .split('\n')
+              .filter((line) => PROBLEM_LEVELS.some((l) => line.includes(l))),
+          );
+        return;
+      }
       buffer += chunk.toString();
       const lines = buffer.split('\n');
       buffer = lines.pop() ?? '';
       for (const line of lines) {
         logs.push(line);
         if (line.includes('"msg":"listening"')) {
+          listening = true;
           clearTimeout(timer);
           resolve(`http://127.0.0.1:${JSON.parse(line).port}`);
         }
