@@ -13,7 +13,7 @@ import {
   IDENTITY_FIELDS,
   RECORD_SELECT,
 } from './deployment-columns.ts';
-import { type KindFactsRow, lockedKindFactsSql, toFacts } from './deployment-kind.ts';
+import { type KindFactsRow, lockedKindFactsBatchSql, toFacts } from './deployment-kind.ts';
 import { ACTIVE_STATES_SQL, type SqlRunner, valuesOf } from './deployment-sql.ts';
 import { environmentLockName } from './environment-lock.ts';
 import { insertJobsSql } from './outbox.ts';
@@ -71,10 +71,14 @@ const values = FIELDS.map(field).join(', ');
 const SQL = `WITH items AS (SELECT ${ITEM_COLUMNS}, e.x_ord
                  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, x_ord)),
   present AS (SELECT p.* FROM items i, LATERAL (${BY_KEY}) p),
-  facts AS (SELECT i.x_ord, f.current_sha, f.deployed_before
-            FROM (SELECT * FROM items WHERE x_ord NOT IN (SELECT x_ord FROM present)
-                  ORDER BY x_ord) i,
-            LATERAL ${lockedKindFactsSql('i.x_lock', 'i.x_rk', 'i.x_ek', field('sha'))} f),
+  facts AS (SELECT f.ord AS x_ord, f.current_sha, f.deployed_before
+            FROM ${lockedKindFactsBatchSql('items i WHERE i.x_ord NOT IN (SELECT x_ord FROM present)', {
+              ord: 'i.x_ord',
+              lockName: 'i.x_lock',
+              repository: 'i.x_rk',
+              environment: 'i.x_ek',
+              sha: field('sha'),
+            })} f),
   d AS (INSERT INTO deployment (${columns})
         SELECT ${values} FROM items i JOIN facts f ON f.x_ord = i.x_ord
         WHERE f.current_sha IS NOT DISTINCT FROM i.x_sha AND f.deployed_before = i.x_deployed

@@ -15,6 +15,22 @@ export function lockedKindFactsSql(lockName: string, repository: string, environ
   return `deployment_locked_kind_facts(${environmentLockKeySql(lockName)}, ${repository}, ${environment}, ${sha})`;
 }
 
+/**
+ * lockedKindFactsSql for a batch in one call (migration 20261217000100): a relation of (ord,
+ * current_sha, deployed_before), one row per item of `items` (SQL: a relation and its condition),
+ * the locks taken in `ord` order. The other arguments are SQL naming the items' columns.
+ */
+export function lockedKindFactsBatchSql(
+  items: string,
+  columns: Record<'ord' | 'lockName' | 'repository' | 'environment' | 'sha', string>,
+): string {
+  const array = (column: string) => `array_agg(${column} ORDER BY ${columns.ord})`;
+  return `(SELECT f.* FROM (SELECT ${array(columns.ord)} AS ords, ${array(environmentLockKeySql(columns.lockName))} AS locks,
+            ${array(columns.repository)} AS rs, ${array(columns.environment)} AS es, ${array(columns.sha)} AS shas
+          FROM ${items}) b,
+          LATERAL deployment_locked_kind_facts_batch(b.ords, b.locks, b.rs, b.es, b.shas) f)`;
+}
+
 export type KindFactsRow = { current_sha: string | null; deployed_before: boolean };
 
 export const toFacts = (row: KindFactsRow | undefined): KindFacts => ({

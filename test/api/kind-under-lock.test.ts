@@ -1,7 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMany } from '../../server/db/batched-opens.ts';
+import type { SqlRunner } from '../../server/db/deployment-sql.ts';
+import { timelineEntry } from '../../server/db/timeline.ts';
+import { type KindFacts, openingSignal, openRecord } from '../../server/ledger/index.ts';
 import { API_KEYS, apiClient, SHA, TOKEN } from '../helpers/api.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
+import { aRequest } from '../helpers/records.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
 // A create decides its record's kind on the environment's history (ledger/kind.ts). A success
@@ -20,6 +26,32 @@ describe('a create’s kind, with a success landing while it waits for the envir
     await db?.drop();
   });
 
+  /** A writer holding `environment`'s lock that has turned `id` into a success, not yet committed. */
+  async function succeedUnderLock(environment: string, id: string): Promise<pg.Client> {
+    const writer = new pg.Client({ connectionString: db.url });
+    await writer.connect();
+    await writer.query('BEGIN');
+    await writer.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+      `acme/shop\n${environment}`,
+    ]);
+    await writer.query(
+      `UPDATE deployment SET state = 'success', deployed_at = now(), completed_at = now() WHERE id = $1`,
+      [id],
+    );
+    return writer;
+  }
+
+  /** Until a statement waits for an environment's lock. */
+  async function untilWaiting(writer: pg.Client): Promise<void> {
+    for (let waiting = 0; waiting === 0; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const { rows } = await writer.query(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+      );
+      waiting = rows[0].n;
+    }
+  }
+
   it('is redeploy when the same sha reached success while the create waited', async () => {
     const api = apiClient(server.url, TOKEN);
     const body = { repository: 'acme/shop', environment: 'production', sha: SHA };
@@ -28,24 +60,10 @@ describe('a create’s kind, with a success landing while it waits for the envir
     expect(first.body.kind).toBe('forward');
 
     // Another writer holds the environment's lock and turns the first record into a success.
-    const writer = new pg.Client({ connectionString: db.url });
-    await writer.connect();
+    const writer = await succeedUnderLock('production', first.body.id);
     try {
-      await writer.query('BEGIN');
-      await writer.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', ['acme/shop\nproduction']);
-      await writer.query(
-        `UPDATE deployment SET state = 'success', deployed_at = now(), completed_at = now() WHERE id = $1`,
-        [first.body.id],
-      );
       const second = api.create('2-1', body);
-      // The create's statement has begun and waits for the lock.
-      for (let waiting = 0; waiting === 0; ) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        const { rows } = await writer.query(
-          `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
-        );
-        waiting = rows[0].n;
-      }
+      await untilWaiting(writer); // the create's statement has begun and waits for the lock
       await writer.query('COMMIT');
       const created = await second;
       expect(created.status).toBe(201);
@@ -54,4 +72,38 @@ describe('a create’s kind, with a success landing while it waits for the envir
       await writer.end();
     }
   });
+
+  it('a batch of creates reads each environment’s facts under its lock, as one create does', async () => {
+    const api = apiClient(server.url, TOKEN);
+    const first = await api.create('3-1', { repository: 'acme/shop', environment: 'batch-prod', sha: SHA });
+    expect(first.status).toBe(201);
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    const sql: SqlRunner = { query: async (text, values) => (await pool.query(text, values)).rows };
+    const writer = await succeedUnderLock('batch-prod', first.body.id);
+    try {
+      // Two creates in one statement (server/db/open-batcher.ts sends those that wait together),
+      // both decided on no history: the one whose environment got a success meanwhile is refused
+      // with the facts read under the lock, the other is written.
+      const outcomes = openMany(sql, [openItem('batch-prod', '4-1'), openItem('batch-staging', '5-1')]);
+      await untilWaiting(writer);
+      await writer.query('COMMIT');
+      const [prod, staging] = await outcomes;
+      expect(prod).toMatchObject({ written: false, facts: { currentSha: SHA, deployedBefore: true } });
+      expect(staging).toMatchObject({ written: true, facts: NO_HISTORY });
+    } finally {
+      await writer.end();
+      await pool.end();
+    }
+  });
 });
+
+const NO_HISTORY: KindFacts = { currentSha: null, deployedBefore: false };
+
+/** An opening decided by the core on no history, as the fast path sends it to openMany. */
+function openItem(environment: string, key: string) {
+  const at = new Date();
+  const request = aRequest({ environment, key });
+  const decision = openRecord(request, NO_HISTORY, randomUUID(), 'action', at, at);
+  const event = timelineEntry(openingSignal(request, 'action', at), decision, at);
+  return { record: decision.record, assumed: NO_HISTORY, event, jobs: [] };
+}
