@@ -82,3 +82,26 @@ export async function deployThrough(
   if (!ended?.applied) throw new Error(`the ${options.outcome} signal was not applied`);
   return ended.record;
 }
+
+/**
+ * Past records of one environment of acme/shop, none active (deployed ones if `deployed`), written
+ * in one statement without ANALYZE: the table grows while its planner statistics stay as they were.
+ */
+export async function writePastRecords(
+  client: { query(text: string, values?: unknown[]): Promise<unknown> },
+  environment: string,
+  count: number,
+  { deployed = false } = {},
+) {
+  await client.query('BEGIN');
+  await client.query("SELECT set_config('deployledger.dora_deferred', 'on', true)");
+  await client.query(
+    `INSERT INTO deployment (id, repository, environment, key, sha, state, created_at, deployed_at, updated_at)
+     SELECT gen_random_uuid(), 'acme/shop', $1, gen_random_uuid()::text, md5(g::text), 'inactive',
+            now() - (g || ' minutes')::interval,
+            CASE WHEN $3::boolean THEN now() - (g || ' minutes')::interval END, now()
+     FROM generate_series(1, $2::int) g`,
+    [environment, count, deployed],
+  );
+  await client.query('COMMIT');
+}
