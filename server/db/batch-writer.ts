@@ -32,16 +32,20 @@ function transactions(prisma: PrismaClient): InTransaction {
 
 // Fresh under the locks: the records asked for by id, key or GitHub id, and each environment's
 // records a signal can still change (its active record; its successes, which auto-inactive
-// retires). One branch per index (the one-active, success and key indexes), so none scans.
+// retires). One branch per index (the one-active, success and key indexes), so none scans. A key
+// comes with its environment, one probe of the key index each: every environment's keys against
+// every environment was a join the planner answered with a scan of the table (20–45 ms a batch of
+// 50 environments at 40 000 records; docs/benchmarks.md).
 const ENVIRONMENTS =
   'unnest($2::text[], $3::text[]) AS e(rk, ek) JOIN deployment d ON d.repository_key = e.rk AND d.environment_key = e.ek';
-const READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment WHERE id IN (
+export const BATCH_READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment WHERE id IN (
     SELECT id FROM deployment WHERE id = ANY($1::uuid[])
     UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.state IN (${ACTIVE_STATES_SQL})
     UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.state = 'success'
-    UNION ALL SELECT d.id FROM ${ENVIRONMENTS} AND d.key = ANY($4::text[])
+    UNION ALL SELECT d.id FROM unnest($4::text[], $5::text[], $6::text[]) AS k(rk, ek, key)
+      JOIN deployment d ON d.repository_key = k.rk AND d.environment_key = k.ek AND d.key = k.key
     UNION ALL SELECT id FROM deployment
-      WHERE github_deployment_id = ANY($5::bigint[]) AND repository_key = ANY($6::text[]))`;
+      WHERE github_deployment_id = ANY($7::bigint[]) AND repository_key = ANY($8::text[]))`;
 
 export interface Environment {
   repository: string;
@@ -52,8 +56,8 @@ export interface Environment {
 export interface BatchScope {
   environments: Environment[];
   ids?: string[];
-  /** Keys of the locked environments' records. */
-  keys?: string[];
+  /** Keys of records, each in its (locked) environment. */
+  keys?: Array<Environment & { key: string }>;
   githubIds?: Array<{ repository: string; githubDeploymentId: number }>;
   /** Shas the batch may open records for, by environment: which reached success before decides their kind. */
   opening?: Array<Environment & { sha: string }>;
@@ -94,11 +98,14 @@ export async function writeInBatch<T>(
     const locked = new Map(scope.environments.map((e) => [lockName(e), e]));
     // Every environment's lock, in the one order every writer holding several takes them.
     await tx.query(LOCK_IN_ORDER_SQL, [lockNamesInOrder(locked.keys())]);
-    const rows = await tx.query<DeploymentSqlRow>(READ_SQL, [
+    const keys = scope.keys ?? [];
+    const rows = await tx.query<DeploymentSqlRow>(BATCH_READ_SQL, [
       scope.ids ?? [],
       [...locked.values()].map((e) => foldName(e.repository)),
       [...locked.values()].map((e) => foldName(e.environment)),
-      scope.keys ?? [],
+      keys.map((k) => foldName(k.repository)),
+      keys.map((k) => foldName(k.environment)),
+      keys.map((k) => k.key),
       (scope.githubIds ?? []).map((g) => String(g.githubDeploymentId)),
       (scope.githubIds ?? []).map((g) => foldName(g.repository)),
     ]);

@@ -57,7 +57,13 @@ export async function foldDeliveries(
   const delivered = scopes.flatMap((g) => g.items.map((item) => item.delivered));
   const scope = {
     environments: scopes.map((g) => g.first),
-    keys: [...new Set(delivered.map(deliveryKey))],
+    keys: scopes.flatMap(({ first: { repository, environment }, items }) =>
+      [...new Set(items.map((item) => deliveryKey(item.delivered)))].map((key) => ({
+        repository,
+        environment,
+        key,
+      })),
+    ),
     githubIds: delivered.map((o) => ({ repository: o.repository, githubDeploymentId: o.githubDeploymentId })),
     ids: [...new Set(scopes.flatMap((g) => [...g.markers]))],
     opening: delivered.map((o) => ({ repository: o.repository, environment: o.environment, sha: o.sha })),
