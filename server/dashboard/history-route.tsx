@@ -4,7 +4,9 @@ import { stripMarks } from '../db/dashboard-reads.ts';
 import { listDeployments } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { parseState } from '../ledger/index.ts';
+import { stripMarkChunks } from './components/history-strip.tsx';
 import type { LinkOptions } from './links.ts';
+import { listAnswer } from './list-answer.ts';
 import { getHistory } from './operations.ts';
 import { notFoundPage, page } from './page-shell.tsx';
 import { HistoryPage } from './pages/history.tsx';
@@ -41,7 +43,8 @@ export function historyPageRoute(
     ]);
     const records = rows.slice(0, PAGE_SIZE);
     const last = records.at(-1);
-    return c.html(
+    return listAnswer(
+      c,
       page(
         viewer,
         `${repository} · ${environment}`,
@@ -52,13 +55,12 @@ export function historyPageRoute(
           records={records}
           nextCursor={rows.length > PAGE_SIZE && last ? encodeCursor(last) : null}
           strip={strip}
-          stripSince={stripSince}
-          stripUntil={until}
           links={links}
           path={c.req.path}
         />,
         'environments',
       ),
+      stripMarkChunks(strip, stripSince, until),
     );
   });
 }

@@ -12,9 +12,8 @@ export interface HistoryProps {
   state: State | undefined;
   records: DeploymentRecord[];
   nextCursor: string | null;
+  /** Its marks are listAnswer's list (stripMarkChunks). */
   strip: Strip;
-  stripSince: Date;
-  stripUntil: Date;
   links: LinkOptions;
   path: string;
 }
@@ -30,7 +29,7 @@ export function HistoryPage(props: HistoryProps) {
         {props.repository} · {props.environment}
       </h1>
       <h2>Last 90 days</h2>
-      <HistoryStrip strip={props.strip} since={props.stripSince} until={props.stripUntil} />
+      <HistoryStrip strip={props.strip} />
       <form method="get" action={props.path} class="filters">
         <label>
           State{' '}
