@@ -9,9 +9,10 @@ const spoken = (state: string) => (state === 'in_progress' ? 'in progress' : sta
 /**
  * One mark as markup. Up to 180 of them make most of a busy environment's page: written as one
  * string rather than three JSX elements each (they were most of the page's rendering time), and
- * put in by listAnswer rather than joined into the page (list-answer.ts: the page, with its few
- * characters outside Latin-1, would be a string of over 128 KB). Every value is a UUID, a ledger
- * state or an ISO time, so nothing in them needs escaping.
+ * put in by listAnswer rather than joined into the page (list-answer.ts): one character outside
+ * Latin-1 makes V8 keep the whole page at two bytes a character, and a busy environment's page
+ * would be a string of over 128 KB. Every value is a UUID, a ledger state or an ISO time, so
+ * nothing in them needs escaping.
  */
 function markMarkup(mark: StripMark, since: number, span: number): string {
   const at = mark.createdAt.toISOString();
