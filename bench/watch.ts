@@ -52,17 +52,20 @@ async function countInState(api: ReturnType<typeof apiClient>, state: string): P
 }
 
 /**
- * Waits until no record of the bench is active any more, asking the database itself (one indexed
- * count, so looking often neither loads the server under test nor adds a coarse poll interval
- * to the figure).
+ * Waits until no record of the bench is active any more, asking the database itself whether one
+ * is (a prepared statement that stops at the first active row, so looking often neither loads the
+ * machine under test nor adds a coarse poll interval to the figure). A count of every active row,
+ * parsed and planned at each look, took CPU the two cores' wave needs: the watcher's figure was
+ * 8.4–9.7 k events/s with it against 9.4–10.0 k with this, in alternating runs (session 17).
  */
 async function settled(client: pg.Client): Promise<void> {
   for (;;) {
-    const { rows } = await client.query<{ active: number }>(
-      `SELECT count(*)::int AS active FROM deployment
-        WHERE repository = 'acme/shop' AND state IN ('pending', 'queued', 'in_progress')`,
-    );
-    if (rows[0]?.active === 0) return;
+    const { rows } = await client.query<{ active: boolean }>({
+      name: 'bench-watch-active',
+      text: `SELECT EXISTS (SELECT 1 FROM deployment WHERE repository_key = 'acme/shop'
+        AND state IN ('pending', 'queued', 'in_progress')) AS active`,
+    });
+    if (rows[0]?.active === false) return;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
