@@ -5,6 +5,7 @@ import { rolloutSteps } from '../test/helpers/k8s-deployments.ts';
 import { metricValue, watcherEnv } from '../test/helpers/k8s-watch.ts';
 import { type KubeApiServer, startKubeApiServer } from '../test/helpers/kube-apiserver.ts';
 import { TOKEN, withContext } from './context.ts';
+import { cpuSnapshot, describeCpu } from './machine-cpu.ts';
 import { median } from './measure.ts';
 
 const ROLLOUTS = Number(process.env.BENCH_ROLLOUTS ?? 1000);
@@ -114,7 +115,8 @@ async function rollOut(
   apiserver: KubeApiServer,
   databaseUrl: string,
   rollouts: Array<ReturnType<typeof rolloutSteps>>,
-): Promise<{ events: number; seconds: number }> {
+  serverPid: number,
+): Promise<{ events: number; seconds: number; cpu: string }> {
   const database = new pg.Client({ connectionString: databaseUrl });
   await database.connect();
   const release = apiserver.hold();
@@ -131,12 +133,13 @@ async function rollOut(
       events++;
     }
   }
+  const before = cpuSnapshot();
   const started = performance.now();
   release();
   const seconds = await settled(database)
     .then(() => (performance.now() - started) / 1000)
     .finally(() => database.end());
-  return { events, seconds };
+  return { events, seconds, cpu: describeCpu(before, cpuSnapshot(), seconds, serverPid) };
 }
 
 /**
@@ -154,10 +157,11 @@ export async function benchWatch(): Promise<void> {
   try {
     await withContext(watcherEnv(apiserver), async ({ server, databaseUrl }) => {
       const api = apiClient(server.url, TOKEN);
-      const warmUp = await rollOut(apiserver, databaseUrl, await openRollouts(api, 0, ROLLOUTS));
+      const pid = server.process.pid ?? 0;
+      const warmUp = await rollOut(apiserver, databaseUrl, await openRollouts(api, 0, ROLLOUTS), pid);
       const rollouts = await openRollouts(api, ROLLOUTS, ROLLOUTS);
       const from = apiserver.resourceVersion;
-      const { events, seconds } = await rollOut(apiserver, databaseUrl, rollouts);
+      const { events, seconds, cpu } = await rollOut(apiserver, databaseUrl, rollouts, pid);
       const succeeded = await countInState(api, 'success');
       if (succeeded !== 2 * ROLLOUTS) throw new Error(`${succeeded} of ${2 * ROLLOUTS} records are success`);
       const firstRead = await rawWatch(apiserver.url, from, events);
@@ -184,6 +188,7 @@ export async function benchWatch(): Promise<void> {
       console.log(
         `\n${ROLLOUTS} rollouts settled in ${seconds.toFixed(2)} s (the unmeasured wave before them: ${warmUp.seconds.toFixed(2)} s); ${recorded} rollout steps written over both waves (a burst of one object's updates collapses into its latest state while a batch is written)`,
       );
+      console.log(`\nCPU in the measured wave: ${cpu}.`);
     });
   } finally {
     await apiserver.close();
