@@ -56,7 +56,11 @@ export async function startServer(
   let listening = false;
   const url = await new Promise<string>((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${logs.join('\n')}`)), 60_000);
+    // A server that never says it listens is stopped, so a failed start leaves no process behind.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within 60 s (stopped):\n${logs.join('\n')}`));
+    }, 60_000);
     const onData = (chunk: Buffer) => {
       if (listening && keepLogs === 'problems') {
         // A line cut by a chunk's end may be kept in part: enough to see what went wrong.
