@@ -3,8 +3,9 @@ import { availableParallelism } from 'node:os';
 
 // Where the machine's CPU went during a span (Linux /proc): a figure measured on a machine whose
 // cores were all busy says as much about the machine as about the product. Processes are read
-// thread by thread from schedstat (nanoseconds on the CPU); the machine's busy time from
-// /proc/stat (clock ticks of 10 ms over every core).
+// thread by thread from schedstat (nanoseconds on the CPU), not through measure.ts's cpuMs: its
+// 10 ms ticks, rounded per process, are too coarse for a wave of half a second over a dozen
+// PostgreSQL backends. The machine's busy time comes from /proc/stat (ticks over every core).
 
 interface Snapshot {
   /** Nanoseconds on the CPU so far, by process (all its threads). */
