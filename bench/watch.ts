@@ -151,10 +151,10 @@ async function rollOut(
  * stops when no record is in progress any more in the database (each then must be success, as
  * the API answers). A first wave of as many rollouts runs unmeasured (the watcher's code paths are
  * new to the server, as in the other parts' warm-up), then MEASURED_WAVES waves of new rollouts,
- * the median one counted; the baseline reads the last wave's stream once unmeasured (it compiles
- * the parse), then BASELINE_READS times. The stand-in sends
- * bookmarks as an API server does, so the watcher's idle timeout never reconnects in the middle of
- * the run.
+ * each rated against the baseline read BASELINE_READS times just before and just after it, the
+ * median wave counted; the baseline's first read of all (it compiles the parse) is not counted.
+ * The stand-in sends bookmarks as an API server does, so the watcher's idle timeout never
+ * reconnects in the middle of the run.
  */
 export async function benchWatch(): Promise<void> {
   const apiserver = await startKubeApiServer({ bookmarkEveryMs: 1000 });
