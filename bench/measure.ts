@@ -153,15 +153,30 @@ export async function bracketed(
   baseline: () => Promise<Figure>,
   products: Array<{ goal: string; target: number; run: () => Promise<Figure> }>,
 ): Promise<Bracketed[]> {
+  const runs = await eachBetween(
+    baseline,
+    products.map((product) => product.run),
+  );
+  return runs.map(({ result, before, after }, i) => {
+    const { goal, target } = products[i] as (typeof products)[number];
+    return { goal, figure: result, before, after, target };
+  });
+}
+
+/** `baseline`, then each run followed by `baseline` again (a run's "after" is the next one's "before"). */
+export async function eachBetween<B, R>(
+  baseline: () => Promise<B>,
+  runs: Array<() => Promise<R>>,
+): Promise<Array<{ result: R; before: B; after: B }>> {
   let before = await baseline();
-  const rows: Bracketed[] = [];
-  for (const { goal, target, run } of products) {
-    const figure = await run();
+  const measured: Array<{ result: R; before: B; after: B }> = [];
+  for (const run of runs) {
+    const result = await run();
     const after = await baseline();
-    rows.push({ goal, figure, before, after, target });
+    measured.push({ result, before, after });
     before = after;
   }
-  return rows;
+  return measured;
 }
 
 /** The goal rows: each product figure against the mean of the baselines measured around it. */

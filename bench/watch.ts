@@ -6,7 +6,7 @@ import { metricValue, watcherEnv } from '../test/helpers/k8s-watch.ts';
 import { type KubeApiServer, startKubeApiServer } from '../test/helpers/kube-apiserver.ts';
 import { TOKEN, withContext } from './context.ts';
 import { cpuSnapshot, describeCpu } from './machine-cpu.ts';
-import { median } from './measure.ts';
+import { eachBetween, median } from './measure.ts';
 
 const ROLLOUTS = Number(process.env.BENCH_ROLLOUTS ?? 1000);
 const CREATE_CONCURRENCY = 16;
@@ -167,33 +167,38 @@ export async function benchWatch(): Promise<void> {
       const { events } = warmUp;
       // The stream's first read compiles its parse: not counted (the baseline before session 11).
       const firstRead = await rawWatch(apiserver.url, warmFrom, events);
-      // The median of BASELINE_READS reads of a wave's stream. Every wave is as many events of as
-      // many new objects, so the one before a wave reads the previous wave's.
+      // The median of BASELINE_READS reads of the latest wave's stream: every wave is as many events
+      // of as many new objects, so the read before a wave takes the previous wave's.
+      let latestFrom = warmFrom;
       const warmReads: number[] = [];
-      const baselineOf = async (from: number) => {
+      const readBaseline = async () => {
         const reads: number[] = [];
-        for (let i = 0; i < BASELINE_READS; i++) reads.push(await rawWatch(apiserver.url, from, events));
+        for (let i = 0; i < BASELINE_READS; i++)
+          reads.push(await rawWatch(apiserver.url, latestFrom, events));
         warmReads.push(...reads);
         return median(reads);
       };
       // Each wave against the baseline read just before and just after it (the machine's speed
       // drifts within a minute), as the API parts' goals are; the median wave is counted.
-      let before = await baselineOf(warmFrom);
-      const waves: Array<Awaited<ReturnType<typeof rollOut>> & { share: number }> = [];
-      for (let wave = 1; wave <= MEASURED_WAVES; wave++) {
-        const rollouts = await openRollouts(api, wave * ROLLOUTS, ROLLOUTS);
-        const from = apiserver.resourceVersion;
-        const measured = await rollOut(apiserver, databaseUrl, rollouts, pid);
-        const after = await baselineOf(from);
-        waves.push({ ...measured, share: events / measured.seconds / ((before + after) / 2) });
-        before = after;
-      }
+      const measured = await eachBetween(
+        readBaseline,
+        Array.from({ length: MEASURED_WAVES }, (_, i) => async () => {
+          const rollouts = await openRollouts(api, (i + 1) * ROLLOUTS, ROLLOUTS);
+          latestFrom = apiserver.resourceVersion;
+          return rollOut(apiserver, databaseUrl, rollouts, pid);
+        }),
+      );
+      const waves = measured.map(({ result, before, after }) => {
+        const baseline = (before + after) / 2;
+        return { ...result, baseline, share: events / result.seconds / baseline };
+      });
       const records = (1 + MEASURED_WAVES) * ROLLOUTS;
       const succeeded = await countInState(api, 'success');
       if (succeeded !== records) throw new Error(`${succeeded} of ${records} records are success`);
       const byShare = [...waves].sort((a, b) => a.share - b.share);
-      const { seconds, cpu, share } = byShare[Math.floor((byShare.length - 1) / 2)] as (typeof waves)[number];
-      const baseline = events / seconds / share;
+      const { seconds, cpu, share, baseline } = byShare[
+        Math.floor((byShare.length - 1) / 2)
+      ] as (typeof waves)[number];
       const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
       console.log(
         `\n## Kubernetes watch (${ROLLOUTS} rollouts, ${events} watch events a wave, ${MEASURED_WAVES} waves after one unmeasured)\n`,
