@@ -136,12 +136,18 @@ export async function markDoraDaysFrom(
   );
 }
 
-/** Marks every day with a success or a failure: what `deployledger repair --dora` recomputes. */
+/**
+ * Marks every day with a success or a failure, and every day that has a rollup row (a row for a
+ * day left with neither must be recomputed to zeros, not kept): what `deployledger repair --dora`
+ * recomputes.
+ */
 export async function markAllDoraDays(prisma: PrismaClient): Promise<number> {
   return prisma.$executeRaw(Prisma.sql`
     INSERT INTO dora_dirty (repository_key, environment_key, day)
-    SELECT DISTINCT repository_key, environment_key,
+    SELECT repository_key, environment_key,
            (COALESCE(deployed_at, completed_at) AT TIME ZONE 'UTC')::date
     FROM deployment
-    WHERE deployed_at IS NOT NULL OR (state IN ('failure', 'error') AND completed_at IS NOT NULL)`);
+    WHERE deployed_at IS NOT NULL OR (state IN ('failure', 'error') AND completed_at IS NOT NULL)
+    UNION
+    SELECT repository_key, environment_key, day FROM dora_day`);
 }

@@ -129,7 +129,7 @@ export async function importCommand(
   }).finally(() => spool.remove());
 }
 
-/** `repair --dora`: every day with a success or a failure recomputed into the DORA rollups. */
+/** `repair --dora`: every day with a success, a failure or a rollup row recomputed into the DORA rollups. */
 async function recomputeDora(prisma: PrismaClient, apply: boolean): Promise<string> {
   if (!apply) return 'Dry run: --apply --dora recomputes every DORA rollup from the deployments.';
   await markAllDoraDays(prisma);

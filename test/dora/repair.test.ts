@@ -51,6 +51,15 @@ describe('deployledger import and repair --dora keep the DORA rollups (real Post
   it('recomputes a rollup made wrong by hand with repair --apply --dora, and not without --apply', async () => {
     const right = await rollups();
     await query(db.url, `UPDATE dora_day SET deployments = 99 WHERE repository_key = 'acme/shop'`);
+    // A rollup row for a day with no deployment at all (ten days before the history begins).
+    await query(
+      db.url,
+      `INSERT INTO dora_day (repository_key, environment_key, day, deployments, failures, lead_samples,
+         lead_histogram, lead_exact, incidents, restored, restore_histogram, restore_exact, rework,
+         rollbacks, after_failure, restored_by_rollback)
+       VALUES ('acme/shop', 'production', $1::date, 99, 0, 0, '{}', true, 0, 0, '{}', true, 0, 0, 0, 0)`,
+      [daysAgo(16).slice(0, 10)],
+    );
     const dry = await runCli(['repair', '--dora'], { DATABASE_URL: db.url });
     expect(dry.stdout).toContain('Dry run: --apply --dora recomputes every DORA rollup');
     expect((await rollups()).every((d) => d.deployments === 99)).toBe(true);
