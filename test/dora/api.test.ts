@@ -109,16 +109,19 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
 
   it('answers a page of environments at a time, in order, with a cursor to the next', async () => {
     const shop = apiClient(server.url, SHOP_KEY);
-    const whole = await shop.call('GET', '/v1/dora');
+    // One window of whole UTC days for the three reads: the default one moves at midnight.
+    const until = new Date(Math.ceil(now.getTime() / DAY) * DAY).toISOString();
+    const window = `since=${new Date(Date.parse(until) - 30 * DAY).toISOString()}&until=${until}`;
+    const whole = await shop.call('GET', `/v1/dora?${window}`);
     expect(whole.body.next_cursor).toBeNull();
-    const first = await shop.call('GET', '/v1/dora?limit=2');
+    const first = await shop.call('GET', `/v1/dora?${window}&limit=2`);
     expect(first.status).toBe(200);
     expect(first.body.environments.map((e: { environment: string }) => e.environment)).toEqual([
       'production',
       'qa',
     ]);
     expect(first.body.next_cursor).toEqual(expect.any(String));
-    const second = await shop.call('GET', `/v1/dora?limit=2&cursor=${first.body.next_cursor}`);
+    const second = await shop.call('GET', `/v1/dora?${window}&limit=2&cursor=${first.body.next_cursor}`);
     expect(second.body.environments.map((e: { environment: string }) => e.environment)).toEqual(['staging']);
     expect(second.body.next_cursor).toBeNull();
     // The pages together are the whole answer, figure for figure.
