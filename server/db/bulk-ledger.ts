@@ -3,7 +3,7 @@ import { ACTIVE_STATES, foldName, isActive } from '../ledger/index.ts';
 import { writeBatches } from './bulk-write.ts';
 import type { Database } from './database.ts';
 import { RECORD_SELECT } from './deployment-columns.ts';
-import { DEFER_DORA_MARKS_SQL, markDoraDaysFrom } from './dora-rollups.ts';
+import { DEFER_DORA_MARKS_SQL, markDoraSince } from './dora-rollups.ts';
 import { EnvironmentBatch } from './environment-batch.ts';
 import { environmentLockName, LOCK_IN_ORDER_SQL, lockNamesInOrder } from './environment-lock.ts';
 import type { Deployment } from './generated/client.ts';
@@ -143,7 +143,7 @@ async function inTransaction<T>(
     const from = earliestTime(batches[i] as EnvironmentBatch);
     return from ? [{ repository: scope.repository, environment: scope.environment, from }] : [];
   });
-  await markDoraDaysFrom(client, written);
+  await markDoraSince(client, written);
   return result;
 }
 

@@ -87,46 +87,22 @@ export async function rollupRows(
     : prisma.$queryRaw<RollupEnvironment[]>(query);
 }
 
-/** For bulk writers (import): the triggers' marking per row (migration 20261212000700), off for the transaction. */
+/** For bulk writers (import): the triggers' mark per row, off for the transaction (one per environment instead: markDoraSince). */
 export const DEFER_DORA_MARKS_SQL = "SELECT set_config('deployledger.dora_deferred', 'on', true)";
 
 /**
- * For bulk writers that deferred the triggers' marks: marks, in one statement, every day of each
- * environment that a change at or after its `from` can touch: from the first failure of the run
- * `from` falls in (its incident's restore) to the environment's last day.
+ * For bulk writers that deferred the triggers' marks: one mark per environment, as the triggers
+ * leave, from the earliest instant written (the refresh marks every day a change at or after it can
+ * touch: migration 20261219000100_dora_marks_since).
  */
-export async function markDoraDaysFrom(
+export async function markDoraSince(
   client: pg.PoolClient,
   written: Array<{ repository: string; environment: string; from: Date }>,
 ): Promise<void> {
   if (!written.length) return;
   await client.query(
-    `WITH env AS (
-      SELECT v.r, v.e, v.t FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(r, e, t)
-    ),
-    span AS (
-      SELECT env.r, env.e,
-             LEAST(env.t, (SELECT min(f.completed_at) FROM deployment f
-                           WHERE f.repository_key = env.r AND f.environment_key = env.e
-                             AND f.state IN ('failure', 'error') AND f.deployed_at IS NULL
-                             AND f.completed_at < env.t
-                             AND f.completed_at >= COALESCE((
-                               SELECT max(s.deployed_at) FROM deployment s
-                               WHERE s.repository_key = env.r AND s.environment_key = env.e
-                                 AND s.deployed_at < env.t), '-infinity'))) AS first,
-             GREATEST(
-               (SELECT max(d.deployed_at) FROM deployment d
-                WHERE d.repository_key = env.r AND d.environment_key = env.e AND d.deployed_at IS NOT NULL),
-               (SELECT max(d.completed_at) FROM deployment d
-                WHERE d.repository_key = env.r AND d.environment_key = env.e
-                  AND d.state IN ('failure', 'error'))) AS last
-      FROM env
-    )
-    INSERT INTO dora_dirty (repository_key, environment_key, day)
-    SELECT span.r, span.e, g.day::date
-    FROM span CROSS JOIN LATERAL generate_series((span.first AT TIME ZONE 'UTC')::date,
-                                                 (span.last AT TIME ZONE 'UTC')::date, interval '1 day') AS g(day)
-    WHERE span.last IS NOT NULL`,
+    `INSERT INTO dora_dirty_since (repository_key, environment_key, since, until)
+     SELECT r, e, t, t FROM unnest($1::text[], $2::text[], $3::timestamptz[]) AS v(r, e, t)`,
     [
       // The folded names, as the key columns hold them (ledger/names.ts), in their collation.
       written.map((w) => foldName(w.repository)),
