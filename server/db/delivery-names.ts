@@ -6,7 +6,7 @@ import { respellRepository, type SeenNames } from './repository-names.ts';
 // another GitHub repository's) and, with GitHub's id, the repository's newest record. A spelling
 // needs respelling when either shows other names or the environment's lacks the id. Each side is
 // one probe of an index (identity history, repository id).
-export const STALE_NAMES_SQL = `SELECT s.i FROM json_to_recordset($1::json) AS s(i int, repository text, environment text,
+export const STALE_NAMES_SQL = `SELECT s.i FROM jsonb_to_recordset($1::jsonb) AS s(i int, repository text, environment text,
     rk text, ek text, repository_id bigint)
   LEFT JOIN LATERAL (SELECT repository, environment, repository_id FROM deployment d
     WHERE d.repository_key = s.rk AND d.environment_key = s.ek

@@ -1,8 +1,8 @@
-import type { Watch } from '@kubernetes/client-node';
 import type { Logger } from '../log.ts';
 import { Backoff, interruptibleSleep } from './backoff.ts';
 import type { WorkloadObject } from './correlation.ts';
 import { describe, statusCode, withTimeout } from './request-errors.ts';
+import type { WatchEvent, WatchTransport } from './watch-stream.ts';
 
 /** `absent`: an optional kind (a custom resource) this cluster does not serve; looked for again at each resync. */
 export type StreamStatus = 'starting' | 'listing' | 'watching' | 'reconnecting' | 'absent' | 'stopped';
@@ -20,6 +20,13 @@ export interface StreamHealth {
 /** Why a watch connection ended; each is counted in the metrics. */
 export type WatchEnd = 'closed' | 'expired' | 'stalled' | 'resync' | 'error';
 
+/** A workload a list or a watch saw: its names, the object decoded only when asked (once). */
+export interface SeenObject {
+  namespace: string;
+  name: string;
+  object(): WorkloadObject;
+}
+
 export interface ListWatchOptions {
   /** The kind of object watched (for logs and health). */
   kind: string;
@@ -29,8 +36,8 @@ export interface ListWatchOptions {
   scope: string;
   path: string;
   list(): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
-  watch: Watch;
-  onObject(object: WorkloadObject, event: 'listed' | 'added' | 'modified' | 'deleted'): void;
+  watch: WatchTransport;
+  onObject(seen: SeenObject, event: 'listed' | 'added' | 'modified' | 'deleted'): void;
   onEvent?(type: string): void;
   onWatchEnd?(end: WatchEnd): void;
   /** A watch that delivers nothing (not even a bookmark) for this long is presumed dead. */
@@ -159,7 +166,10 @@ export class ResilientListWatch {
     this.status = 'listing';
     const list = await withTimeout(this.options.list(), LIST_TIMEOUT_MS, 'list');
     if (this.stopped) return;
-    for (const item of list.items) this.options.onObject(item, 'listed');
+    for (const item of list.items) {
+      const { namespace = '', name = '' } = item.metadata ?? {};
+      this.options.onObject({ namespace, name, object: () => item }, 'listed');
+    }
     this.resourceVersion = list.resourceVersion;
     this.lastListAt = new Date();
     this.lastEventAt = this.lastListAt.getTime();
@@ -191,27 +201,30 @@ export class ResilientListWatch {
         Math.min(1_000, idleTimeoutMs / 4),
       );
 
-      const onEvent = (type: string, object: unknown) => {
+      const onEvent = (event: WatchEvent) => {
         if (settled) return; // a late event from a connection we gave up on
+        const { type } = event;
         lastActivity = Date.now();
         this.lastEventAt = lastActivity;
         this.options.onEvent?.(type);
         if (type === 'ERROR') {
-          const status = object as { code?: number; message?: string };
+          const status = (event.object() ?? {}) as { code?: number; message?: string };
           finish(
             status.code === 410 ? 'expired' : new Error(`watch error ${status.code}: ${status.message}`),
           );
           return;
         }
-        const workload = object as WorkloadObject;
-        const version = workload.metadata?.resourceVersion;
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
           this.options.onObject(
-            workload,
+            {
+              namespace: event.namespace ?? '',
+              name: event.name ?? '',
+              object: () => event.object() as WorkloadObject,
+            },
             type === 'ADDED' ? 'added' : type === 'MODIFIED' ? 'modified' : 'deleted',
           );
         }
-        if (version) this.resourceVersion = version;
+        if (event.resourceVersion) this.resourceVersion = event.resourceVersion;
         // A connection that delivers is healthy: the next drop reconnects at once.
         this.backoff.reset();
         this.expiredInARow = 0;

@@ -2,12 +2,13 @@ import type { SqlRunner } from '../db/deployment-sql.ts';
 import { findK8sCandidates } from '../db/k8s-lookups.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
-import { objectRef, type WorkloadObject } from './correlation.ts';
+import type { WorkloadObject } from './correlation.ts';
 import type { DiscoveredCluster } from './kubeconfig.ts';
 import { LatestPerKey } from './latest-per-key.ts';
-import { ResilientListWatch } from './list-watch.ts';
+import { ResilientListWatch, type SeenObject } from './list-watch.ts';
 import { createRolloutReporter, type Observed } from './rollout-reporter.ts';
 import type { WatchMetricsRegistry } from './watch-metrics.ts';
+import { kubeWatch } from './watch-stream.ts';
 import { type WorkloadKind, workloadPath } from './workload-kinds.ts';
 
 export interface WatcherOptions {
@@ -52,11 +53,12 @@ interface ObjectList {
 export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatcher> {
   const { cluster, sql, store, logger } = options;
   // Already loaded by discoverCluster; imported here too so nothing loads it before a cluster is found.
-  const { CustomObjectsApi, Watch } = await import('@kubernetes/client-node');
+  const { CustomObjectsApi } = await import('@kubernetes/client-node');
   const api = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
-  const watch = new Watch(cluster.kubeConfig);
-  const queue = new LatestPerKey<Observed>(
-    (batch) => reporter.report(batch),
+  const watch = kubeWatch(cluster.kubeConfig);
+  // Each object's newest event, decoded only when its batch is taken.
+  const queue = new LatestPerKey<{ kind: WorkloadKind; seen: SeenObject }>(
+    (batch) => reporter.report(decoded(batch)),
     (key, error, retryInMs) =>
       logger.warn({ object: key, err: error, retry_in_ms: retryInMs }, 'kubernetes rollout not recorded yet'),
   );
@@ -77,11 +79,10 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
             return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
           },
           watch,
-          onObject(object, event) {
-            const { namespace, name } = objectRef(object);
-            const key = `${kind.kind}/${namespace}/${name}`;
+          onObject(seen, event) {
+            const key = `${kind.kind}/${seen.namespace}/${seen.name}`;
             if (event === 'deleted') reporter.forget(key);
-            else queue.push(key, { kind, object });
+            else queue.push(key, { kind, seen });
           },
           onEvent: (type) => metrics.event(kind.kind, scope, type),
           onWatchEnd: (end) => metrics.watchEnded(kind.kind, scope, end),
@@ -95,6 +96,18 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
     streams: () => streams.map((stream) => stream.health()),
     pending: () => queue.pending,
   });
+  /** The batch's objects decoded; a line that is not JSON is skipped, as client-node's Watch skipped it. */
+  function decoded(batch: Map<string, { kind: WorkloadKind; seen: SeenObject }>): Map<string, Observed> {
+    const observed = new Map<string, Observed>();
+    for (const [key, { kind, seen }] of batch) {
+      try {
+        observed.set(key, { kind, object: seen.object() });
+      } catch (error) {
+        logger.warn({ object: key, err: error }, 'kubernetes watch event is not JSON: skipped');
+      }
+    }
+    return observed;
+  }
   const reporter = createRolloutReporter({
     cluster: cluster.name,
     lookup: (keys, shas) => findK8sCandidates(sql, keys, shas),

@@ -1,6 +1,6 @@
-import type { Watch } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ResilientListWatch } from '../../server/k8s/list-watch.ts';
+import { decodedEvent, type WatchTransport } from '../../server/k8s/watch-stream.ts';
 import { createLogger } from '../../server/log.ts';
 
 type Callback = (type: string, object: unknown) => void;
@@ -12,12 +12,12 @@ type Callback = (type: string, object: unknown) => void;
 function listWatchOver(answer: (callback: Callback, done: (error: unknown) => void) => void) {
   const lists: number[] = [];
   const started = Date.now();
-  const watch = {
-    async watch(_path: string, _params: unknown, callback: Callback, done: (error: unknown) => void) {
-      setImmediate(() => answer(callback, done));
+  const watch: WatchTransport = {
+    async watch(_path, _params, onEvent, done) {
+      setImmediate(() => answer((type, object) => onEvent(decodedEvent(type, object)), done));
       return new AbortController();
     },
-  } as unknown as Watch;
+  };
   const stream = new ResilientListWatch({
     kind: 'Deployment',
     optional: false,
