@@ -12,6 +12,13 @@ export interface WorkloadObject {
   spec?: { template?: { spec?: { containers?: Array<{ image?: string }> } } };
 }
 
+/** A workload a list or a watch saw: its names, the object decoded only when asked (once). */
+export interface SeenObject {
+  namespace: string;
+  name: string;
+  object(): WorkloadObject;
+}
+
 export interface ObjectRef {
   namespace: string;
   name: string;

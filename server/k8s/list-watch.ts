@@ -1,6 +1,6 @@
 import type { Logger } from '../log.ts';
 import { Backoff, interruptibleSleep } from './backoff.ts';
-import type { WorkloadObject } from './correlation.ts';
+import type { SeenObject, WorkloadObject } from './correlation.ts';
 import { describe, statusCode, withTimeout } from './request-errors.ts';
 import type { WatchEvent, WatchTransport } from './watch-stream.ts';
 
@@ -19,13 +19,6 @@ export interface StreamHealth {
 
 /** Why a watch connection ended; each is counted in the metrics. */
 export type WatchEnd = 'closed' | 'expired' | 'stalled' | 'resync' | 'error';
-
-/** A workload a list or a watch saw: its names, the object decoded only when asked (once). */
-export interface SeenObject {
-  namespace: string;
-  name: string;
-  object(): WorkloadObject;
-}
 
 export interface ListWatchOptions {
   /** The kind of object watched (for logs and health). */
@@ -48,6 +41,8 @@ export interface ListWatchOptions {
 }
 
 type Outcome = Exclude<WatchEnd, 'error'>;
+
+const OBJECT_EVENTS = { ADDED: 'added', MODIFIED: 'modified', DELETED: 'deleted' } as const;
 
 const LIST_TIMEOUT_MS = 60_000;
 
@@ -215,14 +210,9 @@ export class ResilientListWatch {
           return;
         }
         if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
-          this.options.onObject(
-            {
-              namespace: event.namespace ?? '',
-              name: event.name ?? '',
-              object: () => event.object() as WorkloadObject,
-            },
-            type === 'ADDED' ? 'added' : type === 'MODIFIED' ? 'modified' : 'deleted',
-          );
+          const { namespace = '', name = '' } = event;
+          const object = () => event.object() as WorkloadObject;
+          this.options.onObject({ namespace, name, object }, OBJECT_EVENTS[type]);
         }
         if (event.resourceVersion) this.resourceVersion = event.resourceVersion;
         // A connection that delivers is healthy: the next drop reconnects at once.
