@@ -20,8 +20,8 @@ import { toRow } from './records.ts';
 // JSON parameter that `jsonb_to_recordset` turns back into rows: one round trip per statement
 // matters most there, where every statement costs milliseconds. jsonb, not json: json_to_recordset
 // parsed each row's fields one by one and a jsonb column's text once more, and took PostgreSQL
-// 80 ms to update the watcher's 1 000 records against 55 ms, 44 ms to insert their 1 000 timeline
-// events against 25 ms (docs/benchmarks.md).
+// 73–82 ms to update the watcher's 1 000 records against 53–62 ms, 42–46 ms to insert their 1 000
+// timeline events against 24–25 ms (docs/benchmarks.md).
 
 /** A deployment column in the batch's JSON: the value comes from the record's row (toRow). */
 const deploymentColumn = (field: WrittenField): Column<DeploymentRow> => [

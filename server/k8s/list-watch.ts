@@ -2,7 +2,7 @@ import type { Logger } from '../log.ts';
 import { Backoff, interruptibleSleep } from './backoff.ts';
 import type { SeenObject, WorkloadObject } from './correlation.ts';
 import { describe, statusCode, withTimeout } from './request-errors.ts';
-import type { WatchEvent, WatchTransport } from './watch-stream.ts';
+import { OBJECT_EVENTS, type WatchEvent, type WatchTransport } from './watch-stream.ts';
 
 /** `absent`: an optional kind (a custom resource) this cluster does not serve; looked for again at each resync. */
 export type StreamStatus = 'starting' | 'listing' | 'watching' | 'reconnecting' | 'absent' | 'stopped';
@@ -41,8 +41,6 @@ export interface ListWatchOptions {
 }
 
 type Outcome = Exclude<WatchEnd, 'error'>;
-
-const OBJECT_EVENTS = { ADDED: 'added', MODIFIED: 'modified', DELETED: 'deleted' } as const;
 
 const LIST_TIMEOUT_MS = 60_000;
 

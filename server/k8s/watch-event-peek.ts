@@ -72,6 +72,11 @@ function valueEnd(text: string, i: number): number {
   return -1;
 }
 
+/** Whether the object's namespace, name and resourceVersion were all read. */
+export function namesRead(peeked: PeekedEvent): boolean {
+  return peeked.namespace !== undefined && peeked.name !== undefined && peeked.resourceVersion !== undefined;
+}
+
 /** Whether the key whose text runs from `start` to `end` (its quotes excluded) is `name`. */
 function keyIs(text: string, start: number, end: number, name: string): boolean {
   return end - start === name.length && text.startsWith(name, start);
@@ -147,12 +152,7 @@ export function peekWatchEvent(line: string): PeekedEvent | null {
         const { value, end } = stringAt(line, i);
         if (end === -1) return null;
         peeked[key] = value;
-        const complete =
-          typed &&
-          peeked.name !== undefined &&
-          peeked.namespace !== undefined &&
-          peeked.resourceVersion !== undefined;
-        if (complete) return peeked;
+        if (typed && namesRead(peeked)) return peeked;
         i = end;
       } else {
         i = valueEnd(line, i);

@@ -2,7 +2,7 @@ import http, { STATUS_CODES } from 'node:http';
 import https from 'node:https';
 import { StringDecoder } from 'node:string_decoder';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { peekWatchEvent } from './watch-event-peek.ts';
+import { namesRead, peekWatchEvent } from './watch-event-peek.ts';
 
 /** One watch event: its type and its object's names, the object itself decoded when asked. */
 export interface WatchEvent {
@@ -37,7 +37,8 @@ export function decodedEvent(type: string, object: unknown): WatchEvent {
   return { type, namespace, name, resourceVersion, object: () => object };
 }
 
-const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
+/** The watch events that carry an object, and what a list-watch calls each. */
+export const OBJECT_EVENTS = { ADDED: 'added', MODIFIED: 'modified', DELETED: 'deleted' } as const;
 
 /**
  * A line of the stream as an event: an object's event is peeked and its object decoded on demand
@@ -46,13 +47,7 @@ const OBJECT_EVENTS = new Set(['ADDED', 'MODIFIED', 'DELETED']);
  */
 export function lineEvent(line: string): WatchEvent | null {
   const peeked = peekWatchEvent(line);
-  if (
-    peeked &&
-    OBJECT_EVENTS.has(peeked.type) &&
-    peeked.namespace !== undefined &&
-    peeked.name !== undefined &&
-    peeked.resourceVersion !== undefined
-  ) {
+  if (peeked && Object.hasOwn(OBJECT_EVENTS, peeked.type) && namesRead(peeked)) {
     let text: string | null = line;
     let object: unknown;
     return {
