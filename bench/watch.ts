@@ -15,9 +15,11 @@ const POLL_MS = 2;
 // A read of the stream lasts a tenth of a second, and its rate swung from 47 000 to 79 000 events/s
 // between runs on this machine: the median of a few.
 const BASELINE_READS = 5;
-// A wave lasts a third of a second, and one wave's rate swung between 25 and 43 % of the baseline
-// over a session's runs of one build (session 18): the median of a few too.
-const MEASURED_WAVES = Number(process.env.BENCH_WATCH_WAVES ?? 3);
+// A wave lasts a third to two thirds of a second, and one wave's rate swung between 25 and 50 % of
+// the baseline within one run of one build (sessions 18 and 21): the median of nine. Three waves
+// left the median to one wave's luck (23.6, 27.6 and 31.3 % in session 20's full run, where runs of
+// the part alone gave a median of 30 %); nine add about 20 s to the run.
+const MEASURED_WAVES = Number(process.env.BENCH_WATCH_WAVES ?? 9);
 
 /** Reads a watch stream from `resourceVersion` until `count` events arrived: the baseline. */
 async function rawWatch(url: string, resourceVersion: number, count: number): Promise<number> {
