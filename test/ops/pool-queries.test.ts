@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openPool } from '../../server/db/postgres-pool.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -27,5 +28,57 @@ describe('the server’s node-postgres queries', () => {
     for (let i = 0; i < 5; i++)
       await expect(database.sql.query('SELECT 1 / $1::int AS n', [0])).rejects.toThrow(/division by zero/);
     await expect(database.sql.query('SELECT 1 AS one', [])).resolves.toEqual([{ one: 1 }]);
+  });
+
+  it('decode timestamps to the instants node-postgres’ own parser gives, in any session time zone', async () => {
+    const db = await createTestDatabase();
+    cleanups.push(db.drop);
+    const stored = [
+      '2026-12-07 06:31:10.924+00',
+      '2026-12-07 06:31:10+00',
+      '2026-12-07 06:31:10.9+00',
+      '2026-12-07 06:31:10.123456+00',
+      '2026-02-28 23:59:59.999+00',
+      '0099-01-01 00:00:00+00',
+      '0044-03-15 12:00:00+00 BC',
+      'infinity',
+      '-infinity',
+    ];
+    const oldParser = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text');
+    for (const zone of ['UTC', 'Asia/Kolkata', 'America/St_Johns']) {
+      const database = openPool('postgresql', {
+        connectionString: db.url,
+        max: 1,
+        options: `-c TimeZone=${zone}`,
+      });
+      cleanups.push(() => database.close());
+      const rows = await database.sql.query<{ at: Date | number; text: string; plain: Date | number }>(
+        'SELECT v::timestamptz AS at, v::timestamptz::text AS text, v::timestamptz::timestamp AS plain FROM unnest($1::text[]) AS v',
+        [stored],
+      );
+      const instants = rows.map((row) => (row.at instanceof Date ? row.at.getTime() : row.at));
+      expect(instants).toEqual(
+        rows.map((row) => {
+          const old = oldParser(row.text) as Date | number;
+          return old instanceof Date ? old.getTime() : old;
+        }),
+      );
+      // Spot checks against the instants themselves, not only the old parser.
+      expect(instants[0]).toBe(Date.parse('2026-12-07T06:31:10.924Z'));
+      expect(instants[3]).toBe(Date.parse('2026-12-07T06:31:10.123Z'));
+      expect(instants.slice(-2)).toEqual([Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]);
+      // A timestamp without a zone is read as local time, as before.
+      const plain = pg.types.getTypeParser(pg.types.builtins.TIMESTAMP, 'text');
+      const texts = await database.sql.query<{ text: string }>(
+        'SELECT v::timestamptz::timestamp::text AS text FROM unnest($1::text[]) AS v',
+        [stored],
+      );
+      expect(rows.map((row) => (row.plain instanceof Date ? row.plain.getTime() : row.plain))).toEqual(
+        texts.map(({ text }) => {
+          const old = plain(text) as Date | number;
+          return old instanceof Date ? old.getTime() : old;
+        }),
+      );
+    }
   });
 });
