@@ -6,9 +6,11 @@ export class ApiError extends Error {
     readonly status: number,
     payload: unknown,
     auth: 'api_key' | 'oidc',
+    /** The call refused: what it was for, and where it went. */
+    call: { for: 'start' | 'status' | 'read'; url: string },
   ) {
     const problem = (payload ?? {}) as Problem;
-    super(explain(status, problem, auth));
+    super(explain(status, problem, auth, call));
     this.problem = problem;
   }
 }
@@ -20,7 +22,12 @@ interface Problem {
   active_deployment?: { id: string; key: string; sha: string; state: string; environment: string };
 }
 
-function explain(status: number, problem: Problem, auth: 'api_key' | 'oidc'): string {
+function explain(
+  status: number,
+  problem: Problem,
+  auth: 'api_key' | 'oidc',
+  call: { for: 'start' | 'status' | 'read'; url: string },
+): string {
   const said = `The server answered ${status} ${problem.title ?? ''}`.trim();
   const detail = problem.detail ? `: ${problem.detail}` : '.';
   switch (status) {
@@ -30,8 +37,12 @@ function explain(status: number, problem: Problem, auth: 'api_key' | 'oidc'): st
         : `${said}${detail} Check the token input: it must be an API key created with \`deployledger keys create <owner/repo>\`.`;
     case 403:
       return `${said}${detail} The token must be issued for this repository (and, for OIDC, this run).`;
-    case 404:
-      return `${said}${detail} Report a final status only after this Action ran with status: start earlier in the same run attempt and environment.`;
+    case 404: {
+      const where = `Check server-url: the server's own address, without /v1 (this request went to ${call.url}).`;
+      if (call.for === 'status')
+        return `${said}${detail} Report a final status only after this Action ran with status: start earlier in the same run attempt and environment. ${where}`;
+      return `${said}${detail} ${where}`;
+    }
     case 409: {
       const active = problem.active_deployment;
       if (!active) return `${said}${detail}`;

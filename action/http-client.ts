@@ -2,12 +2,12 @@ import { ApiError } from './api-error.ts';
 import type { DeployledgerClient } from './client.ts';
 import type { DeploymentRecord } from './records.ts';
 import { parseRetryAfter, type RetryHooks, type RetryPolicy, TransientError, withRetries } from './retry.ts';
+import type { BearerToken } from './token.ts';
 
 export interface HttpClientOptions {
   serverUrl: URL;
-  token: string;
-  /** How the token was obtained, so refusals can say what to fix. */
-  auth: 'api_key' | 'oidc';
+  /** The bearer token, and how it was obtained, so refusals can say what to fix. */
+  token: BearerToken;
   retry: RetryPolicy;
   hooks?: RetryHooks;
   requestTimeoutMs?: number;
@@ -19,16 +19,28 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
   if (!base.pathname.endsWith('/')) base.pathname += '/';
   const url = (path: string) => new URL(path, base);
 
-  async function send(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function send(
+    call: 'start' | 'status' | 'read',
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     return withRetries(
       async () => {
+        let token: string;
+        try {
+          token = await options.token.current();
+        } catch (error) {
+          throw new TransientError((error as Error).message);
+        }
         let response: Response;
         try {
           response = await fetch(url(path), {
             method,
             headers: {
               accept: 'application/json',
-              authorization: `Bearer ${options.token}`,
+              authorization: `Bearer ${token}`,
               'user-agent': 'deployledger-action',
               ...(body === undefined ? {} : { 'content-type': 'application/json' }),
               ...headers,
@@ -39,7 +51,14 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
         } catch (error) {
           throw new TransientError(`${method} ${url(path)} failed: ${networkReason(error)}`);
         }
-        const text = await response.text();
+        let text: string;
+        try {
+          text = await response.text();
+        } catch (error) {
+          // The connection dropped or timed out mid-answer: the server may have written the record,
+          // and asking again (a create by its key) answers it.
+          throw new TransientError(`${method} ${url(path)} failed while answering: ${networkReason(error)}`);
+        }
         const payload = parseJson(text);
         if (response.ok) return { response, payload };
         if (response.status >= 500 || response.status === 429) {
@@ -48,7 +67,10 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
             parseRetryAfter(response.headers.get('retry-after')),
           );
         }
-        throw new ApiError(response.status, payload, options.auth);
+        throw new ApiError(response.status, payload, options.token.auth, {
+          for: call,
+          url: `${method} ${url(path)}`,
+        });
       },
       options.retry,
       options.hooks,
@@ -57,7 +79,7 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
 
   return {
     async start(key, request) {
-      const { response, payload } = await send('POST', 'v1/deployments', request, {
+      const { response, payload } = await send('start', 'POST', 'v1/deployments', request, {
         'idempotency-key': `"${key}"`,
       });
       return {
@@ -70,7 +92,7 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
       const path = ['v1/deployments/by-key', owner, repo, environment, key]
         .map((segment, index) => (index === 0 ? segment : encodeURIComponent(segment)))
         .join('/');
-      const { payload } = await send('POST', `${path}/status`, request);
+      const { payload } = await send('status', 'POST', `${path}/status`, request);
       const { applied, reason, ...record } = payload as DeploymentRecord & {
         applied: boolean;
         reason: string | null;
@@ -78,7 +100,7 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
       return { record, applied, reason: reason ?? null };
     },
     async get(id) {
-      const { payload } = await send('GET', `v1/deployments/${encodeURIComponent(id)}`);
+      const { payload } = await send('read', 'GET', `v1/deployments/${encodeURIComponent(id)}`);
       return payload as DeploymentRecord;
     },
     recordUrl: (id) => url(`v1/deployments/${encodeURIComponent(id)}`).toString(),

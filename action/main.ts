@@ -19,8 +19,7 @@ export async function run(context?: RunContext): Promise<void> {
     const token = await obtainToken(settings.token, settings.oidcAudience);
     const client = createHttpClient({
       serverUrl: settings.serverUrl,
-      token: token.value,
-      auth: token.auth,
+      token,
       retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: settings.maxAttempts },
       hooks: {
         onRetry: (failure, attempt, delayMs) =>

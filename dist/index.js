@@ -25565,16 +25565,16 @@ function getIDToken(aud) {
 
 // action/api-error.ts
 var ApiError = class extends Error {
-  constructor(status, payload, auth2) {
+  constructor(status, payload, auth2, call) {
     const problem = payload ?? {};
-    super(explain(status, problem, auth2));
+    super(explain(status, problem, auth2, call));
     this.status = status;
     this.problem = problem;
   }
   status;
   problem;
 };
-function explain(status, problem, auth2) {
+function explain(status, problem, auth2, call) {
   const said = `The server answered ${status} ${problem.title ?? ""}`.trim();
   const detail = problem.detail ? `: ${problem.detail}` : ".";
   switch (status) {
@@ -25582,8 +25582,12 @@ function explain(status, problem, auth2) {
       return auth2 === "oidc" ? `${said}${detail} (The server checks the OIDC token's signature, issuer, expiry and audience; the oidc-audience input must equal its DEPLOYLEDGER_OIDC_AUDIENCE.)` : `${said}${detail} Check the token input: it must be an API key created with \`deployledger keys create <owner/repo>\`.`;
     case 403:
       return `${said}${detail} The token must be issued for this repository (and, for OIDC, this run).`;
-    case 404:
-      return `${said}${detail} Report a final status only after this Action ran with status: start earlier in the same run attempt and environment.`;
+    case 404: {
+      const where = `Check server-url: the server's own address, without /v1 (this request went to ${call.url}).`;
+      if (call.for === "status")
+        return `${said}${detail} Report a final status only after this Action ran with status: start earlier in the same run attempt and environment. ${where}`;
+      return `${said}${detail} ${where}`;
+    }
     case 409: {
       const active = problem.active_deployment;
       if (!active) return `${said}${detail}`;
@@ -25656,16 +25660,22 @@ function createHttpClient(options) {
   const base = new URL(options.serverUrl);
   if (!base.pathname.endsWith("/")) base.pathname += "/";
   const url = (path) => new URL(path, base);
-  async function send(method, path, body, headers = {}) {
+  async function send(call, method, path, body, headers = {}) {
     return withRetries(
       async () => {
+        let token;
+        try {
+          token = await options.token.current();
+        } catch (error2) {
+          throw new TransientError(error2.message);
+        }
         let response;
         try {
           response = await fetch(url(path), {
             method,
             headers: {
               accept: "application/json",
-              authorization: `Bearer ${options.token}`,
+              authorization: `Bearer ${token}`,
               "user-agent": "deployledger-action",
               ...body === void 0 ? {} : { "content-type": "application/json" },
               ...headers
@@ -25676,7 +25686,12 @@ function createHttpClient(options) {
         } catch (error2) {
           throw new TransientError(`${method} ${url(path)} failed: ${networkReason(error2)}`);
         }
-        const text = await response.text();
+        let text;
+        try {
+          text = await response.text();
+        } catch (error2) {
+          throw new TransientError(`${method} ${url(path)} failed while answering: ${networkReason(error2)}`);
+        }
         const payload = parseJson(text);
         if (response.ok) return { response, payload };
         if (response.status >= 500 || response.status === 429) {
@@ -25685,7 +25700,10 @@ function createHttpClient(options) {
             parseRetryAfter(response.headers.get("retry-after"))
           );
         }
-        throw new ApiError(response.status, payload, options.auth);
+        throw new ApiError(response.status, payload, options.token.auth, {
+          for: call,
+          url: `${method} ${url(path)}`
+        });
       },
       options.retry,
       options.hooks
@@ -25693,7 +25711,7 @@ function createHttpClient(options) {
   }
   return {
     async start(key, request2) {
-      const { response, payload } = await send("POST", "v1/deployments", request2, {
+      const { response, payload } = await send("start", "POST", "v1/deployments", request2, {
         "idempotency-key": `"${key}"`
       });
       return {
@@ -25704,12 +25722,12 @@ function createHttpClient(options) {
     async reportStatus({ repository, environment, key }, request2) {
       const [owner = "", repo = ""] = repository.split("/");
       const path = ["v1/deployments/by-key", owner, repo, environment, key].map((segment, index) => index === 0 ? segment : encodeURIComponent(segment)).join("/");
-      const { payload } = await send("POST", `${path}/status`, request2);
+      const { payload } = await send("status", "POST", `${path}/status`, request2);
       const { applied, reason, ...record } = payload;
       return { record, applied, reason: reason ?? null };
     },
     async get(id) {
-      const { payload } = await send("GET", `v1/deployments/${encodeURIComponent(id)}`);
+      const { payload } = await send("read", "GET", `v1/deployments/${encodeURIComponent(id)}`);
       return payload;
     },
     recordUrl: (id) => url(`v1/deployments/${encodeURIComponent(id)}`).toString()
@@ -27078,19 +27096,46 @@ function escapeHtml(text) {
 }
 
 // action/token.ts
+var RENEW_WITH_S_LEFT = 60;
+var RENEW_UNREADABLE_AFTER_S = 240;
 async function obtainToken(apiKey, audience) {
-  if (apiKey) return { value: apiKey, auth: "api_key" };
+  if (apiKey) return { auth: "api_key", current: async () => apiKey };
   if (!process.env.ACTIONS_ID_TOKEN_REQUEST_URL) {
     throw new Error(
       "No token input and no OIDC token available. Add `permissions: id-token: write` to the job, or pass an API key: `token: ${{ secrets.DEPLOYLEDGER_TOKEN }}`."
     );
   }
+  let token = await requestIdToken(audience);
+  return {
+    auth: "oidc",
+    async current() {
+      if (Date.now() / 1e3 >= token.renewAt) token = await requestIdToken(audience);
+      return token.value;
+    }
+  };
+}
+async function requestIdToken(audience) {
+  const requestedAt = Date.now() / 1e3;
+  let value;
   try {
-    return { value: await getIDToken(audience), auth: "oidc" };
+    value = await getIDToken(audience);
   } catch (error2) {
     throw new Error(
       `GitHub did not issue an OIDC token for audience "${audience}" (${error2.message.trim()}). Check \`permissions: id-token: write\`, or pass an API key as the token input.`
     );
+  }
+  const expires = expiryOf(value);
+  return {
+    value,
+    renewAt: expires === void 0 ? requestedAt + RENEW_UNREADABLE_AFTER_S : expires - RENEW_WITH_S_LEFT
+  };
+}
+function expiryOf(jwt) {
+  try {
+    const claims = JSON.parse(Buffer.from(jwt.split(".")[1] ?? "", "base64url").toString());
+    return typeof claims.exp === "number" ? claims.exp : void 0;
+  } catch {
+    return void 0;
   }
 }
 
@@ -27127,8 +27172,7 @@ async function run(context3) {
     const token = await obtainToken(settings.token, settings.oidcAudience);
     const client = createHttpClient({
       serverUrl: settings.serverUrl,
-      token: token.value,
-      auth: token.auth,
+      token,
       retry: { ...DEFAULT_RETRY_POLICY, maxAttempts: settings.maxAttempts },
       hooks: {
         onRetry: (failure2, attempt, delayMs) => info(

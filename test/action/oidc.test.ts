@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { githubRun, runAction } from '../helpers/action.ts';
-import { apiClient } from '../helpers/api.ts';
+import { apiClient, SHA } from '../helpers/api.ts';
 import { ACTION_TOKEN, type Ledger, startLedger } from '../helpers/ledger.ts';
 import { type OidcIssuer, startOidcIssuer, type TokenVariant } from '../helpers/oidc.ts';
 
@@ -50,6 +50,30 @@ describe('the Action authenticates with a GitHub Actions OIDC token', () => {
     const finish = await runAction({ ...call, inputs: { ...call.inputs, status: 'success' } });
     expect(finish.exitCode, finish.log).toBe(0);
     expect(finish.outputs.state).toBe('success');
+  });
+
+  it('renews its token while it waits: a wait longer than a token lives still sees the record end', async () => {
+    const call = job('short-lived');
+    const { environment } = call.inputs;
+    const reportSuccessLater = async () => {
+      for (let tries = 0; tries < 100; tries++) {
+        const [record] = (await ledger.api.list({ repository: 'acme/shop', environment })).body.deployments;
+        if (record) {
+          // Two of the Action's tokens expire meanwhile.
+          await new Promise((resolve) => setTimeout(resolve, 5000));
+          return ledger.api.status(record.id, { state: 'success' });
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`the Action never opened a record in ${environment}`);
+    };
+    const [run] = await Promise.all([
+      runAction({ ...call, inputs: { ...call.inputs, wait: 'true', 'wait-interval': '0.5' } }),
+      reportSuccessLater(),
+    ]);
+
+    expect(run.exitCode, run.log).toBe(0);
+    expect(run.outputs.state).toBe('success');
   });
 
   const refusals: Array<{
@@ -122,6 +146,31 @@ describe('the Action authenticates with a GitHub Actions OIDC token', () => {
 
     expect(run.exitCode).toBe(1);
     expect(run.error).toContain('permissions: id-token: write');
+  });
+
+  it('a replay of the Action’s request respells nothing: the records keep the spelling GitHub sent last', async () => {
+    const call = job();
+    const environment = call.inputs.environment;
+    const started = await runAction(call);
+    expect(started.exitCode, started.log).toBe(0);
+    const id = started.outputs['deployment-id'] as string;
+    const finished = await runAction({ ...call, inputs: { ...call.inputs, status: 'success' } });
+    expect(finished.exitCode, finished.log).toBe(0);
+    // The next deployment is spelled as GitHub now spells the repository: every record takes it.
+    const next = await ledger.api.create(`respelled-${runId}`, {
+      repository: 'Acme/Shop',
+      environment,
+      sha: SHA,
+    });
+    expect(next.status).toBe(201);
+    expect((await ledger.api.get(id)).body.repository).toBe('Acme/Shop');
+
+    // The first step's request again (a retried step): a replay, with the token's repository id.
+    const again = await runAction(call);
+    expect(again.exitCode, again.log).toBe(0);
+    expect(again.outputs['deployment-id']).toBe(id);
+    for (const record of [id, next.body.id])
+      expect((await ledger.api.get(record)).body.repository).toBe('Acme/Shop');
   });
 
   it('a repository renamed on GitHub (same repository_id in the token) keeps its history under the new name', async () => {

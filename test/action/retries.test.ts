@@ -42,6 +42,18 @@ describe('the Action survives network trouble without a second record', () => {
     expect(records.map((r: { id: string }) => r.id)).toEqual([run.outputs['deployment-id']]);
   });
 
+  it('asks again when the answer is cut mid-body (the record was written): one record, outputs set', async () => {
+    proxy = await startFlakyProxy(ledger.server.url, [{ cut: true }]);
+    const run = await runAction({ inputs: through(proxy.url, 'cut'), env: githubRun(2005) });
+
+    expect(run.exitCode, run.log).toBe(0);
+    expect(proxy.requests.map((r) => r.answered)).toEqual([201, 200]);
+    expect(run.log).toContain('failed while answering');
+    expect(run.outputs).toMatchObject({ state: 'in_progress', replayed: 'true' });
+    const records = (await ledger.api.list({ repository: 'acme/shop', environment: 'cut' })).body.deployments;
+    expect(records.map((r: { id: string }) => r.id)).toEqual([run.outputs['deployment-id']]);
+  });
+
   it('retries 429 on the final status too', async () => {
     await runAction({ inputs: through(ledger.server.url, 'throttled'), env: githubRun(2002) });
     proxy = await startFlakyProxy(ledger.server.url, [{ status: 429, headers: { 'retry-after': '0' } }]);

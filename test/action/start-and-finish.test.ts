@@ -96,6 +96,18 @@ describe('the Action starts and finishes a deployment record', () => {
     expect(orphan.error).toContain('status: start');
   });
 
+  it('a start the server has no route for (server-url with /v1) says to check server-url, not to start first', async () => {
+    const misplaced = await runAction({
+      inputs: stepInputs(`${ledger.server.url}/v1`, ACTION_TOKEN, 'misplaced'),
+      env: githubRun(1010),
+    });
+    expect(misplaced.exitCode).toBe(1);
+    expect(misplaced.error).toContain('Check server-url');
+    expect(misplaced.error).toContain(`${ledger.server.url}/v1/v1/deployments`);
+    expect(misplaced.error).not.toContain('status: start');
+    expect(await recordsOf('misplaced')).toEqual([]);
+  });
+
   it('refuses a status it does not know before calling the server', async () => {
     const wrong = await runAction({ inputs: inputs('typo', { status: 'succeeded' }), env: githubRun(1009) });
     expect(wrong.exitCode).toBe(1);

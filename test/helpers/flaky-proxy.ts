@@ -1,10 +1,10 @@
-import { createServer, request } from 'node:http';
+import { createServer, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Failure {
-  status: number;
-  headers?: Record<string, string>;
-}
+export type Failure =
+  | { status: number; headers?: Record<string, string> }
+  /** Forwarded, and its answer cut mid-body: headers and half the body, then the connection reset. */
+  | { cut: true };
 
 export interface FlakyProxy {
   url: string;
@@ -15,7 +15,7 @@ export interface FlakyProxy {
 
 /**
  * Stands in front of the real server: answers the first requests with the given failures
- * (without forwarding them), then forwards everything.
+ * (without forwarding them, but for a cut answer), then forwards everything.
  */
 export async function startFlakyProxy(target: string, failures: Failure[]): Promise<FlakyProxy> {
   const planned = [...failures];
@@ -23,6 +23,7 @@ export async function startFlakyProxy(target: string, failures: Failure[]): Prom
   const upstream = new URL(target);
   const server = createServer((incoming, outgoing) => {
     const failure = planned.shift();
+    if (failure && 'cut' in failure) return forward(incoming, outgoing, true);
     if (failure) {
       requests.push({ method: incoming.method ?? '', path: incoming.url ?? '', answered: failure.status });
       incoming.resume();
@@ -30,6 +31,9 @@ export async function startFlakyProxy(target: string, failures: Failure[]): Prom
       outgoing.end('unavailable');
       return;
     }
+    forward(incoming, outgoing, false);
+  });
+  function forward(incoming: IncomingMessage, outgoing: ServerResponse, cut: boolean) {
     const forwarded = request(
       {
         host: upstream.hostname,
@@ -45,12 +49,18 @@ export async function startFlakyProxy(target: string, failures: Failure[]): Prom
           answered: answer.statusCode ?? 0,
         });
         outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(outgoing);
+        if (!cut) return answer.pipe(outgoing);
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () => {
+          const body = Buffer.concat(chunks);
+          outgoing.write(body.subarray(0, body.length >> 1), () => outgoing.destroy());
+        });
       },
     );
     forwarded.on('error', () => outgoing.destroy());
     incoming.pipe(forwarded);
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

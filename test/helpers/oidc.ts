@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 /** How the token endpoint misbehaves, to see the server refuse it. */
-export type TokenVariant = 'valid' | 'forged' | 'expired' | 'other-repository' | 'renamed';
+/** `short-lived`: valid for 2 s (GitHub's live minutes), so a step that waits outlives several. */
+export type TokenVariant = 'valid' | 'forged' | 'expired' | 'other-repository' | 'renamed' | 'short-lived';
 
 /** GitHub's numeric id of acme/shop, which keeps it when the repository is renamed to acme/storefront. */
 export const SHOP_REPOSITORY_ID = '4242';
@@ -59,7 +60,7 @@ export async function startOidcIssuer(): Promise<OidcIssuer> {
       .setAudience(url.searchParams.get('audience') ?? `https://github.com/${repository.split('/')[0]}`)
       .setIssuedAt(issuedAt)
       .setNotBefore(issuedAt - 5)
-      .setExpirationTime(issuedAt + 300)
+      .setExpirationTime(issuedAt + (variant === 'short-lived' ? 2 : 300))
       .sign(variant === 'forged' ? attacker.privateKey : trusted.privateKey);
     outgoing.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ value: token }));
   });
