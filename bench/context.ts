@@ -11,7 +11,7 @@ export const HEADERS = { authorization: `Bearer ${TOKEN}`, 'content-type': 'appl
  * A server as a user starts it, whose request lines the bench drains without keeping: the load
  * generator runs in this process, and splitting and keeping two lines a create took a sixth to a
  * third of its CPU (45–55 µs a create against 38) and hundreds of MiB over a run
- * (docs/benchmarks.md). Warnings and errors are kept.
+ * (docs/benchmarks-history.md). Warnings and errors are kept.
  */
 export function startBenchServer(env: Record<string, string | undefined>): Promise<RunningServer> {
   return startServer(env, { keepLogs: 'problems' });

@@ -58,9 +58,10 @@ export function buildApp(deps: AppDeps) {
     app.route('/dashboard', dashboardRoutes(deps.dashboard));
     app.openapi(getRoot, (c) => c.redirect('/dashboard'));
   }
+  // GitHub sends deliveries of up to 25 MB, and only once: a smaller limit would lose them.
   app.route(
     '/webhooks',
-    webhookRoutes({ ...deps, ...deps.webhooks, bodyLimit: Math.max(deps.bodyLimit, 1024 * 1024) }),
+    webhookRoutes({ ...deps, ...deps.webhooks, bodyLimit: Math.max(deps.bodyLimit, 25 * 1024 * 1024) }),
   );
   serveOpenApiDocument(app);
 

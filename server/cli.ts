@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { revokeApiKey } from './auth/api-key-admin.ts';
 import { createApiKey, VERIFIED_KEY_TTL_MS } from './auth/api-keys.ts';
 import { checkCommand } from './check/command.ts';
@@ -13,7 +13,10 @@ import { importCommand, type RepairFlags, repairCommand } from './repair/command
 import { startServer } from './serve.ts';
 import { exitOnSignals } from './shutdown.ts';
 
-const program = new Command('deployledger').description('One true record per deployment');
+const program = new Command('deployledger')
+  .description('One true record per deployment')
+  // A usage mistake (an unknown option, a bad value) exits 2, not 1: `check`'s 1 is a broken invariant.
+  .exitOverride((error) => process.exit(error.exitCode === 1 ? 2 : error.exitCode));
 
 program
   .command('serve', { isDefault: true })
@@ -32,6 +35,27 @@ program
           : logger.info({ signal }, phase === 'forced' ? 'second signal: exiting now' : 'shutting down'),
     });
   });
+
+/**
+ * Applies what a command needs on a database never migrated, and says so on stderr (stdout may be
+ * captured, as `keys create`'s key is): a server of an older version beside it may not expect them.
+ */
+async function migrateFirst(db: Database): Promise<void> {
+  const applied = await applyMigrations(db);
+  if (applied.length) console.error(`Migrations applied first: ${applied.join(', ')}.`);
+}
+
+/** An option's number, refused by name when it is none (commander prints which and exits 2). */
+function numberOption(accepts: (number: number) => boolean, expected: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isFinite(number) || !accepts(number))
+      throw new InvalidArgumentError(`must be ${expected}.`);
+    return number;
+  };
+}
+const positiveNumber = numberOption((number) => number > 0, 'a positive number');
+const seconds = numberOption((number) => number >= 0, 'a number of seconds, 0 or more');
 
 /** Opens the configured database for one command; beside a running server, through it. */
 async function withDatabase<T>(command: string, work: (db: Database) => Promise<T>): Promise<T> {
@@ -67,7 +91,7 @@ keys
     const parsed = repositorySchema.safeParse(repository);
     if (!parsed.success) throw new Error(`"${repository}" is not a repository name; use owner/name.`);
     await withDatabase('keys create', async (db) => {
-      await applyMigrations(db);
+      await migrateFirst(db);
       console.log(await createApiKey(db.prisma, parsed.data));
     });
   });
@@ -76,7 +100,7 @@ keys
   .description('list API keys (prefix, repository, created, revoked); secrets are never shown')
   .action((repository: string | undefined) =>
     withDatabase('keys list', async (db) => {
-      await applyMigrations(db);
+      await migrateFirst(db);
       const rows = await listApiKeys(db.prisma, repository);
       if (rows.length === 0) console.log('No API keys.');
       for (const row of rows) {
@@ -90,7 +114,7 @@ keys
   .description('revoke an API key (the whole key, or the 12 characters after dl_)')
   .action((keyOrPrefix: string) =>
     withDatabase('keys revoke', async (db) => {
-      await applyMigrations(db);
+      await migrateFirst(db);
       const count = await revokeApiKey(db.prisma, keyOrPrefix);
       if (count === 0)
         throw new Error(`no active API key with prefix "${keyOrPrefix}"; see \`deployledger keys list\`.`);
@@ -105,9 +129,13 @@ program
   .description(
     "check the ledger's invariants (read-only); exits 1 when one is broken, 2 when there is no ledger",
   )
-  .option('--deadline-minutes <minutes>', 'how long a deployment may stay active', '30')
-  .action(async (options: { deadlineMinutes: string }) => {
-    process.exitCode = await checkCommand(loadConfig(), Number(options.deadlineMinutes), {
+  .option(
+    '--deadline-minutes <minutes>',
+    "how long a deployment may stay active, in every environment (default: the server's DEPLOYLEDGER_STUCK_AFTER_SECONDS and _BY_ENVIRONMENT)",
+    positiveNumber,
+  )
+  .action(async (options: { deadlineMinutes?: number }) => {
+    process.exitCode = await checkCommand(loadConfig(), options.deadlineMinutes, {
       print: (text) => console.log(text),
       fail: (text) => console.error(text),
     });
@@ -120,11 +148,13 @@ program
   .option(
     '--window-seconds <seconds>',
     'same repository, environment and sha within this many seconds = one deployment',
-    '300',
+    seconds,
+    300,
   )
   .option(
     '--stuck-after-seconds <seconds>',
     'active longer than this = stuck (default: DEPLOYLEDGER_STUCK_AFTER_SECONDS*)',
+    seconds,
   )
   .option('--dora', 'with --apply: also recompute every DORA rollup from the deployments')
   .action(async (flags: RepairFlags) => {
@@ -136,8 +166,13 @@ program
   .description(
     'import a deployment history (CSV or JSON lines: repository, environment, sha, status, created_at, deployed_at)',
   )
-  .option('--window-seconds <seconds>', 'rows of one sha within this many seconds = one deployment', '300')
-  .action(async (file: string, flags: { windowSeconds: string }) => {
+  .option(
+    '--window-seconds <seconds>',
+    'rows of one sha within this many seconds = one deployment',
+    seconds,
+    300,
+  )
+  .action(async (file: string, flags: { windowSeconds: number }) => {
     await importCommand(loadConfig(), file, flags, (text) => console.log(text));
   });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type HookRef, parseHookList } from './github/hooks.ts';
 import {
   CLUSTER_NAME_PATTERN,
+  foldName,
   MAX_CLUSTERS,
   nameListProblem,
   type StuckPolicy,
@@ -206,6 +207,11 @@ export function githubAuth(config: Config): { token: string } | { appId: string;
 export function stuckPolicy(config: Config): StuckPolicy {
   return {
     defaultSeconds: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS,
-    byEnvironment: config.DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT,
+    byEnvironment: Object.fromEntries(
+      Object.entries(config.DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT).map(([name, seconds]) => [
+        foldName(name),
+        seconds,
+      ]),
+    ),
   };
 }

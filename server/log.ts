@@ -17,7 +17,7 @@ interface Sink {
  * opens it (`process.stdout.fd` below), so a full pipe answers EAGAIN and the rest is tried again
  * shortly. A file or terminal goes through sonic-boom's thread-pool writes, as before: there a
  * write hands over to another thread and back, which for a pipe under load was 4–6 % of a
- * create's CPU (docs/benchmarks.md).
+ * create's CPU (docs/benchmarks-history.md).
  */
 function openSink(): Sink {
   let kind: 'direct' | 'threaded' = 'threaded';

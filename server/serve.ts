@@ -24,6 +24,7 @@ import { startDeliveryRecovery } from './jobs/delivery-recovery.ts';
 import { startDeliveryWorker } from './jobs/delivery-worker.ts';
 import { startOutboxWorker } from './jobs/outbox-worker.ts';
 import { startProtectionWorker } from './jobs/protection-worker.ts';
+import { registerQueueMetrics } from './jobs/queue-metrics.ts';
 import { createReconciler } from './jobs/reconciler.ts';
 import { recoveryStatus } from './jobs/recovery-status.ts';
 import { startStatisticsKeeper } from './jobs/statistics-keeper.ts';
@@ -52,6 +53,7 @@ export async function startServer(config: Config, logger: Logger) {
   logger.info({ database: db.kind, applied }, 'database ready');
 
   const metrics = createMetrics();
+  registerQueueMetrics(metrics.registry, db.sql);
   if (config.DEPLOYLEDGER_METRICS_TOKEN) {
     registerDoraMetrics(metrics.registry, db.prisma, config.DEPLOYLEDGER_DORA_WINDOW_DAYS);
   } else {
@@ -68,7 +70,8 @@ export async function startServer(config: Config, logger: Logger) {
   const onDecision: DecisionListener = (signal, decision) => {
     metrics.recordDecision(signal, decision);
     kickOutbox();
-    live.publish(decision.record);
+    const { id, repository, environment } = decision.record;
+    live.publish({ id, repository, environment });
     if (isTerminal(decision.record.state)) kickProtection();
     if (decision.record.metricsEndpoint && decision.effects.some((e) => e.type === 'state_changed'))
       kickSampler();

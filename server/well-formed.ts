@@ -22,8 +22,16 @@ export interface FieldIssue {
   message: string;
 }
 
+/** Deeper than any payload we take: a walk stops there rather than overflow the stack. */
+const MAX_DEPTH = 100;
+
 /** Every string (and object key) in a parsed JSON value that cannot be stored, by its path. */
 export function findIllFormed(value: unknown, path: string[] = []): FieldIssue[] {
+  if (path.length > MAX_DEPTH) {
+    return [
+      { field: `${path.slice(0, 3).join('.')}.…`, message: `is nested more than ${MAX_DEPTH} levels deep` },
+    ];
+  }
   const field = path.length ? path.join('.') : '(body)';
   if (typeof value === 'string') {
     const message = illFormed(value);

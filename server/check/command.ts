@@ -1,8 +1,8 @@
-import type { Config } from '../config.ts';
+import { type Config, stuckPolicy } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
 import { NoLedgerError } from '../db/embedded/errors.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
-import { checkInvariants, ledgerTablePresent } from '../db/invariant-queries.ts';
+import { checkInvariants, type Deadlines, ledgerTablePresent } from '../db/invariant-queries.ts';
 import { formatReport } from './report.ts';
 
 /** Exit codes of `deployledger check`. */
@@ -14,7 +14,8 @@ export const CHECK_EXIT = { clean: 0, violations: 1, noLedger: 2 } as const;
  */
 export async function checkCommand(
   config: Config,
-  deadlineMinutes: number,
+  /** Every environment's deadline; by default the server's (DEPLOYLEDGER_STUCK_AFTER_SECONDS*). */
+  deadlineMinutes: number | undefined,
   out: { print(text: string): void; fail(text: string): void },
 ): Promise<number> {
   const where = config.DATABASE_URL
@@ -41,7 +42,7 @@ export async function checkCommand(
       out.fail(`deployledger check: ${new NoLedgerError(where).message}`);
       return CHECK_EXIT.noLedger;
     }
-    const violations = await checkInvariants(db.prisma, deadlineMinutes);
+    const violations = await checkInvariants(db.prisma, deadlines(config, deadlineMinutes));
     out.print(formatReport(violations));
     return violations.length === 0 ? CHECK_EXIT.clean : CHECK_EXIT.violations;
   } finally {
@@ -76,4 +77,22 @@ export function describeUrl(url: string): string {
   } catch {
     return '(unparsable DATABASE_URL)';
   }
+}
+
+/**
+ * The deadlines the sweeper works by, plus one sweep: a record just past its deadline is the
+ * sweeper's next to end, not yet a broken ledger.
+ */
+function deadlines(config: Config, deadlineMinutes: number | undefined): Deadlines {
+  const policy =
+    deadlineMinutes === undefined
+      ? stuckPolicy(config)
+      : { defaultSeconds: deadlineMinutes * 60, byEnvironment: {} };
+  const sweep = config.DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS;
+  return {
+    defaultSeconds: policy.defaultSeconds + sweep,
+    byEnvironment: Object.fromEntries(
+      Object.entries(policy.byEnvironment).map(([name, seconds]) => [name, seconds + sweep]),
+    ),
+  };
 }

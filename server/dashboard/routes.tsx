@@ -101,7 +101,12 @@ export function dashboardRoutes(deps: DashboardDeps) {
     return c.html(page(null, 'Sign in', <SignInPage next={safeNext(c.req.query('next'))} />));
   });
   app.openapi(postSignIn, async (c) => {
-    const form = await c.req.parseBody();
+    // A body that is no form (a malformed multipart one) is the sender's mistake: 400, not 500.
+    const form = await c.req.parseBody().catch(() => null);
+    if (form === null) {
+      const error = 'The sign-in form could not be read. Sign in from this page.';
+      return c.html(page(null, 'Sign in', <SignInPage next={safeNext(undefined)} error={error} />), 400);
+    }
     const next = safeNext(form.next);
     const key = typeof form.key === 'string' ? form.key.trim() : '';
     const principal = key ? await deps.apiKeys.verify(key) : null;
@@ -197,22 +202,30 @@ export function dashboardRoutes(deps: DashboardDeps) {
 
   doraPageRoute(app, prisma);
 
-  // Server-Sent Events: "something you can see changed"; the page then fetches its fragment.
+  // Server-Sent Events: "something you can see changed"; the page then fetches its fragment. The
+  // stream ends with the session: an open page does not outlive it (nor a revoked key's session).
   app.openapi(getLive, (c) => {
     const viewer = c.get('viewer');
+    const until = viewer.until ?? Number.POSITIVE_INFINITY;
     return streamSSE(c, async (stream) => {
-      const unsubscribe = live.subscribe((change) => {
-        if (canSee(viewer, change.repository))
-          void stream.writeSSE({ event: 'change', data: JSON.stringify(change) }).catch(() => {});
+      const unsubscribe = live.subscribe(({ id, repository, environment }) => {
+        // These three names only, whatever a publisher hands over: a record holds what no page
+        // may show (a metrics endpoint's credentials).
+        const data = JSON.stringify({ id, repository, environment });
+        if (Date.now() < until && canSee(viewer, repository))
+          void stream.writeSSE({ event: 'change', data }).catch(() => {});
       });
       stream.onAbort(unsubscribe);
       await stream.writeSSE({ event: 'ready', data: '' });
-      while (!stream.aborted && !stream.closed) {
+      // One promise a stream: a new `live.closed.then` each round would stay reachable from the
+      // server's lifetime promise after its round lost the race, a leak for as long as it runs.
+      const serverStopped = live.closed.then(() => true);
+      while (!stream.aborted && !stream.closed && Date.now() < until) {
         const stopped = await Promise.race([
-          live.closed.then(() => true),
-          stream.sleep(25_000).then(() => false),
+          serverStopped,
+          stream.sleep(Math.min(25_000, until - Date.now())).then(() => false),
         ]);
-        if (stopped) break;
+        if (stopped || Date.now() >= until) break;
         await stream.write(': keep-alive\n\n');
       }
       unsubscribe();

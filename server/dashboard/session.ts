@@ -51,7 +51,7 @@ export class Sessions {
       };
       if (typeof session.e !== 'number' || session.e < Date.now()) return null;
       if (!Array.isArray(session.r) || !session.r.every((r) => typeof r === 'string')) return null;
-      return { repositories: session.r, signedIn: true };
+      return { repositories: session.r, signedIn: true, until: session.e };
     } catch {
       return null;
     }

@@ -5,6 +5,8 @@ export interface Viewer {
   /** null: the dashboard is public and shows every repository. */
   repositories: string[] | null;
   signedIn: boolean;
+  /** When a signed-in session ends (ms since the epoch); a public dashboard's never does. */
+  until?: number;
 }
 
 export function canSee(viewer: Viewer, repository: string): boolean {

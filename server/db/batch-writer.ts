@@ -35,7 +35,7 @@ function transactions(prisma: PrismaClient): InTransaction {
 // retires). One branch per index (the one-active, success and key indexes), so none scans. A key
 // comes with its environment, one probe of the key index each: every environment's keys against
 // every environment was a join the planner answered with a scan of the table (20–45 ms a batch of
-// 50 environments at 40 000 records; docs/benchmarks.md).
+// 50 environments at 40 000 records; docs/benchmarks-history.md).
 const ENVIRONMENTS =
   'unnest($2::text[], $3::text[]) AS e(rk, ek) JOIN deployment d ON d.repository_key = e.rk AND d.environment_key = e.ek';
 export const BATCH_READ_SQL = `SELECT ${RECORD_SELECT} FROM deployment WHERE id IN (

@@ -20,7 +20,7 @@ import { insertJobsSql } from './outbox.ts';
 import type { TimelineEntry } from './timeline.ts';
 
 // Several creates in one statement, so one transaction and one commit (one WAL flush, one round
-// trip) carry them all: per create, that is most of what PostgreSQL spends (docs/benchmarks.md).
+// trip) carry them all: per create, that is most of what PostgreSQL spends (docs/benchmarks-history.md).
 // Each item is openUnlessTaken's statement for one row, with the same conditions; the items are
 // sorted by their environment's lock name and take those locks in that order, so two batches
 // never wait on each other in a cycle. The items must be for distinct environments: a second one

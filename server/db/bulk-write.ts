@@ -21,7 +21,7 @@ import { toRow } from './records.ts';
 // matters most there, where every statement costs milliseconds. jsonb, not json: json_to_recordset
 // parsed each row's fields one by one and a jsonb column's text once more, and took PostgreSQL
 // 73–82 ms to update the watcher's 1 000 records against 53–62 ms, 42–46 ms to insert their 1 000
-// timeline events against 24–25 ms (docs/benchmarks.md).
+// timeline events against 24–25 ms (docs/benchmarks-history.md).
 
 /** A deployment column in the batch's JSON: the value comes from the record's row (toRow). */
 const deploymentColumn = (field: WrittenField): Column<DeploymentRow> => [
@@ -52,7 +52,7 @@ const EVENT_COLUMNS: Column<EventRow>[] = [
 /**
  * The rows as one JSON array of objects named like the columns, dates as ISO text made here: a
  * Date left to JSON.stringify (its toJSON) took it off its fast path, 20–27 ms for the watcher's
- * 1 000 records against 4–5 ms (docs/benchmarks.md).
+ * 1 000 records against 4–5 ms (docs/benchmarks-history.md).
  */
 function json<T>(columns: Column<T>[], rows: T[]): string {
   return JSON.stringify(

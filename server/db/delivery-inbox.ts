@@ -24,7 +24,7 @@ type Outcome = 'stored' | 'duplicate';
  * deliveries three writers in flight took ~11 rows a statement where six took ~5 (7–15 % less
  * server CPU a delivery); one at a time, with a second beside it only once the first has been
  * under way 10 ms (WRITE_STATEMENTS' rule), took less again (145–210 µs of server CPU a delivery
- * where three writers took 176–193; docs/benchmarks.md).
+ * where three writers took 176–193; docs/benchmarks-history.md).
  */
 const INBOX_STATEMENTS: GroupCommitOptions = { ...WRITE_STATEMENTS, maxBatch: 256 };
 

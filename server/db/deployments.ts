@@ -1,5 +1,7 @@
 import { ACTIVE_STATES, type DeploymentRecord, foldName, type State } from '../ledger/index.ts';
-import type { Prisma, PrismaClient } from './generated/client.ts';
+import { RECORD_SELECT } from './deployment-columns.ts';
+import { keysOf } from './distinct.ts';
+import { type Deployment, Prisma, type PrismaClient } from './generated/client.ts';
 import { toRecord } from './records.ts';
 
 /** Where a query runs: the client, or a transaction (whose lock it then reads under). */
@@ -8,11 +10,6 @@ export type Db = Prisma.TransactionClient | PrismaClient;
 /** The rows of one (repository, environment), however either name is spelled. */
 export function environmentWhere(repository: string, environment: string) {
   return { repositoryKey: foldName(repository), environmentKey: foldName(environment) };
-}
-
-/** The rows of any of these repositories, however they are spelled. */
-export function repositoriesWhere(repositories: readonly string[]) {
-  return { repositoryKey: { in: [...new Set(repositories.map(foldName))] } };
 }
 
 export async function findById(db: Db, id: string): Promise<DeploymentRecord | null> {
@@ -78,24 +75,41 @@ export interface ListQuery {
   cursor?: { createdAt: Date; id: string } | undefined;
 }
 
+/**
+ * A page of records, newest first, from one environment or every environment of the repositories.
+ * Each (repository, environment) walks its own history index from the cursor, at most a page, and
+ * the page is the newest of those: the work follows the page and the number of environments, not
+ * the history (across environments no index holds that order, so one statement sorted all of it).
+ * Two statements: estimated together, a recursive skip scan looks costly enough for JIT, which
+ * would take longer than the whole query.
+ */
 export async function listDeployments(db: Db, query: ListQuery): Promise<DeploymentRecord[]> {
+  const repositories = [...new Set(query.repositories.map(foldName))];
+  const pairs = query.environment
+    ? repositories.map((repository) => ({ repository, environment: foldName(query.environment as string) }))
+    : await environmentKeys(db, repositories);
+  if (pairs.length === 0) return [];
   const after = query.cursor;
-  const rows = await db.deployment.findMany({
-    where: {
-      ...repositoriesWhere(query.repositories),
-      ...(query.environment ? { environmentKey: foldName(query.environment) } : {}),
-      ...(query.state ? { state: query.state } : {}),
-      // Keyset: (created_at, id) before the cursor. The `lte` bound lets the history index
-      // start at the cursor, so a deep page reads one page, not the history above it.
-      ...(after
-        ? {
-            createdAt: { lte: after.createdAt },
-            OR: [{ createdAt: { lt: after.createdAt } }, { id: { lt: after.id } }],
-          }
-        : {}),
-    },
-    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-    take: query.limit,
-  });
+  const rows = await db.$queryRaw<Deployment[]>`
+    SELECT page.* FROM unnest(${pairs.map((pair) => pair.repository)}::text[],
+                              ${pairs.map((pair) => pair.environment)}::text[]) AS k(repository_key, environment_key)
+    CROSS JOIN LATERAL (
+      SELECT ${Prisma.raw(RECORD_SELECT)} FROM deployment d
+      WHERE d.repository_key = k.repository_key AND d.environment_key = k.environment_key
+        ${query.state ? Prisma.sql`AND d.state = ${query.state}` : Prisma.empty}
+        ${after ? Prisma.sql`AND d.created_at <= ${after.createdAt.toISOString()}::timestamptz AND (d.created_at < ${after.createdAt.toISOString()}::timestamptz OR d.id < ${after.id}::uuid)` : Prisma.empty}
+      ORDER BY d.created_at DESC, d.id DESC
+      LIMIT ${query.limit}) page
+    ORDER BY page."createdAt" DESC, page.id DESC
+    LIMIT ${query.limit}`;
   return rows.map(toRecord);
+}
+
+/** The (repository, environment) keys with a deployment, by the skip scan. */
+async function environmentKeys(db: Db, repositories: string[]) {
+  if (repositories.length === 0) return [];
+  return db.$queryRaw<Array<{ repository: string; environment: string }>>`
+    WITH RECURSIVE keys AS (${keysOf(repositories)})
+    SELECT repository_key AS repository, environment_key AS environment FROM keys
+    WHERE environment_key IS NOT NULL`;
 }

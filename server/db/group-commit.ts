@@ -1,9 +1,9 @@
 // Group commit: a statement's own cost to PostgreSQL (the transaction, the commit's WAL flush,
-// the round trip) is far more than its row's (docs/benchmarks.md). So while `parallel` statements
-// are in flight, items that arrive wait and go together in the next one, each reported back on
-// its own. An item that finds a free slot goes at once, alone: no added latency when the server
-// is not busy. A statement holds each key once; what becomes of a second item under a key is the
-// work's `sameKey`:
+// the round trip) is far more than its row's (docs/benchmarks-history.md). So while `parallel`
+// statements are in flight, items that arrive wait and go together in the next one, each reported
+// back on its own. An item that finds a free slot goes at once, alone: no added latency when the
+// server is not busy. A statement holds each key once; what becomes of a second item under a key
+// is the work's `sameKey`:
 // - 'alone' (writes): it goes alone at once, as every write did before (two writes to one row or
 //   environment queue on its lock anyway, and the second could not be decided on what the first
 //   wrote).
@@ -32,8 +32,9 @@ export interface GroupCommitOptions {
  * locks on the table's indexes, the commit's WAL flush) against 0.02–0.08 ms a row. With four in
  * flight, most statements under load carried one or two items; with two, half as many transactions
  * per write (creates 0.14 → 0.07, status reports 0.13 → 0.07); with one, half as many again
- * (creates 0.07 → 0.03), for less CPU per write on both sides (docs/benchmarks.md). The spare keeps
- * what two gave: a batch waiting on an environment's lock does not stop every other write.
+ * (creates 0.07 → 0.03), for less CPU per write on both sides (docs/benchmarks-history.md). The
+ * spare keeps what two gave: a batch waiting on an environment's lock does not stop every other
+ * write.
  */
 export const WRITE_STATEMENTS: GroupCommitOptions = { parallel: 2, maxBatch: 64, spareAfterMs: 10 };
 

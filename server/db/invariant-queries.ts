@@ -13,6 +13,14 @@ interface Invariant {
   sql: string;
   /** A column the query needs; on a database not yet migrated that far the invariant is skipped. */
   needsColumn?: string;
+  /** Takes the deadlines ($1–$3). */
+  deadlines?: true;
+}
+
+/** How long a record may stay active: by default, and per environment name folded (foldName). */
+export interface Deadlines {
+  defaultSeconds: number;
+  byEnvironment: Record<string, number>;
 }
 
 // Names compare as GitHub compares them, case-insensitively: the same fold as the generated
@@ -53,9 +61,13 @@ const INVARIANTS: Invariant[] = [
   },
   {
     name: 'nothing active past its deadline',
+    // $1 the default deadline in seconds; $2, $3 the environments (folded) with their own.
     sql: `SELECT id::text AS subject, state || ' since ' || to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS detail
           FROM deployment WHERE state IN (${ACTIVE_STATES_SQL})
-            AND created_at < now() - make_interval(mins => $1)`,
+            AND created_at < now() - make_interval(secs => COALESCE(
+              (SELECT p.seconds FROM unnest($2::text[], $3::float8[]) AS p(environment_key, seconds)
+               WHERE p.environment_key = ${ENVIRONMENT}), $1::float8))`,
+    deadlines: true,
   },
   {
     name: 'deployed_at on every success',
@@ -94,12 +106,19 @@ const INVARIANTS: Invariant[] = [
 export const INVARIANT_NAMES = INVARIANTS.map((invariant) => invariant.name);
 
 /** Reads the whole ledger and lists every broken invariant (read-only). */
-export async function checkInvariants(prisma: PrismaClient, deadlineMinutes = 30): Promise<Violation[]> {
+export async function checkInvariants(prisma: PrismaClient, deadlines: Deadlines): Promise<Violation[]> {
   const violations: Violation[] = [];
   const columns = await deploymentColumns(prisma);
+  const byEnvironment = Object.entries(deadlines.byEnvironment);
   for (const invariant of INVARIANTS) {
     if (invariant.needsColumn && !columns.has(invariant.needsColumn)) continue;
-    const params = invariant.sql.includes('$1') ? [deadlineMinutes] : [];
+    const params = invariant.deadlines
+      ? [
+          deadlines.defaultSeconds,
+          byEnvironment.map(([name]) => name),
+          byEnvironment.map(([, seconds]) => seconds),
+        ]
+      : [];
     const rows = await prisma.$queryRawUnsafe<Array<{ subject: string; detail: string }>>(
       invariant.sql,
       ...params,

@@ -92,9 +92,18 @@ export async function createAtOnce(
     }
     // Other facts than assumed: something landed while the statement waited for the lock, and
     // its reading (taken when it began) may be stale too. Decide again and ask afresh.
-    if (!outcome.facts || sameFacts(outcome.facts, facts))
-      return answerReading(deps, request, outcome.reading);
-    facts = outcome.facts;
+    if (outcome.facts && !sameFacts(outcome.facts, facts)) {
+      facts = outcome.facts;
+      continue;
+    }
+    // Not written on the facts assumed: a record under the key or an active one stood in the way.
+    // A reading with the key's record answers (a replay); one without it was taken before the
+    // statement waited for the lock and may show neither what stopped the write nor what is active
+    // now (a retry of this request may have landed meanwhile): answer on a reading taken now.
+    const reading = outcome.reading.byKey
+      ? outcome.reading
+      : await readForCreate(deps.sql, repository, environment, request.key);
+    return answerReading(deps, request, reading);
   }
   return null;
 }

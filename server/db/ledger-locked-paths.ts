@@ -95,10 +95,15 @@ export async function createLocked(
   at: Date,
 ): Promise<CreateResult> {
   const { repository, environment, key } = request;
-  // The Action names the repository as GitHub spells it (GITHUB_REPOSITORY): latest spelling wins.
-  await respellRepository(deps.prisma, { repository, environment, repositoryId: request.repositoryId });
+  // A replay (or a key reused) is answered from what is stored, before anything is written: a
+  // retried request is no news about how GitHub spells the names.
   const stored = await findByKey(deps.prisma, repository, environment, key);
   if (stored && stored.fingerprint !== null) return answerExisting(request, stored);
+  // The Action names the repository as GitHub spells it (GITHUB_REPOSITORY): latest spelling
+  // wins, unless the create is refused for another active deployment (a refusal changes nothing).
+  const active = stored ? null : await findActive(deps.prisma, repository, environment);
+  if (planCreate(request, stored, active).kind !== 'environment_busy')
+    await respellRepository(deps.prisma, { repository, environment, repositoryId: request.repositoryId });
   try {
     return await lockedTransaction(deps, request, async (tx, decided) => {
       const byKey = await findByKey(tx, repository, environment, key);

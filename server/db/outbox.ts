@@ -15,6 +15,8 @@ export interface OutboxJob {
   kind: OutboxKind;
   payload: Record<string, unknown>;
   attempts: number;
+  /** When it was queued. */
+  createdAt: Date;
 }
 
 export interface NewOutboxJob {
@@ -73,7 +75,7 @@ export const OUTBOX: QueueTable = {
   eligible: `NOT EXISTS (
     SELECT 1 FROM outbox_job earlier
     WHERE earlier.deployment_id = q.deployment_id AND earlier.done_at IS NULL AND earlier.id < q.id)`,
-  returning: 'id, deployment_id, kind, payload, attempts',
+  returning: 'id, deployment_id, kind, payload, attempts, created_at',
 };
 
 /** Claims due jobs (queue.ts claim), oldest first. */
@@ -84,6 +86,7 @@ export async function claimJobs(sql: SqlRunner, options: ClaimOptions): Promise<
     kind: OutboxKind;
     payload: Record<string, unknown>;
     attempts: number;
+    created_at: Date | string;
   }>(sql, OUTBOX, options);
   return rows.map((row) => ({
     id: BigInt(row.id),
@@ -91,5 +94,6 @@ export async function claimJobs(sql: SqlRunner, options: ClaimOptions): Promise<
     kind: row.kind,
     payload: row.payload,
     attempts: row.attempts,
+    createdAt: new Date(row.created_at),
   }));
 }

@@ -45,7 +45,7 @@ async function throughOwnCheckout(pool: pg.Pool, config: pg.QueryConfig) {
 // Timestamps decoded by postgres-date 2, which reads them character by character: the regular
 // expressions of the 1.x that node-postgres registers took 10 % of the server's CPU on an
 // environments page (six timestamps a record) and 2.5× as long a value, for the same Dates
-// (docs/benchmarks.md). Prisma's queries decode their own values; this is the raw SQL's.
+// (docs/benchmarks-history.md). Prisma's queries decode their own values; this is the raw SQL's.
 const TIMESTAMP_OIDS = new Set<number>([pg.types.builtins.TIMESTAMP, pg.types.builtins.TIMESTAMPTZ]);
 const RESULT_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -31,12 +31,17 @@ export interface ClaimOptions {
 /** The lease is free: nobody holds the row, or its holder's lease ran out. */
 export const LEASE_FREE = '(locked_until IS NULL OR locked_until < now())';
 
+// run_at is kept to the millisecond, rounded (timestamptz(3)): a row stored by its default
+// now() in the second half of a millisecond holds an instant just after that now(). Compared
+// at the column's own precision, a row stored at or before this instant is due.
+const DUE = 'q.run_at <= now()::timestamptz(3)';
+
 const claimSql = (q: QueueTable) => `WITH claimed AS (
     UPDATE ${q.table} SET locked_by = $1, locked_until = now() + make_interval(secs => $2),
       attempts = attempts + 1
     WHERE ${q.id} IN (
       SELECT ${q.id} FROM ${q.table} q
-      WHERE q.done_at IS NULL AND q.run_at <= now() AND ${LEASE_FREE}
+      WHERE q.done_at IS NULL AND ${DUE} AND ${LEASE_FREE}
         AND ($4::int IS NULL OR q.attempts < $4::int)${q.eligible ? ` AND ${q.eligible}` : ''}
       ORDER BY ${q.order}
       LIMIT $3
@@ -92,5 +97,24 @@ export async function release(sql: SqlRunner, queue: QueueTable, worker: string)
     `UPDATE ${queue.table} SET locked_by = NULL, locked_until = NULL
      WHERE locked_by = $1 AND done_at IS NULL`,
     [worker],
+  );
+}
+
+/**
+ * Extends, by `leaseMs` from now, the leases of the rows among `ids` a worker still holds: work
+ * that outlasts a lease stays with its worker; a worker that died stops renewing, and its rows
+ * go to another worker when the lease runs out.
+ */
+export async function renew(
+  sql: SqlRunner,
+  queue: QueueTable,
+  worker: string,
+  ids: string[],
+  leaseMs: number,
+): Promise<void> {
+  await sql.query(
+    `UPDATE ${queue.table} SET locked_until = now() + make_interval(secs => $3)
+     WHERE ${queue.id} = ANY($2::${queue.idType}[]) AND locked_by = $1 AND done_at IS NULL`,
+    [worker, ids, leaseMs / 1000],
   );
 }

@@ -20,14 +20,14 @@ export async function findStuckCandidates(
   return rows.map(toRecord);
 }
 
-/** Per environment: created before now minus its deadline (the overrides, then the default). */
+/** Per environment (by its folded name): created before now minus its deadline (overrides, then default). */
 function pastDeadline(policy: StuckPolicy, now: Date): Prisma.DeploymentWhereInput[] {
   const before = (environment: string) => new Date(now.getTime() - stuckAfterMs(policy, environment));
   const overridden = Object.keys(policy.byEnvironment);
   return [
-    ...overridden.map((environment) => ({ environment, createdAt: { lt: before(environment) } })),
+    ...overridden.map((environmentKey) => ({ environmentKey, createdAt: { lt: before(environmentKey) } })),
     {
-      environment: { notIn: overridden },
+      environmentKey: { notIn: overridden },
       createdAt: { lt: new Date(now.getTime() - policy.defaultSeconds * 1000) },
     },
   ];

@@ -55,7 +55,7 @@ export function supersededByOwnJob(req: RequestColumns): Prisma.Sql {
 export function rolloutNotSeenToEnd(policy: StuckPolicy): Prisma.Sql {
   return Prisma.sql`(NOT EXISTS (SELECT 1 FROM deployment_event e WHERE e.deployment_id = d.id AND ${endEvent})
     AND d.created_at > now() - make_interval(secs => COALESCE(
-      (${JSON.stringify(policy.byEnvironment)}::jsonb ->> d.environment)::float8, ${policy.defaultSeconds}::float8)))`;
+      (${JSON.stringify(policy.byEnvironment)}::jsonb ->> d.environment_key)::float8, ${policy.defaultSeconds}::float8)))`;
 }
 
 function requestValues(request: RequestingJob): RequestColumns {

@@ -2,6 +2,7 @@ import type { EnvironmentKey, Scope } from '../db/dora-aggregates.ts';
 import { environmentPage } from '../db/dora-page.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import { badRequest } from '../errors.ts';
+import { illFormed } from '../well-formed.ts';
 import { assembleReports, type DoraReport, windowRows } from './compute.ts';
 import type { DoraWindow } from './window.ts';
 
@@ -55,7 +56,10 @@ export function decodeDoraCursor(value: string): EnvironmentKey {
   if (
     !Array.isArray(parsed) ||
     parsed.length !== 2 ||
-    !parsed.every((part) => typeof part === 'string' && part.length > 0 && part.length <= 1024)
+    !parsed.every(
+      (part) =>
+        typeof part === 'string' && part.length > 0 && part.length <= 1024 && illFormed(part) === null,
+    )
   )
     throw badRequest('The cursor is not one this server issued; use next_cursor from the previous page.');
   return { repositoryKey: parsed[0], environmentKey: parsed[1] };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { instant } from '../instant.ts';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -20,8 +21,8 @@ export function bucketFor(spanMs: number): number {
 }
 
 export const windowQuerySchema = z.object({
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
+  since: instant.optional(),
+  until: instant.optional(),
 });
 
 /**

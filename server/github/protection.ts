@@ -1,6 +1,6 @@
 import { createAppAuth } from '@octokit/auth-app';
-import { Octokit } from '@octokit/core';
 import type { GithubAuth } from './client.ts';
+import { GithubOctokit } from './octokit.ts';
 
 export interface ProtectionReview {
   repository: string;
@@ -39,21 +39,22 @@ export function checkCallbackUrl(callbackUrl: string, apiUrl: string): string | 
 
 /**
  * With a GitHub App the review is sent with the installation's token (GitHub requires the App
- * that owns the rule); with GITHUB_TOKEN, with that token.
+ * that owns the rule); with GITHUB_TOKEN, with that token. Each call is abandoned after 15 s, as
+ * every call to GitHub is (GithubOctokit): a stalled callback must not hold the outbox's tick.
  */
 export function createProtectionReviewer(
   auth: GithubAuth,
   baseUrl = 'https://api.github.com',
 ): ProtectionReviewer {
   const userAgent = 'deployledger';
-  const clients = new Map<string, Octokit>();
+  const clients = new Map<string, GithubOctokit>();
 
-  async function client(review: ProtectionReview): Promise<Octokit> {
-    if ('token' in auth) return new Octokit({ baseUrl, userAgent, auth: auth.token });
+  async function client(review: ProtectionReview): Promise<GithubOctokit> {
+    if ('token' in auth) return new GithubOctokit({ baseUrl, userAgent, auth: auth.token });
     const installationId = review.installationId ?? (await installationOf(review.repository));
     const cached = clients.get(String(installationId));
     if (cached) return cached;
-    const octokit = new Octokit({
+    const octokit = new GithubOctokit({
       baseUrl,
       userAgent,
       authStrategy: createAppAuth,
@@ -66,7 +67,7 @@ export function createProtectionReviewer(
   async function installationOf(repository: string): Promise<number> {
     if ('token' in auth) throw new Error('unreachable: token auth has no installation');
     const [owner, repo] = repository.split('/');
-    const app = new Octokit({
+    const app = new GithubOctokit({
       baseUrl,
       userAgent,
       authStrategy: createAppAuth,

@@ -13,7 +13,7 @@ import { fingerprint } from './idempotency-key.ts';
 import { openApiApp } from './openapi.ts';
 import { presentDeployment, presentEvent } from './present.ts';
 import { Problem } from './problem.ts';
-import { assertRunMatchesToken, readableRecord } from './record-access.ts';
+import { assertRunMatchesKey, assertRunMatchesToken, readableRecord } from './record-access.ts';
 import { answerHeader, noteDeployment } from './request-log.ts';
 import type { CreateDeploymentBody } from './schemas.ts';
 import { addStatusRoutes } from './status-routes.ts';
@@ -35,6 +35,7 @@ export function deploymentRoutes({ prisma, store, verifiers }: DeploymentRoutesD
     const principal = c.get('principal');
     assertRepository(principal, body.repository);
     assertRunMatchesToken(principal, key);
+    assertRunMatchesKey(body, key);
     const result = await store.create(toNewDeployment(body, key, principal), 'action', new Date());
     noteDeployment(c, 'record' in result ? result.record.id : result.active.id);
     return answerCreate(c, result);

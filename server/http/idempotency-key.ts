@@ -14,7 +14,16 @@ function readKey(header: string | undefined): { key: string } | { problem: strin
       problem: 'The Idempotency-Key header is required, e.g. Idempotency-Key: "<run_id>-<run_attempt>".',
     };
   }
-  const key = unquote(header.trim());
+  const text = header.trim();
+  // A header sent twice arrives as its values joined with ", ": not one key. (A quoted key may
+  // hold a comma; a bare one is the lenient form of one String, which cannot be a list.)
+  if (!text.startsWith('"') && text.includes(',')) {
+    return {
+      problem:
+        'The Idempotency-Key header must be sent once, holding one key; a bare key cannot contain a comma (quote it: "a,b").',
+    };
+  }
+  const key = unquote(text);
   if (key === null) {
     return {
       problem:

@@ -1,6 +1,7 @@
 import type { VersionedRecord } from '../db/deployment-sql.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
-import { runKey } from '../ledger/index.ts';
+import { parseRunKey, runKey } from '../ledger/index.ts';
+import { invalidFields } from '../schema-check.ts';
 import { assertRepository } from './auth.ts';
 import { notFound, Problem } from './problem.ts';
 
@@ -36,4 +37,21 @@ export function assertRunMatchesToken(principal: { runId?: number; runAttempt?: 
       `This OIDC token is for run ${expected}; the Idempotency-Key ${key} names another run.`,
     );
   }
+}
+
+/**
+ * A body's `run_id`/`run_attempt` agree with a key that names a run (else 400 naming them): the
+ * record is found by its key and ended by its run, so the two must be one run.
+ */
+export function assertRunMatchesKey(body: { run_id?: number; run_attempt?: number }, key: string): void {
+  const named = parseRunKey(key);
+  if (!named) return;
+  const message = `does not match the Idempotency-Key ${key}, which names run ${named.runId} attempt ${named.runAttempt}`;
+  const issues = [
+    ...(body.run_id !== undefined && body.run_id !== named.runId ? [{ field: 'run_id', message }] : []),
+    ...(body.run_attempt !== undefined && body.run_attempt !== named.runAttempt
+      ? [{ field: 'run_attempt', message }]
+      : []),
+  ];
+  if (issues.length > 0) throw invalidFields(issues);
 }

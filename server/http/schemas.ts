@@ -1,15 +1,19 @@
 import { z } from 'zod';
-import { DEPLOYMENT_KINDS, parseState, type Signal, STATES, type State } from '../ledger/index.ts';
+import { instant } from '../instant.ts';
+import {
+  DEPLOYMENT_KINDS,
+  MAX_RUN_ATTEMPT,
+  parseState,
+  type Signal,
+  STATES,
+  type State,
+} from '../ledger/index.ts';
 import { k8sClustersSchema, k8sRequestSchema, k8sRolloutsSchema } from './k8s-schemas.ts';
 import type { CreateFieldName, DeploymentJson, Fits, KeyDifference, NoKeys, WireName } from './wire.ts';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 
 // An ISO time the database can store and that makes sense for a deployment (PostgreSQL has no year 0).
-const instant = z.iso.datetime({ offset: true }).refine((value) => {
-  const year = new Date(value).getUTCFullYear();
-  return year >= 1970 && year <= 9999;
-}, 'must be a time between 1970 and 9999');
 
 const state = z
   .enum([...STATES, 'running'], {
@@ -29,7 +33,7 @@ export const createDeploymentSchema = z
     sha: z.string().regex(/^[0-9a-fA-F]{7,64}$/, 'must be a commit sha (7 to 64 hex characters)'),
     ref: z.string().min(1).max(255).optional(),
     run_id: z.number().int().positive().optional(),
-    run_attempt: z.number().int().positive().optional(),
+    run_attempt: z.number().int().positive().max(MAX_RUN_ATTEMPT).optional(),
     state: state.optional(),
     environment_url: url.optional(),
     log_url: url.optional(),

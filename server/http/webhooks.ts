@@ -44,6 +44,8 @@ const receiveGithubWebhook = createRoute({
     200: { description: 'A redelivery already stored, or ping' },
     400: problem('Missing GitHub headers or malformed JSON'),
     401: problem('Bad X-Hub-Signature-256'),
+    413: problem('Larger than GitHub sends (25 MB)'),
+    415: problem('Not JSON (the hook must send application/json)'),
     503: problem('Not stored: redeliver'),
   },
 });

@@ -4,6 +4,7 @@ import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { OutboxJob } from '../db/outbox.ts';
 import type { GithubApi } from '../github/client.ts';
+import { classifyGithubError } from '../github/rate-limit.ts';
 import { DEPLOYMENT_KINDS, type DeploymentKind, type DeploymentRecord, refineKind } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
 
@@ -41,11 +42,14 @@ export async function runCompareJob(
   await deps.store.note(record.id, 'github', 'kind_compared', { compare: status, kind, base, head });
 }
 
-/** GitHub will give the same answer however often it is asked (not a rate limit, not an outage). */
+/**
+ * GitHub will give the same answer however often it is asked: not a rate limit (a 403 with
+ * Retry-After, a secondary limit's, is one though requests are left), not an outage.
+ */
 function refused(error: unknown): error is RequestError {
   if (!(error instanceof RequestError)) return false;
-  const rateLimited = error.response?.headers?.['x-ratelimit-remaining'] === '0';
-  return error.status === 404 || error.status === 422 || (error.status === 403 && !rateLimited);
+  const { kind } = classifyGithubError(error);
+  return error.status === 422 || kind === 'not_found' || kind === 'forbidden';
 }
 
 function kindIn(value: unknown): DeploymentKind | null {

@@ -10,6 +10,7 @@ import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { type ProtectionReceiver, receive } from '../webhooks/receive.ts';
 import { type FoldStep, planFolding } from './delivery-plan.ts';
+import { keepLeases } from './leases.ts';
 import { Poller } from './poller.ts';
 
 const BATCH = 500;
@@ -28,7 +29,8 @@ const BURST_BATCH = 100;
  */
 const MAX_LAG_MS = 10_000;
 const LEASE_MS = 60_000;
-const MAX_ATTEMPTS = 10;
+/** Claims of one delivery before it is left, undone, as a dead letter (docs/operations.md). */
+export const DELIVERY_MAX_ATTEMPTS = 10;
 /** Repositories folded at once: enough to keep the pool busy, few enough to leave room for requests. */
 const LANES = 4;
 
@@ -53,21 +55,24 @@ export interface DeliveryWorkerDeps {
  * `deployment_status` deliveries of all its environments are folded in one transaction
  * (server/db/delivery-batch.ts); anything a batch cannot take goes one by one through the store.
  */
-export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000) {
+export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000, leaseMs = LEASE_MS) {
   const worker = `deliveries-${randomUUID().slice(0, 8)}`;
+  const leases = keepLeases(deps.sql, DELIVERIES, worker, leaseMs, deps.logger);
   let behind = false;
   const claimNext = async () => {
     const limit = behind || (await deps.quiet?.()) !== false ? BATCH : BURST_BATCH;
     const deliveries = await claimDeliveries(deps.sql, {
       worker,
       limit,
-      leaseMs: LEASE_MS,
-      maxAttempts: MAX_ATTEMPTS,
+      leaseMs,
+      maxAttempts: DELIVERY_MAX_ATTEMPTS,
     });
+    const ids = deliveries.map((d) => d.deliveryId);
+    leases.hold(ids);
     // Claimed oldest first: the first one claimed for the first time (not a retry) says how far
     // behind the fold is.
     behind = (deliveries.find((d) => d.attempts === 1)?.waitedMs ?? 0) > MAX_LAG_MS;
-    return { full: deliveries.length === limit, lanes: planFolding(deliveries) };
+    return { full: deliveries.length === limit, ids, lanes: planFolding(deliveries) };
   };
   // After a full claim the next one is claimed (and checked) while this one folds: the database
   // works on the claim while the server decides, and the other way round. The next claim is
@@ -82,7 +87,11 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000)
         next = claimNext();
         next.catch(() => {}); // its error is met by the tick that awaits it
       }
-      await foldClaim(deps, claimed.lanes);
+      try {
+        await foldClaim(deps, claimed.lanes);
+      } finally {
+        leases.drop(claimed.ids);
+      }
       return claimed.full;
     },
     intervalMs,
@@ -94,6 +103,7 @@ export function startDeliveryWorker(deps: DeliveryWorkerDeps, intervalMs = 2000)
     async stop() {
       await poller.stop();
       await next?.catch(() => {});
+      leases.stop();
       await release(deps.sql, DELIVERIES, worker);
     },
   };
@@ -184,6 +194,11 @@ async function processOne(deps: DeliveryWorkerDeps, delivery: StoredDelivery): P
       (error as Error).message,
       new Date(Date.now() + retryIn),
     ).catch(() => {});
-    log.error({ err: error, retry_in_ms: retryIn }, 'delivery processing failed; will retry');
+    if (delivery.attempts >= DELIVERY_MAX_ATTEMPTS) {
+      log.error(
+        { err: error, attempts: delivery.attempts },
+        'delivery given up after its last attempt: kept, not applied, as a dead letter (see docs/operations.md)',
+      );
+    } else log.error({ err: error, retry_in_ms: retryIn }, 'delivery processing failed; will retry');
   }
 }

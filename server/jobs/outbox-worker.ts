@@ -9,15 +9,22 @@ import { claimJobs, OUTBOX, type OutboxJob } from '../db/outbox.ts';
 import { complete, release, retry } from '../db/queue.ts';
 import type { GithubApi } from '../github/client.ts';
 import type { ProtectionReviewer } from '../github/protection.ts';
+import { classifyGithubError } from '../github/rate-limit.ts';
 import type { Logger } from '../log.ts';
 import { REVIEW_KIND, reviewRecordId, runProtectionReview } from '../protection/review-job.ts';
 import { COMPARE_KIND, runCompareJob } from './compare-kind.ts';
 import { runGithubJob } from './github-sync.ts';
+import { keepLeases } from './leases.ts';
 import { Poller } from './poller.ts';
 
 const BATCH = 10;
 const LEASE_MS = 60_000;
-const MAX_ATTEMPTS = 25;
+/**
+ * A call GitHub could not take (a 5xx, a timeout, the network, a rate limit) is tried again for
+ * a day from when it was queued, however many attempts that takes, so an outage of GitHub or of
+ * the way out to it loses no deployment and no status; one GitHub refuses (a 4xx) is given up at once.
+ */
+const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
 export interface OutboxWorkerDeps {
   prisma: PrismaClient;
@@ -33,10 +40,12 @@ export interface OutboxWorkerDeps {
 /** Works the outbox: GitHub calls, in order per deployment, retried until they go through. */
 export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
   const worker = `outbox-${randomUUID().slice(0, 8)}`;
+  const leases = keepLeases(deps.sql, OUTBOX, worker, LEASE_MS, deps.logger);
   const poller = new Poller(
     async () => {
       const jobs = await claimJobs(deps.sql, { worker, limit: BATCH, leaseMs: LEASE_MS });
-      await Promise.all(jobs.map((job) => work(deps, job)));
+      leases.hold(jobs.map((job) => job.id));
+      await Promise.all(jobs.map((job) => work(deps, job).finally(() => leases.drop([job.id]))));
       return jobs.length > 0;
     },
     intervalMs,
@@ -46,6 +55,7 @@ export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
     kick: () => poller.kick(),
     async stop() {
       await poller.stop();
+      leases.stop();
       await release(deps.sql, OUTBOX, worker);
     },
   };
@@ -69,7 +79,7 @@ async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
   } catch (error) {
     const retryAt = retryTime(error, job.attempts, deps.retryBaseMs);
     const message = describe(error);
-    if (retryAt === null || job.attempts >= MAX_ATTEMPTS) {
+    if (retryAt === null || retryAt.getTime() - job.createdAt.getTime() > GIVE_UP_AFTER_MS) {
       await complete(deps.sql, OUTBOX, [job.id], message);
       if (noteOn)
         await deps.store.note(noteOn, 'github', 'github_call_failed', { kind: job.kind, error: message });
@@ -84,21 +94,16 @@ async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
   }
 }
 
-/** When to try again, or null when trying again cannot help (a 4xx other than rate limits). */
+/**
+ * When to try again, or null when trying again cannot help (a 4xx other than rate limits). Rate
+ * limits are read as everywhere we call GitHub (classifyGithubError): `Retry-After`, the primary
+ * limit's reset, or a minute for a secondary limit GitHub names without either.
+ */
 function retryTime(error: unknown, attempts: number, baseMs = 1000): Date | null {
-  if (!(error instanceof RequestError)) return new Date(Date.now() + backoff(attempts, baseMs));
-  const headers = error.response?.headers ?? {};
-  const retryAfter = Number(headers['retry-after']);
-  if (Number.isFinite(retryAfter) && retryAfter > 0) return new Date(Date.now() + retryAfter * 1000);
-  const rateLimited =
-    error.status === 429 || (error.status === 403 && headers['x-ratelimit-remaining'] === '0');
-  if (rateLimited) {
-    const reset = Number(headers['x-ratelimit-reset']);
-    return new Date(
-      Number.isFinite(reset) && reset > 0 ? reset * 1000 : Date.now() + backoff(attempts, 60_000),
-    );
-  }
-  if (error.status >= 500 || error.status === 408) return new Date(Date.now() + backoff(attempts, baseMs));
+  const failure = classifyGithubError(error);
+  if (failure.kind === 'rate_limited') return failure.retryAt;
+  if (!(error instanceof RequestError) || error.status >= 500 || error.status === 408)
+    return new Date(Date.now() + backoff(attempts, baseMs));
   return null;
 }
 

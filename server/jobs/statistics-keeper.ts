@@ -7,7 +7,7 @@ import { Poller } from './poller.ts';
  * How often the tables' sizes are compared with their statistics (one catalog read). A burst on a
  * new database doubles a table every few seconds: checked every minute, its first minute ran on
  * plans made for an empty table (the bench's creates and deliveries did, measured in
- * docs/benchmarks.md); an ANALYZE follows only a doubling, a few in a table's life.
+ * docs/benchmarks-history.md); an ANALYZE follows only a doubling, a few in a table's life.
  */
 const INTERVAL_MS = 5_000;
 

@@ -13,6 +13,9 @@ export interface WorkloadObject {
 }
 
 /** A workload a list or a watch saw: its names, the object decoded only when asked (once). */
+/** Why an object can never match a record: nothing on it names one. */
+export const NOTHING_TO_MATCH = 'no annotations and no image tag that is a sha';
+
 export interface SeenObject {
   namespace: string;
   name: string;
@@ -86,14 +89,26 @@ export function imageTag(image: string): string | null {
  * several Deployments (web, worker), and a record that says which one it is must not be
  * settled by the other. A release names several: any of them is its.
  */
-export function pickBySha(ref: ObjectRef, candidates: DeploymentRecord[]): Correlation {
-  const eligible = candidates.filter((record) => !names(record) || namesWorkload(record, ref));
+export function pickBySha(ref: ObjectRef, candidates: DeploymentRecord[], cluster?: string): Correlation {
+  const eligible = candidates.filter(
+    (record) => (!names(record) || namesWorkload(record, ref)) && expects(record, cluster),
+  );
   if (eligible.length === 0)
     return { kind: 'unmatched', why: 'no active record has an image tag as its sha' };
   if (eligible.length === 1) return { kind: 'matched', record: eligible[0] as DeploymentRecord, by: 'image' };
   const naming = eligible.filter((record) => namesWorkload(record, ref));
   if (naming.length === 1) return { kind: 'matched', record: naming[0] as DeploymentRecord, by: 'image' };
   return { kind: 'ambiguous', candidates: eligible.map((record) => record.id) };
+}
+
+/**
+ * Whether a record may be settled from this cluster: one that names the clusters it expects (a
+ * release rolled out to several, each its own record per environment) is never matched by an
+ * image in another cluster.
+ */
+function expects(record: DeploymentRecord, cluster: string | undefined): boolean {
+  const clusters = record.k8sRollouts?.clusters ?? [];
+  return cluster === undefined || clusters.length === 0 || clusters.includes(cluster);
 }
 
 /** Whether the record names any workload (its `k8s`, or the workloads of a release). */
@@ -127,7 +142,7 @@ function indexCandidates(candidates: K8sCandidates): CandidateIndex {
  * annotations, else by image tag = sha. Partial annotations (repository and/or environment)
  * narrow the image match.
  */
-function correlate(object: WorkloadObject, candidates: CandidateIndex): Correlation {
+function correlate(object: WorkloadObject, candidates: CandidateIndex, cluster?: string): Correlation {
   const named = annotatedKey(object);
   if (named) {
     const record = candidates.named.get(namedKey(named.repository, named.environment, named.key));
@@ -136,20 +151,22 @@ function correlate(object: WorkloadObject, candidates: CandidateIndex): Correlat
       : { kind: 'unmatched', why: 'no record has the annotated repository, environment and key' };
   }
   const tags = imageShaTags(object);
-  if (tags.length === 0) return { kind: 'unmatched', why: 'no annotations and no image tag that is a sha' };
+  if (tags.length === 0) return { kind: 'unmatched', why: NOTHING_TO_MATCH };
   const { repository, environment } = deployledgerAnnotations(object);
   const found = [...new Set(tags.flatMap((tag) => candidates.activeBySha.get(tag) ?? []))].filter(
     (record) =>
       (!repository || sameName(record.repository, repository)) &&
       (!environment || sameName(record.environment, environment)),
   );
-  return pickBySha(objectRef(object), found);
+  return pickBySha(objectRef(object), found, cluster);
 }
 
 /** Correlates a batch of objects with one read of the records they may stand for. */
 export async function correlateAll(
   objects: WorkloadObject[],
   lookup: CandidateLookup,
+  /** The cluster the objects are in (the watcher's name for it). */
+  cluster?: string,
 ): Promise<{ correlations: Correlation[]; candidates: K8sCandidates }> {
   const keys: NamedKey[] = [];
   const shas = new Set<string>();
@@ -160,5 +177,5 @@ export async function correlateAll(
   }
   const candidates = await lookup(keys, [...shas]);
   const index = indexCandidates(candidates);
-  return { correlations: objects.map((object) => correlate(object, index)), candidates };
+  return { correlations: objects.map((object) => correlate(object, index, cluster)), candidates };
 }

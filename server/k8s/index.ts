@@ -34,6 +34,7 @@ export async function startK8sWatcherIfConfigured(
           explicitPath: config.DEPLOYLEDGER_KUBECONFIG,
           kubeconfigEnv: config.KUBECONFIG,
           serviceHost: process.env.KUBERNETES_SERVICE_HOST,
+          contexts: config.DEPLOYLEDGER_K8S_CONTEXTS,
         });
   if (!discovered) {
     deps.logger.info('kubernetes watcher off: no cluster configured');

@@ -12,6 +12,8 @@ export interface KubeConfigSettings {
   /** Set by Kubernetes in every pod. */
   serviceHost?: string | undefined;
   serviceAccountTokenPath?: string;
+  /** `DEPLOYLEDGER_K8S_CONTEXTS`: with contexts named, the configuration needs no current one. */
+  contexts?: string[] | undefined;
 }
 
 export interface DiscoveredCluster {
@@ -46,7 +48,8 @@ export async function discoverCluster(settings: KubeConfigSettings): Promise<Dis
     for (const file of more) {
       const next = new KubeConfig();
       next.loadFromFile(file);
-      kubeConfig.mergeConfig(next, true);
+      // As kubectl: the first file that sets a current context chooses it.
+      kubeConfig.mergeConfig(next, Boolean(kubeConfig.getCurrentContext()));
     }
     source = `KUBECONFIG ${settings.kubeconfigEnv}`;
   } else if (inCluster) {
@@ -56,8 +59,11 @@ export async function discoverCluster(settings: KubeConfigSettings): Promise<Dis
     return null;
   }
   const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new Error(`Kubernetes configuration from ${source} has no current context/cluster`);
-  return { name: kubeConfig.getCurrentContext(), kubeConfig, source, server: cluster.server };
+  if (!cluster && !settings.contexts?.length)
+    throw new Error(
+      `Kubernetes configuration from ${source} has no current context/cluster: set one, or name the contexts to watch in DEPLOYLEDGER_K8S_CONTEXTS`,
+    );
+  return { name: kubeConfig.getCurrentContext(), kubeConfig, source, server: cluster?.server ?? '' };
 }
 
 /**

@@ -26,7 +26,8 @@ export class LatestPerKey<T> {
 
   constructor(
     private readonly handle: BatchHandler<T>,
-    private readonly onError: (key: string, error: unknown, retryInMs: number) => void,
+    /** Once a round per distinct error, with the keys it failed. */
+    private readonly onError: (keys: string[], error: unknown, retryInMs: number) => void,
     private readonly maxBatch = 1000,
   ) {}
 
@@ -92,18 +93,36 @@ export class LatestPerKey<T> {
   }
 
   private settle(batch: Map<string, T>, failures: Map<string, unknown>): void {
+    const failed: string[] = [];
     for (const [key, item] of batch) {
       if (!failures.has(key)) {
         this.retries.delete(key);
         continue;
       }
       if (!this.latest.has(key)) this.latest.set(key, item);
-      const retry = this.retries.get(key) ?? { at: 0, backoff: new Backoff(500, 30_000) };
-      const delay = retry.backoff.next();
-      retry.at = Date.now() + delay;
-      this.retries.set(key, retry);
-      this.onError(key, failures.get(key), delay);
+      failed.push(key);
     }
+    if (failed.length === 0) return;
+    // Keys that failed together (a database that went away fails them all) retry together, after
+    // the longest wait any of them is due: one batch and one report a round, not one per key.
+    const retries = failed.map((key) => {
+      const retry = this.retries.get(key) ?? { at: 0, backoff: new Backoff(500, 30_000) };
+      this.retries.set(key, retry);
+      return retry;
+    });
+    const delay = Math.max(...retries.map((retry) => retry.backoff.next()));
+    // One instant for all: read per key, a clock tick mid-loop would split them into two batches.
+    const at = Date.now() + delay;
+    for (const retry of retries) retry.at = at;
+    const byError = new Map<string, { error: unknown; keys: string[] }>();
+    for (const key of failed) {
+      const error = failures.get(key);
+      const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const group = byError.get(why) ?? { error, keys: [] };
+      group.keys.push(key);
+      byError.set(why, group);
+    }
+    for (const { error, keys } of byError.values()) this.onError(keys, error, delay);
   }
 
   private nextRetryAt(): number {

@@ -1,7 +1,7 @@
 import type { Logger } from '../log.ts';
 import { Backoff, interruptibleSleep } from './backoff.ts';
 import type { SeenObject, WorkloadObject } from './correlation.ts';
-import { describe, statusCode, withTimeout } from './request-errors.ts';
+import { describe, statusCode } from './request-errors.ts';
 import { OBJECT_EVENTS, type WatchEvent, type WatchTransport } from './watch-stream.ts';
 
 /** `absent`: an optional kind (a custom resource) this cluster does not serve; looked for again at each resync. */
@@ -28,12 +28,13 @@ export interface ListWatchOptions {
   /** A namespace, or '' for all namespaces. */
   scope: string;
   path: string;
-  list(): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
+  /** Reads the whole list; gives up on its own when the API server stops answering, and on `signal`. */
+  list(signal: AbortSignal): Promise<{ items: WorkloadObject[]; resourceVersion: string }>;
   watch: WatchTransport;
   onObject(seen: SeenObject, event: 'listed' | 'added' | 'modified' | 'deleted'): void;
   onEvent?(type: string): void;
   onWatchEnd?(end: WatchEnd): void;
-  /** A watch that delivers nothing (not even a bookmark) for this long is presumed dead. */
+  /** A watch that delivers nothing (not even a bookmark) for this long is presumed dead (a list's page too). */
   idleTimeoutMs: number;
   /** Relist everything this often, in case an event was ever lost. */
   resyncMs: number;
@@ -41,8 +42,6 @@ export interface ListWatchOptions {
 }
 
 type Outcome = Exclude<WatchEnd, 'error'>;
-
-const LIST_TIMEOUT_MS = 60_000;
 
 /**
  * List, then watch from the list's resourceVersion, forever: a dropped connection resumes
@@ -117,6 +116,11 @@ export class ResilientListWatch {
         await this.sleep(this.backoff.next());
       } catch (error) {
         if (this.stopped) break;
+        if (this.options.optional && statusCode(error) === 404 && this.resourceVersion) {
+          // The CRD went away while watched: relist now, which finds the kind absent.
+          this.resourceVersion = '';
+          continue;
+        }
         this.options.onWatchEnd?.('error');
         this.lastError = describe(error);
         this.status = 'reconnecting';
@@ -140,11 +144,16 @@ export class ResilientListWatch {
       await this.relist();
       return true;
     } catch (error) {
-      if (!this.options.optional || statusCode(error) !== 404) throw error;
+      const code = statusCode(error);
+      // An optional kind's list refused by RBAC (403, which the API server answers before it
+      // looks for the resource) is the same to us as one not served: not watched, no fault.
+      if (!this.options.optional || (code !== 404 && code !== 403)) throw error;
       if (this.status !== 'absent') {
         this.options.logger.info(
-          { kind: this.options.kind, scope: this.options.scope || '*' },
-          'kubernetes kind not served by this cluster (no CRD): not watched; looking again at each resync',
+          { kind: this.options.kind, scope: this.options.scope || '*', status: code },
+          code === 404
+            ? 'kubernetes kind not served by this cluster (no CRD): not watched; looking again at each resync'
+            : `kubernetes kind ${this.options.kind} not readable (403): not watched; looking again at each resync. To watch it, grant this server's service account list and watch on it; else leave it out of DEPLOYLEDGER_K8S_KINDS`,
         );
       }
       this.status = 'absent';
@@ -157,7 +166,11 @@ export class ResilientListWatch {
 
   private async relist(): Promise<void> {
     this.status = 'listing';
-    const list = await withTimeout(this.options.list(), LIST_TIMEOUT_MS, 'list');
+    const listing = new AbortController();
+    this.abortCurrent = () => listing.abort();
+    const list = await this.options.list(listing.signal).finally(() => {
+      this.abortCurrent = () => {};
+    });
     if (this.stopped) return;
     for (const item of list.items) {
       const { namespace = '', name = '' } = item.metadata ?? {};

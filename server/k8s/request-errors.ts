@@ -1,13 +1,5 @@
 // How the watcher's requests to the API server fail, in words and numbers.
 
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 export function describe(error: unknown): string {
   if (error && typeof error === 'object') {
     const { code, statusCode, message } = error as {

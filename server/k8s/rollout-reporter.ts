@@ -7,9 +7,11 @@ import {
   type CandidateLookup,
   type Correlation,
   correlateAll,
+  NOTHING_TO_MATCH,
   objectRef,
   type WorkloadObject,
 } from './correlation.ts';
+import { RECHECK_FOR_MS } from './recheck.ts';
 import { observeRollout, type RolloutObservation } from './rollout-signal.ts';
 import type { WatchMetrics } from './watch-metrics.ts';
 import type { WorkloadKind } from './workload-kinds.ts';
@@ -52,6 +54,18 @@ export function splitByEnvironment<T extends { item: BatchedSignal }>(reports: T
   return groups.filter((group) => group.length > 0);
 }
 
+/**
+ * Whether a record created later may still match an unmatched object: something on it names a
+ * record, and its rollout is under way or ended lately (a status change of a rollout that ended
+ * long ago, as an autoscaler's, is no deployment waiting for its record).
+ */
+function mayMatchLater(correlation: Correlation, observation: RolloutObservation): boolean {
+  if (correlation.kind !== 'unmatched' || correlation.why === NOTHING_TO_MATCH) return false;
+  return (
+    observation.status.outcome !== 'complete' || Date.now() - observation.signal.at.getTime() < RECHECK_FOR_MS
+  );
+}
+
 /** The record's last k8s step, or (several workloads or clusters) any workload's latest step. */
 function alreadyReported(record: DeploymentRecord, lastReported: Map<string, string>, key: string): boolean {
   if (lastReported.get(record.id) === key) return true;
@@ -71,6 +85,11 @@ export function createRolloutReporter(deps: {
   store: LedgerStore;
   metrics: WatchMetrics;
   logger: Logger;
+  /**
+   * Told of each object not worth another look: a record matched it, or it cannot match one later
+   * (nothing on it names a record, several records match it, or its rollout ended long ago).
+   */
+  onSettled?: (key: string) => void;
 }) {
   const { lookup, store, metrics, logger } = deps;
   // What was last logged about an object that is not reported, so each situation is logged once.
@@ -106,6 +125,7 @@ export function createRolloutReporter(deps: {
     const { correlations, candidates } = await correlateAll(
       entries.map(([, seen]) => seen.object),
       lookup,
+      deps.cluster,
     );
     const reports: Report[] = [];
     const lastReported = new Map(candidates.lastObservation);
@@ -114,9 +134,11 @@ export function createRolloutReporter(deps: {
       const correlation = correlations[i] as Correlation;
       if (correlation.kind !== 'matched') {
         skipUnmatched(key, seen, observation, correlation);
+        if (!mayMatchLater(correlation, observation)) deps.onSettled?.(key);
         continue;
       }
       loggedUnreported.delete(key);
+      deps.onSettled?.(key);
       const { record } = correlation;
       const { step, outcome } = observation.status;
       // A finished record only learns how its rollout ended: when it completed (the cluster's

@@ -1,7 +1,7 @@
 // A watch event's type and its object's name, read off the line without decoding it. A burst of
 // one object's updates (a watch catching up after a reconnect, a rollout's status changing while a
 // batch is written) keeps only the newest; the rest are never decoded. JSON.parse of every line was
-// a quarter of the server's CPU in the bench's watch waves (docs/benchmarks.md).
+// a quarter of the server's CPU in the bench's watch waves (docs/benchmarks-history.md).
 
 /** What a watch line says before it is decoded. */
 export interface PeekedEvent {

@@ -1,11 +1,14 @@
+import type { RequestContext, ResponseContext } from '@kubernetes/client-node';
 import type { SqlRunner } from '../db/deployment-sql.ts';
 import { findK8sCandidates } from '../db/k8s-lookups.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
 import type { Logger } from '../log.ts';
-import type { SeenObject, WorkloadObject } from './correlation.ts';
+import type { SeenObject } from './correlation.ts';
 import type { DiscoveredCluster } from './kubeconfig.ts';
 import { LatestPerKey } from './latest-per-key.ts';
 import { ResilientListWatch } from './list-watch.ts';
+import { listInPages } from './paged-list.ts';
+import { Recheck } from './recheck.ts';
 import { createRolloutReporter, type Observed } from './rollout-reporter.ts';
 import type { WatchMetricsRegistry } from './watch-metrics.ts';
 import { kubeWatch } from './watch-stream.ts';
@@ -38,11 +41,6 @@ export interface K8sWatcher {
   stop(): Promise<void>;
 }
 
-interface ObjectList {
-  items?: WorkloadObject[];
-  metadata?: { resourceVersion?: string };
-}
-
 /**
  * Watches workloads (Deployments, StatefulSets, DaemonSets, Argo Rollouts where the CRD is
  * installed) and reports each rollout step of a correlated record to the ledger. Objects are
@@ -53,15 +51,38 @@ interface ObjectList {
 export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatcher> {
   const { cluster, sql, store, logger } = options;
   // Already loaded by discoverCluster; imported here too so nothing loads it before a cluster is found.
-  const { CustomObjectsApi } = await import('@kubernetes/client-node');
+  const { CustomObjectsApi, Observable } = await import('@kubernetes/client-node');
   const api = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
+  /** Request options that abort a request on `signal` (client-node takes a signal from a middleware). */
+  const abortingOn = (signal: AbortSignal) => ({
+    middlewareMergeStrategy: 'append' as const,
+    middleware: [
+      {
+        pre: (context: RequestContext) => {
+          context.setSignal(signal);
+          return new Observable(Promise.resolve(context));
+        },
+        post: (context: ResponseContext) => new Observable(Promise.resolve(context)),
+      },
+    ],
+  });
   const watch = kubeWatch(cluster.kubeConfig);
   // Each object's newest event, decoded only when its batch is taken.
   const queue = new LatestPerKey<{ kind: WorkloadKind; seen: SeenObject }>(
     (batch) => reporter.report(decoded(batch)),
-    (key, error, retryInMs) =>
-      logger.warn({ object: key, err: error, retry_in_ms: retryInMs }, 'kubernetes rollout not recorded yet'),
+    (keys, error, retryInMs) =>
+      logger.warn(
+        {
+          objects: keys.length,
+          object: keys[0],
+          others: keys.slice(1, 10),
+          err: error,
+          retry_in_ms: retryInMs,
+        },
+        'kubernetes rollout not recorded yet: retried',
+      ),
   );
+  const recheck = new Recheck<{ kind: WorkloadKind; seen: SeenObject }>((key, item) => queue.push(key, item));
   const scopes = options.namespaces.length > 0 ? options.namespaces : [''];
   const streams = options.kinds.flatMap((kind) =>
     scopes.map(
@@ -71,18 +92,27 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
           optional: kind.optional,
           scope,
           path: workloadPath(kind, scope),
-          list: async () => {
-            const resource = { group: kind.group, version: kind.version, plural: kind.plural };
-            const list: ObjectList = scope
-              ? await api.listNamespacedCustomObject({ ...resource, namespace: scope })
-              : await api.listClusterCustomObject(resource);
-            return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
-          },
+          list: (signal) =>
+            listInPages(
+              (page, pageSignal) => {
+                const request = { group: kind.group, version: kind.version, plural: kind.plural, ...page };
+                return scope
+                  ? api.listNamespacedCustomObject({ ...request, namespace: scope }, abortingOn(pageSignal))
+                  : api.listClusterCustomObject(request, abortingOn(pageSignal));
+              },
+              { timeoutMs: options.idleTimeoutMs, signal },
+            ),
           watch,
           onObject(seen, event) {
             const key = `${kind.kind}/${seen.namespace}/${seen.name}`;
-            if (event === 'deleted') reporter.forget(key);
-            else queue.push(key, { kind, seen });
+            if (event === 'deleted') {
+              reporter.forget(key);
+              recheck.settled(key);
+              return;
+            }
+            const item = { kind, seen };
+            queue.push(key, item);
+            recheck.seen(key, item, event !== 'listed');
           },
           onEvent: (type) => metrics.event(kind.kind, scope, type),
           onWatchEnd: (end) => metrics.watchEnded(kind.kind, scope, end),
@@ -114,6 +144,7 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
     store,
     metrics,
     logger,
+    onSettled: (key) => recheck.settled(key),
   });
 
   for (const stream of streams) stream.start();
@@ -150,6 +181,7 @@ export async function startK8sWatcher(options: WatcherOptions): Promise<K8sWatch
       };
     },
     async stop() {
+      recheck.stop();
       await Promise.all(streams.map((stream) => stream.stop()));
       await queue.stop();
     },

@@ -50,7 +50,7 @@ export {
   releaseUnits,
   sameWorkload,
 } from './rollouts.ts';
-export { parseRunKey, runKey } from './run-key.ts';
+export { MAX_RUN_ATTEMPT, parseRunKey, runKey } from './run-key.ts';
 export * from './states.ts';
 export { isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from './stuck.ts';
 export type * from './types.ts';

@@ -1,14 +1,16 @@
+import { foldName } from './names.ts';
 import { isActive } from './states.ts';
 import type { DeploymentRecord, Signal, SignalSource } from './types.ts';
 
 /** How long a record may stay active, measured from its created_at, before it counts as stuck. */
 export interface StuckPolicy {
   defaultSeconds: number;
+  /** By environment name folded (foldName): `Production`'s records take `production`'s deadline. */
   byEnvironment: Record<string, number>;
 }
 
 export function stuckAfterMs(policy: StuckPolicy, environment: string): number {
-  return (policy.byEnvironment[environment] ?? policy.defaultSeconds) * 1000;
+  return (policy.byEnvironment[foldName(environment)] ?? policy.defaultSeconds) * 1000;
 }
 
 /**

@@ -32,6 +32,8 @@ export interface ProtectionGateDeps {
   logger: Logger;
   /** Told when a decision was queued for GitHub, so the outbox sends it at once. */
   onDecided: () => void;
+  /** Whether this server has GitHub credentials to send decisions with (else they wait in the outbox). */
+  answers: boolean;
 }
 
 /**
@@ -141,6 +143,12 @@ export class ProtectionGate {
       },
       event.replace('_', ' '),
     );
+    if (outcome.kind !== 'hold' && !this.deps.answers) {
+      this.deps.logger.error(
+        { deployment_id: concerns?.id ?? null, repository: request.repository, ...detail },
+        'protection decision not sent: this server has no GitHub credentials (set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY, the App that is the rule); it waits in the outbox and is sent once a server runs with them. Until then the job waits (up to 30 days): approve or reject it in GitHub by hand',
+      );
+    }
     return concerns ? [concerns.id] : [];
   }
 }

@@ -17,13 +17,14 @@ export function setUpProtection(
   deps: { prisma: PrismaClient; store: LedgerStore; logger: Logger; onDecided: () => void },
 ) {
   const publicUrl = config.DEPLOYLEDGER_PUBLIC_URL?.replace(/\/+$/, '') ?? null;
+  const auth = githubAuth(config);
   const gate = new ProtectionGate({
     ...deps,
     config: rules,
     comments: new Comments(publicUrl),
     stuck: stuckPolicy(config),
+    answers: auth !== null,
   });
-  const auth = githubAuth(config);
   return {
     receiver: { gate, apiUrl: config.GITHUB_API_URL },
     reviewer: auth ? createProtectionReviewer(auth, config.GITHUB_API_URL) : undefined,

@@ -1,5 +1,5 @@
 import type { Config } from '../config.ts';
-import { stuckPolicy } from '../config.ts';
+import { githubAuth, stuckPolicy } from '../config.ts';
 import { openDatabase } from '../db/connect.ts';
 import { markAllDoraDays, refreshAfterBulk } from '../db/dora-rollups.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
@@ -13,17 +13,9 @@ import { renderPlan } from './table.ts';
 
 export interface RepairFlags {
   apply?: boolean;
-  windowSeconds: string;
-  stuckAfterSeconds?: string;
+  windowSeconds: number;
+  stuckAfterSeconds?: number;
   dora?: boolean;
-}
-
-/** Parses a CLI number of seconds, naming the flag when it is not one. */
-export function seconds(value: string, flag: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0)
-    throw new Error(`${flag} must be a number of seconds, got "${value}"`);
-  return parsed;
 }
 
 /**
@@ -49,6 +41,7 @@ function migrationsBeforeRepair(all: Migration[]): Migration[] {
 
 async function withLedger<T>(
   config: Config,
+  print: (text: string) => void,
   work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
   migrations: Migration[] = readMigrations(),
 ) {
@@ -59,7 +52,9 @@ async function withLedger<T>(
     command: 'deployledger repair/import',
   });
   try {
-    await applyMigrations(db, migrations);
+    // Said, not done quietly: a server of an older version beside this command may not expect them.
+    const applied = await applyMigrations(db, migrations);
+    if (applied.length) print(`Migrations applied: ${applied.join(', ')}.`);
     return await work(db);
   } finally {
     await db.close();
@@ -70,16 +65,22 @@ async function withLedger<T>(
 export async function repairCommand(config: Config, flags: RepairFlags, print: (text: string) => void) {
   const policy = stuckPolicy(config);
   if (flags.stuckAfterSeconds !== undefined) {
-    policy.defaultSeconds = seconds(flags.stuckAfterSeconds, '--stuck-after-seconds');
+    policy.defaultSeconds = flags.stuckAfterSeconds;
     policy.byEnvironment = {};
   }
   const all = readMigrations();
   await withLedger(
     config,
+    print,
     async (db) => {
-      const store = new LedgerStore(db.prisma, { sql: db.sql });
-      const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
-      const outcome = await runRepair(db.prisma, store, { windowMs, policy, apply: flags.apply === true });
+      // What repair decides reaches GitHub as the server's own decisions do (the server's outbox
+      // posts it), when GitHub is configured here as it is for the server.
+      const store = new LedgerStore(db.prisma, { sql: db.sql, githubSync: githubAuth(config) !== null });
+      const outcome = await runRepair(db.prisma, store, {
+        windowMs: flags.windowSeconds * 1000,
+        policy,
+        apply: flags.apply === true,
+      });
       const { plan } = outcome;
       if (isEmpty(plan)) {
         print('Nothing to repair: no duplicate records, no stuck records.');
@@ -107,13 +108,13 @@ export async function repairCommand(config: Config, flags: RepairFlags, print: (
 export async function importCommand(
   config: Config,
   file: string,
-  flags: { windowSeconds: string },
+  flags: { windowSeconds: number },
   print: (text: string) => void,
 ) {
-  const windowMs = seconds(flags.windowSeconds, '--window-seconds') * 1000;
+  const windowMs = flags.windowSeconds * 1000;
   // The whole file is read and checked before the ledger is opened: a bad row refuses it all.
   const spool = await spoolLegacyFile(file);
-  await withLedger(config, async (db) => {
+  await withLedger(config, print, async (db) => {
     const outcome = await runImport(db, spool, windowMs);
     // The DORA rollups of the days the import touched, now rather than at the first DORA read.
     await refreshAfterBulk(db.prisma);

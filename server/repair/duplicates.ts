@@ -17,7 +17,8 @@ export interface Groupable {
 
 /**
  * Rows that describe one deployment: same repository, environment and sha created within
- * `windowMs` of each other (chained: each within the window of the previous), or same
+ * `windowMs` of each other (chained: each within the window of the previous; not two that name
+ * different workflow run attempts), or same
  * repository, environment and workflow run attempt, or same repository, environment and key.
  * Names compare case-insensitively, and a repository is also known by its GitHub id (so the
  * records a rename split are grouped too). Each group is sorted oldest first, so its
@@ -53,7 +54,11 @@ export function groupRows<T extends Groupable>(rows: T[], windowMs: number): T[]
     for (const scope of scopesOf(row)) {
       const shaKey = `${scope}\n${row.sha.toLowerCase()}`;
       const previous = lastBySha.get(shaKey);
-      if (previous && row.createdAt.getTime() - previous.createdAt.getTime() <= windowMs)
+      if (
+        previous &&
+        row.createdAt.getTime() - previous.createdAt.getTime() <= windowMs &&
+        !otherRuns(previous, row)
+      )
         union(previous.id, row.id);
       lastBySha.set(shaKey, row);
       if (row.runId !== null && row.runAttempt !== null)
@@ -65,6 +70,15 @@ export function groupRows<T extends Groupable>(rows: T[], windowMs: number): T[]
   const groups = new Map<string, T[]>();
   for (const row of sorted) groups.set(root(row.id), [...(groups.get(root(row.id)) ?? []), row]);
   return [...groups.values()];
+}
+
+/**
+ * Rows that name two workflow run attempts are two deployments however close in time: a job
+ * re-run (the next attempt) or another run of the same sha, never a duplicate write.
+ */
+function otherRuns(a: Groupable, b: Groupable): boolean {
+  if (a.runId === null || a.runAttempt === null || b.runId === null || b.runAttempt === null) return false;
+  return runKey(a.runId, a.runAttempt) !== runKey(b.runId, b.runAttempt);
 }
 
 /** The environment by its folded names and, when known, by its repository's GitHub id. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BatchLedger } from '../db/environment-batch.ts';
-import { isActive, type NewDeployment, type Signal } from '../ledger/index.ts';
+import { isActive, type NewDeployment, runKey, type Signal } from '../ledger/index.ts';
 import type { LegacyRow } from './legacy-rows.ts';
 
 /**
@@ -11,8 +11,10 @@ import type { LegacyRow } from './legacy-rows.ts';
  */
 export function importGroup(ledger: BatchLedger, group: LegacyRow[]): boolean {
   const first = group[0] as LegacyRow;
-  const key = importKey(first);
-  if (ledger.hasKey(key)) return false;
+  const withRun = runRow(group);
+  const keys = keysOf(group, withRun);
+  if (keys.some((key) => ledger.hasKey(key))) return false;
+  const key = keys[0] as string;
 
   const [opening, ...rest] = group.flatMap(signalsOf).sort((a, b) => a.at.getTime() - b.at.getTime());
   if (!opening) return false;
@@ -25,7 +27,6 @@ export function importGroup(ledger: BatchLedger, group: LegacyRow[]): boolean {
     openWith = superseded(first.createdAt, { superseded_by: active.id });
     rest.unshift(opening);
   }
-  const withRun = group.find((row) => row.runId !== null);
   const request: NewDeployment = {
     repository: first.repository,
     environment: first.environment,
@@ -70,8 +71,28 @@ function superseded(at: Date, detail: Record<string, unknown>): Signal {
   return { source: 'repair', state: 'inactive', at, reason: 'superseded', detail };
 }
 
+/**
+ * The keys a group may already be stored under, the one it is opened with first: a deployment of
+ * a workflow run has the run's key (`<run_id>-<run_attempt>`), which the Action's record of the
+ * same run holds, so a history that overlaps what the server recorded adds nothing; every group
+ * also has the key derived from its first row, which imports before this one used for all.
+ */
+export function importKeys(group: LegacyRow[]): string[] {
+  return keysOf(group, runRow(group));
+}
+
+/** The group's first row that names its workflow run. */
+function runRow(group: LegacyRow[]): LegacyRow | undefined {
+  return group.find((row) => row.runId !== null);
+}
+
+function keysOf(group: LegacyRow[], withRun: LegacyRow | undefined): string[] {
+  const derived = importKey(group[0] as LegacyRow);
+  return withRun?.runId ? [runKey(withRun.runId, withRun.runAttempt ?? 1), derived] : [derived];
+}
+
 /** Derived from the deployment's first row, so a second import of the same history finds it. */
-export function importKey(row: LegacyRow): string {
+function importKey(row: LegacyRow): string {
   const digest = createHash('sha256')
     .update([row.repository, row.environment, row.sha, row.createdAt.toISOString()].join('\n'))
     .digest('hex');

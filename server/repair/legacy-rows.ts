@@ -2,7 +2,9 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { z } from 'zod';
-import { parseState, type State } from '../ledger/index.ts';
+import { inStoredYears, STORED_YEARS } from '../instant.ts';
+import { MAX_RUN_ATTEMPT, parseState, type State } from '../ledger/index.ts';
+import { findIllFormed } from '../well-formed.ts';
 
 /** One row of an existing deployment-history table. */
 export interface LegacyRow {
@@ -30,12 +32,33 @@ const LEGACY_STATES: Record<string, State> = {
   timed_out: 'error',
 };
 
+// Every value is checked for what the database can store before anything is written: a value
+// refused by its statement would end the import with part of the file written.
 const blank = (value: unknown) => (value === '' || value === null ? undefined : value);
+const A_TIME = 'must be a time, e.g. 2024-01-31T10:00:00Z';
+// An export of a `timestamp` column carries no offset ("2024-01-31 10:00:00"): it is read as UTC,
+// not in the zone of the machine that happens to run the import (the same file must give the
+// same records, and the same keys, wherever it is imported).
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?))?$/;
 const date = z.preprocess(
   blank,
-  z.coerce.date().refine((d) => !Number.isNaN(d.getTime()), 'must be a date'),
+  // A number is refused rather than guessed at (seconds or milliseconds since 1970?).
+  z.string({ error: A_TIME }).transform((value, ctx): Date => {
+    const text = value.trim();
+    const zoneless = ZONELESS.exec(text);
+    const time = new Date(zoneless ? `${zoneless[1]}T${zoneless[2] ?? '00:00'}Z` : text);
+    if (/^\d+$/.test(text) || Number.isNaN(time.getTime())) {
+      ctx.addIssue({ code: 'custom', message: A_TIME });
+      return z.NEVER;
+    }
+    if (!inStoredYears(time)) {
+      ctx.addIssue({ code: 'custom', message: STORED_YEARS });
+      return z.NEVER;
+    }
+    return time;
+  }),
 );
-const integer = z.preprocess(blank, z.coerce.number().int().positive().optional());
+const integer = (max: number) => z.preprocess(blank, z.coerce.number().int().positive().max(max).optional());
 
 const rowSchema = z.object({
   repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'must be "owner/name"'),
@@ -51,8 +74,8 @@ const rowSchema = z.object({
   }),
   created_at: date,
   deployed_at: z.preprocess(blank, date.optional()),
-  run_id: integer,
-  run_attempt: integer,
+  run_id: integer(Number.MAX_SAFE_INTEGER),
+  run_attempt: integer(MAX_RUN_ATTEMPT),
   environment_url: z.preprocess(blank, z.url().optional()),
 });
 
@@ -62,6 +85,10 @@ export function parseLegacyRow(line: number, value: unknown): LegacyRow | string
   if (!parsed.success) {
     return `line ${line}: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join(', ')}`;
   }
+  // Text the database refuses (a NUL byte, a lone surrogate), in what the row will store.
+  const unstorable = findIllFormed(parsed.data);
+  if (unstorable.length > 0)
+    return `line ${line}: ${unstorable.map((issue) => `${issue.field} ${issue.message}`).join(', ')}`;
   const row = parsed.data;
   return {
     id: `line-${line}`,

@@ -1,7 +1,7 @@
 import { type BatchScope, withEnvironmentBatches } from '../db/bulk-ledger.ts';
 import type { Database } from '../db/database.ts';
 import { groupRows } from './duplicates.ts';
-import { importGroup, importKey } from './import-group.ts';
+import { importGroup, importKeys } from './import-group.ts';
 import type { Spool } from './import-spool.ts';
 import type { LegacyRow } from './legacy-rows.ts';
 
@@ -92,7 +92,7 @@ async function importBatch(db: Pick<Database, 'kind' | 'withClient'>, parts: Par
     scopes.push({
       repository: first.repository,
       environment: first.environment,
-      keys: groups.map((group) => importKey(group[0] as LegacyRow)),
+      keys: groups.flatMap(importKeys),
       shas: groups.map((group) => (group[0] as LegacyRow).sha),
     });
   }

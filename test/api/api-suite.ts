@@ -221,6 +221,39 @@ export function defineApiSuite(
       expect(successes.body.deployments.map((d: { id: string }) => d.id)).toEqual([ids[4]]);
     });
 
+    it('lists every environment of a repository newest first, page by page, however it is spelled', async () => {
+      const environments = [newEnv(), newEnv(), newEnv()];
+      const made: Array<{ id: string; state: string }> = [];
+      for (let i = 0; i < 7; i++) {
+        const state = i % 2 === 0 ? 'success' : 'failure';
+        const r = await api.create(`91${i}-1`, {
+          repository: 'acme/shop',
+          environment: environments[i % 3] as string,
+          sha: SHA,
+          state,
+        });
+        made.push({ id: r.body.id, state });
+      }
+      const newest = made.map((m) => m.id).reverse();
+      const ids = (page: { body: { deployments: Array<{ id: string }> } }) =>
+        page.body.deployments.map((d) => d.id);
+      const page1 = await api.list({ repository: 'ACME/Shop', limit: '3' });
+      expect(ids(page1)).toEqual(newest.slice(0, 3));
+      const page2 = await api.list({ repository: 'acme/shop', limit: '3', cursor: page1.body.next_cursor });
+      expect(ids(page2)).toEqual(newest.slice(3, 6));
+      const page3 = await api.list({ repository: 'acme/shop', limit: '3', cursor: page2.body.next_cursor });
+      expect(ids(page3)[0]).toBe(newest[6]);
+      const failures = await api.list({ repository: 'acme/shop', state: 'failure', limit: '3' });
+      expect(ids(failures)).toEqual(
+        made
+          .filter((m) => m.state === 'failure')
+          .map((m) => m.id)
+          .reverse(),
+      );
+      // Without a repository: every repository the key may read.
+      expect(ids(await api.list({ limit: '2' }))).toEqual(newest.slice(0, 2));
+    });
+
     it('refuses requests without a valid token (401) or for another repository (403)', async () => {
       const body = { repository: 'acme/shop', environment: newEnv(), sha: SHA };
       const none = await fetch(`${server.url}/v1/deployments`);

@@ -280,6 +280,45 @@ describe('bad input gets a clear error and writes nothing', () => {
     expect((await api.create('"23-1 \\"quoted\\""', { ...good, environment: 'sf' })).status).toBe(201);
   });
 
+  it('a body run_id or run_attempt other than the run its Idempotency-Key names → 400 naming them', async () => {
+    const body = await expectRefused(
+      api.create('25-1', { ...good, environment: 'run-mismatch', run_id: 26, run_attempt: 2 }),
+      400,
+      /run_id, run_attempt/,
+    );
+    expect(problemFields(body)).toEqual(['run_id', 'run_attempt']);
+    const agreeing = await api.create('25-1', {
+      ...good,
+      environment: 'run-mismatch',
+      run_id: 25,
+      run_attempt: 1,
+    });
+    expect(agreeing.status).toBe(201);
+    // A key that names no run leaves the body to name it.
+    expect((await api.create('deploy-27', { ...good, environment: 'run-plain', run_id: 27 })).status).toBe(
+      201,
+    );
+  });
+
+  it('an Idempotency-Key header sent twice → 400, not a key made of both values', async () => {
+    const twice = new Headers({ authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' });
+    twice.append('idempotency-key', '24-1');
+    twice.append('idempotency-key', '24-1');
+    const answer = await fetch(`${server.url}/v1/deployments`, {
+      method: 'POST',
+      headers: twice,
+      body: JSON.stringify({ ...good, environment: 'twice' }),
+    });
+    expect(answer.status).toBe(400);
+    expect(((await answer.json()) as { detail: string }).detail).toMatch(/must be sent once/);
+    await expectRefused(
+      api.create('24-1, 24-2', { ...good, environment: 'twice' }),
+      400,
+      /must be sent once/,
+    );
+    expect((await api.create('"24-1,a"', { ...good, environment: 'twice' })).status).toBe(201);
+  });
+
   it('a crafted cursor that decodes but holds a bad id or time → 400, not 500', async () => {
     const crafted = (text: string) => Buffer.from(text).toString('base64url');
     for (const cursor of [
@@ -304,6 +343,20 @@ describe('bad input gets a clear error and writes nothing', () => {
       400,
       /commit_at/,
     );
+  });
+
+  it('a run attempt the database cannot store → 400; a key whose numbers name no run is a plain key', async () => {
+    await expectRefused(
+      api.create('25-1', { ...good, environment: 'huge-attempt', run_attempt: 3_000_000_000 }),
+      400,
+      /run_attempt/,
+    );
+    // `<run_id>-<run_attempt>` past what a record holds: stored under the key, with no run.
+    for (const key of ['26-3000000000', '99999999999999999999-1']) {
+      const created = await api.create(key, { ...good, environment: `huge-key-${key.length}` });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ key, run_id: null, run_attempt: null });
+    }
   });
 
   it('`deployledger keys create` prints a key once, stores only its hash, and the key works', async () => {

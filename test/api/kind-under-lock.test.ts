@@ -26,24 +26,25 @@ describe('a create’s kind, with a success landing while it waits for the envir
     await db?.drop();
   });
 
-  /** A writer holding `environment`'s lock that has turned `id` into a success, not yet committed. */
-  async function succeedUnderLock(environment: string, id: string): Promise<pg.Client> {
+  /** A writer holding `environment`'s lock that has ended `id` in `state`, not yet committed. */
+  async function endUnderLock(environment: string, id: string, state = 'success'): Promise<pg.Client> {
     const writer = new pg.Client({ connectionString: db.url });
     await writer.connect();
     await writer.query('BEGIN');
     await writer.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
       `acme/shop\n${environment}`,
     ]);
+    const deployedAt = state === 'success' ? 'now()' : 'NULL';
     await writer.query(
-      `UPDATE deployment SET state = 'success', deployed_at = now(), completed_at = now() WHERE id = $1`,
-      [id],
+      `UPDATE deployment SET state = $2, deployed_at = ${deployedAt}, completed_at = now() WHERE id = $1`,
+      [id, state],
     );
     return writer;
   }
 
-  /** Until a statement waits for an environment's lock. */
-  async function untilWaiting(writer: pg.Client): Promise<void> {
-    for (let waiting = 0; waiting === 0; ) {
+  /** Until `statements` statements wait for an environment's lock. */
+  async function untilWaiting(writer: pg.Client, statements = 1): Promise<void> {
+    for (let waiting = 0; waiting < statements; ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
       const { rows } = await writer.query(
         `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
@@ -60,7 +61,7 @@ describe('a create’s kind, with a success landing while it waits for the envir
     expect(first.body.kind).toBe('forward');
 
     // Another writer holds the environment's lock and turns the first record into a success.
-    const writer = await succeedUnderLock('production', first.body.id);
+    const writer = await endUnderLock('production', first.body.id);
     try {
       const second = api.create('2-1', body);
       await untilWaiting(writer); // the create's statement has begun and waits for the lock
@@ -73,13 +74,36 @@ describe('a create’s kind, with a success landing while it waits for the envir
     }
   });
 
+  // Not the kind, but the same wait: what a create answers when its write did not happen must be
+  // read after the lock, not in the snapshot its statement took before waiting.
+  it('a request and its retry, both waiting behind a writer that ends the active record: 201 and a replay', async () => {
+    const api = apiClient(server.url, TOKEN);
+    const body = { repository: 'acme/shop', environment: 'retried', sha: SHA, state: 'in_progress' };
+    const active = await api.create('6-1', body);
+    expect(active.status).toBe(201);
+
+    const writer = await endUnderLock('retried', active.body.id, 'failure');
+    try {
+      const sent = [api.create('7-1', body), api.create('7-1', body)];
+      await untilWaiting(writer, 2); // both statements have begun, both wait for the lock
+      await writer.query('COMMIT');
+      const answers = await Promise.all(sent);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 201]);
+      const replay = answers.find((answer) => answer.status === 200);
+      expect(replay?.headers.get('idempotent-replayed')).toBe('true');
+      expect(new Set(answers.map((answer) => answer.body.id)).size).toBe(1);
+    } finally {
+      await writer.end();
+    }
+  });
+
   it('a batch of creates reads each environment’s facts under its lock, as one create does', async () => {
     const api = apiClient(server.url, TOKEN);
     const first = await api.create('3-1', { repository: 'acme/shop', environment: 'batch-prod', sha: SHA });
     expect(first.status).toBe(201);
     const pool = new pg.Pool({ connectionString: db.url, max: 1 });
     const sql: SqlRunner = { query: async (text, values) => (await pool.query(text, values)).rows };
-    const writer = await succeedUnderLock('batch-prod', first.body.id);
+    const writer = await endUnderLock('batch-prod', first.body.id);
     try {
       // Two creates in one statement (server/db/open-batcher.ts sends those that wait together),
       // both decided on no history: the one whose environment got a success meanwhile is refused

@@ -121,6 +121,20 @@ describe('a deployment’s kind: forward, redeploy, rollback', () => {
       .calls.slice(before)
       .filter((c) => c.path === `/repos/${REPOSITORY}/compare/${B}...${C}`);
     expect(calls.map((c) => c.status)).toEqual([403, 200]);
+
+    // C is current; B again: a secondary rate limit (403, Retry-After, requests left) is retried too.
+    github().failNextCompare({
+      status: 403,
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+      headers: { 'retry-after': '1', 'x-ratelimit-remaining': '4000' },
+    });
+    const beforeSecondary = github().calls.length;
+    const secondary = await deploy(B);
+    expect((await compared(secondary.id, 'kind_compared')).kind).toBe('rollback');
+    const secondaryCalls = github()
+      .calls.slice(beforeSecondary)
+      .filter((c) => c.path === `/repos/${REPOSITORY}/compare/${C}...${B}`);
+    expect(secondaryCalls.map((c) => c.status)).toEqual([403, 200]);
   });
 
   it('gives a record a webhook delivery opens its kind too (a deployment made in GitHub, not by us)', async () => {

@@ -123,6 +123,22 @@ describe('POST /v1/deployments in process', () => {
 describe('status and query routes in process', () => {
   const app = inProcessApp({ verifiers });
 
+  it('a deeply nested body with a NUL byte → 400 naming the nesting, not a 500 "safe to retry"', async () => {
+    const deep = `${'['.repeat(5_000)}${']'.repeat(5_000)}`;
+    const text = `{"repository":"acme/shop","environment":"prod","sha":"${SHA}","description":"a\\u0000","x":${deep}}`;
+    const response = await request(app, 'POST', '/v1/deployments', {
+      body: text,
+      headers: { 'idempotency-key': '1-1' },
+    });
+    const body = await problem(response, 400);
+    expect(body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'description', message: expect.stringContaining('NUL byte') },
+        { field: 'x.0.0.…', message: 'is nested more than 100 levels deep' },
+      ]),
+    );
+  });
+
   it('finds the record before it reads the body: 404 and 403 come before 400', async () => {
     const body = '{"state": "finished"}';
     const unknown = await problem(await request(app, 'POST', '/v1/deployments/nope/status', { body }), 404);

@@ -12,16 +12,16 @@ const execFileAsync = promisify(execFile);
 const TOKEN = 'test-key-check-0123456789';
 
 /** Runs `deployledger check` as an operator does; resolves with its exit code and output. */
-async function check(env: Record<string, string | undefined>) {
+async function check(env: Record<string, string | undefined>, args: string[] = []) {
   try {
-    const { stdout } = await execFileAsync(process.execPath, ['bin/deployledger.js', 'check'], {
+    const { stdout } = await execFileAsync(process.execPath, ['bin/deployledger.js', 'check', ...args], {
       cwd: ROOT,
       env: { ...process.env, DATABASE_URL: undefined, ...env },
     });
-    return { code: 0, stdout };
+    return { code: 0, stdout, stderr: '' };
   } catch (error) {
-    const failed = error as { code: number; stdout: string };
-    return { code: failed.code, stdout: failed.stdout };
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
   }
 }
 
@@ -84,6 +84,37 @@ describe('deployledger check', () => {
     expect(result.stdout).toContain('| nothing active past its deadline | 1 violation |');
     expect(result.stdout).toContain(`| ${ids.second} | state success, timeline says failure |`);
     expect(result.stdout).toContain('4 violation(s) found.');
+  });
+
+  it("judges deadlines as the sweeper does: each environment's own, plus one sweep; --deadline-minutes for all", async () => {
+    // Active for 45 minutes in Production, whose deadline is an hour.
+    const [running] = await query<{ id: string }>(
+      db.url,
+      `INSERT INTO deployment (id, repository, environment, key, sha, state, created_at)
+       VALUES (gen_random_uuid(), 'acme/checked', 'Production', 'long-1', $1, 'in_progress', now() - interval '45 minutes')
+       RETURNING id::text`,
+      [SHA],
+    );
+    const id = running?.id as string;
+    const configured = await check({
+      DATABASE_URL: db.url,
+      DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT: 'production=3600',
+    });
+    expect(configured.stdout).not.toContain(`| nothing active past its deadline | ${id}`);
+    const defaults = await check({ DATABASE_URL: db.url });
+    expect(defaults.stdout).toContain(`| nothing active past its deadline | ${id} | in_progress since`);
+    const generous = await check({ DATABASE_URL: db.url }, ['--deadline-minutes', '240']);
+    expect(generous.stdout).not.toContain(`| nothing active past its deadline | ${id}`);
+    const strict = await check(
+      { DATABASE_URL: db.url, DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT: 'production=3600' },
+      ['--deadline-minutes', '20'],
+    );
+    expect(strict.stdout).toContain(`| nothing active past its deadline | ${id} | in_progress since`);
+    // A bad value is a usage mistake (exit 2), not a broken invariant (exit 1).
+    const bad = await check({ DATABASE_URL: db.url }, ['--deadline-minutes', 'abc']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("'--deadline-minutes <minutes>' argument 'abc' is invalid");
+    await query(db.url, 'DELETE FROM deployment WHERE id = $1', [id]);
   });
 
   it('checks the embedded database too', async () => {

@@ -128,6 +128,20 @@ describe('dashboard forms: same-origin only, bounded, no header injection', () =
     });
   }
 
+  it('a sign-in body that is no form (malformed multipart) → 400 with the sign-in page, not a 500', async () => {
+    const before = await rows();
+    const answer = await fetch(`${server.url}/dashboard/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'multipart/form-data; boundary=x' },
+      body: `key=${KEY}`,
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('set-cookie')).toBeNull();
+    expect(await answer.text()).toContain('The sign-in form could not be read');
+    expect(await rows()).toBe(before);
+  });
+
   it('CR/LF in the sign-in `next` is dropped for the start page, not a 500', async () => {
     for (const next of ['/dashboard/\r\nSet-Cookie: evil=1', '/dashboard?\u0007', '/dashboard/é']) {
       const answer = await signIn({}, { next });
@@ -153,6 +167,10 @@ describe('dashboard forms: same-origin only, bounded, no header injection', () =
       const answer = await fetch(`${server.url}${path}`, { headers: { cookie } });
       expect(answer.status, path).toBe(400);
     }
+    // The DORA page shows its first page for a cursor it did not issue, a NUL byte inside too.
+    const doraCursor = Buffer.from(JSON.stringify(['acme/forms\u0000', 'prod'])).toString('base64url');
+    const dora = await fetch(`${server.url}/dashboard/dora?cursor=${doraCursor}`, { headers: { cookie } });
+    expect(dora.status).toBe(200);
   });
 
   it('in a real browser: a form on another site posting a valid key gets 403 and leaves no session', async () => {

@@ -132,6 +132,24 @@ describe('GET /v1/dora and the DORA gauges, on the embedded database', () => {
     }
   });
 
+  it('a cursor or a window the database cannot read → 400 naming it, not a 500', async () => {
+    const shop = apiClient(server.url, SHOP_KEY);
+    const crafted = Buffer.from(JSON.stringify(['acme/shop\u0000', 'production'])).toString('base64url');
+    const refused = await shop.call('GET', `/v1/dora?repository=acme/shop&cursor=${crafted}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body.detail).toMatch(/cursor is not one this server issued/);
+    for (const [window, field] of [
+      ['since=0000-06-01T00:00:00Z&until=0000-06-08T00:00:00Z', 'since'],
+      ['until=0000-01-15T00:00:00Z', 'until'],
+      ['until=9999-12-31T23:00:00-05:00', 'until'],
+      ['since=1900-01-01T00:00:00Z&until=1900-01-08T00:00:00Z', 'since'],
+    ]) {
+      const answer = await shop.call('GET', `/v1/dora?${window}`);
+      expect(answer.status, window).toBe(400);
+      expect(answer.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+  });
+
   it('exports the figures as Prometheus gauges per repository and environment', async () => {
     const text = await (
       await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })

@@ -8,6 +8,19 @@ export interface App {
   annotations?: Record<string, string>;
 }
 
+/** An app in `team-<n>` whose annotations name the record `<n>00-1` of acme/shop's `env-<n>`. */
+export function linkedApp(n: number): App {
+  return {
+    namespace: `team-${n}`,
+    name: 'web',
+    annotations: {
+      'deployledger.dev/repository': 'acme/shop',
+      'deployledger.dev/environment': `env-${n}`,
+      'deployledger.dev/key': `${n}00-1`,
+    },
+  };
+}
+
 export interface Rollout {
   /** The image being rolled out, e.g. `ghcr.io/acme/shop:<sha>`. */
   image: string;

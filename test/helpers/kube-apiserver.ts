@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ListPages } from './kube-list-pages.ts';
 
 /** A workload object as the API server stores it (JSON, as `kubectl get -o json` shows it). */
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
@@ -50,8 +51,15 @@ export interface KubeApiServer {
   readonly resourceVersion: number;
   /** The resourceVersion of the last change to objects of this kind (or of the list, before any). */
   resourceVersionOf(kind: string): number;
-  /** Requests seen, e.g. `list` and `watch` counts, to tell a resume from a relist. */
-  readonly requests: { list: number; watch: number };
+  /**
+   * Requests seen, e.g. `list` and `watch` counts, to tell a resume from a relist (each page of a
+   * list is a request); `abandonedLists`: stalled lists whose client gave up and closed the connection.
+   */
+  readonly requests: { list: number; watch: number; abandonedLists: number };
+  /** Each list request's kind, `limit` (null: none) and whether it continued a paged list. */
+  readonly lists: Array<{ kind: string; limit: string | null; continued: boolean }>;
+  /** Once the next page that has a continue token is answered, etcd compacts: that token expires. */
+  compactAfterNextPage(): void;
   /** Creates or replaces an object (Deployment, StatefulSet, DaemonSet, Rollout); open watches get ADDED or MODIFIED. */
   apply(object: KubeObject): KubeObject;
   /**
@@ -65,11 +73,14 @@ export interface KubeApiServer {
   dropWatches(): void;
   /** Open watches go silent without closing (a half-dead connection). */
   stallWatches(): void;
+  /** While stalled, a list request is never answered (an overloaded API server), until its client gives up. */
+  stallLists(stalled: boolean): void;
   /** While down, every request is answered 503 (an API server restart). */
   setDown(down: boolean): void;
   /**
    * Forgets the history so far: a watch from an older resourceVersion than the current one gets
    * 410 Gone. The current one (what a list returns) can still be watched from, as on a real API server.
+   * As etcd's compaction does, it also expires a paged list's continue tokens (410 Expired).
    */
   expireHistory(): void;
   /** Sends open watches an ERROR event with a 410 Status, then closes them. */
@@ -83,7 +94,8 @@ const RESOURCE_PATH = /^\/apis\/([^/]+)\/([^/]+)\/(?:namespaces\/([^/]+)\/)?([^/
  * A stand-in for kube-apiserver's workload endpoints (apps/v1 Deployments, StatefulSets and
  * DaemonSets, and Argo Rollouts when `argoRollouts` says its CRD is installed; anything else
  * is 404 as on a cluster without it), speaking the real protocol:
- * a list carries `metadata.resourceVersion`; `?watch=true` answers a chunked stream of
+ * a list carries `metadata.resourceVersion` and is paged when asked (`limit`, `continue`:
+ * kube-list-pages.ts); `?watch=true` answers a chunked stream of
  * newline-delimited JSON events, headers flushed at once, resuming after the requested
  * resourceVersion, with BOOKMARK events when asked (`allowWatchBookmarks`), and an ERROR event
  * carrying a 410 Status for a resourceVersion that is too old.
@@ -99,7 +111,11 @@ export async function startKubeApiServer(
   let expiredThrough = 0;
   let down = false;
   const watches = new Set<OpenWatch>();
-  const requests = { list: 0, watch: 0 };
+  const requests = { list: 0, watch: 0, abandonedLists: 0 };
+  const pages = new ListPages<KubeObject>();
+  const lists: KubeApiServer['lists'] = [];
+  let listsStalled = false;
+  let compactAfterPage = false;
 
   const inScope = (object: KubeObject, resource: string, namespace: string | null) =>
     resourceOf(object) === resource && (namespace === null || object.metadata.namespace === namespace);
@@ -120,11 +136,38 @@ export async function startKubeApiServer(
     const watching = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
     if (!watching) {
       requests.list++;
+      const { searchParams } = url;
+      lists.push({
+        kind: RESOURCES_KIND[resource] as string,
+        limit: searchParams.get('limit'),
+        continued: searchParams.has('continue'),
+      });
+      if (listsStalled) {
+        request.on('close', () => requests.abandonedLists++);
+        return;
+      }
+      const inScopeNow = [...objects.values()].filter((object) => inScope(object, resource, namespace));
+      const page = pages.answer(inScopeNow, resourceVersion, searchParams);
+      if (page?.continue && compactAfterPage) {
+        compactAfterPage = false;
+        pages.compact();
+      }
+      if (!page) {
+        return status(
+          response,
+          410,
+          'Expired',
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
+      }
       return json(response, 200, {
         kind: `${RESOURCES_KIND[resource]}List`,
         apiVersion: `${match[1]}/${match[2]}`,
-        metadata: { resourceVersion: String(resourceVersion) },
-        items: [...objects.values()].filter((object) => inScope(object, resource, namespace)),
+        metadata: {
+          resourceVersion: String(page.resourceVersion),
+          ...(page.continue ? { continue: page.continue, remainingItemCount: page.remainingItemCount } : {}),
+        },
+        items: page.items,
       });
     }
     requests.watch++;
@@ -209,6 +252,10 @@ export async function startKubeApiServer(
       return resourceVersion;
     },
     requests,
+    lists,
+    compactAfterNextPage() {
+      compactAfterPage = true;
+    },
     resourceVersionOf(kind) {
       const resource = Object.keys(RESOURCES_KIND).find((candidate) => RESOURCES_KIND[candidate] === kind);
       return lastChange.get(resource ?? '') ?? 0;
@@ -252,12 +299,16 @@ export async function startKubeApiServer(
     stallWatches() {
       for (const watch of watches) watch.stalled = true;
     },
+    stallLists(stalled) {
+      listsStalled = stalled;
+    },
     setDown(value) {
       down = value;
     },
     expireHistory() {
       expiredThrough = resourceVersion;
       history = [];
+      pages.compact();
     },
     expireWatches() {
       for (const watch of watches) {

@@ -112,6 +112,11 @@ function defineCaseSuite(name: string, start: () => Promise<Started>) {
       expect(upper.status).toBe(201);
       expect(lower.status).toBe(409);
       expect(lower.body.active_deployment.id).toBe(upper.body.id);
+      // Refused, it changed nothing: the environment keeps the spelling of what it holds.
+      expect(lower.body.active_deployment.environment).toBe('CASE');
+      expect(
+        (await list({ repository: 'acme/shop', environment: 'case' })).map((r) => r.environment),
+      ).toEqual(['CASE']);
     });
 
     it('a renamed repository (same GitHub id, new name) keeps its history, shown under the new name', async () => {

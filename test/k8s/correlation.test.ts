@@ -145,6 +145,26 @@ describe('correlate', () => {
     });
   });
 
+  it('in several clusters: the record that expects this cluster, never one that expects another', async () => {
+    const web = { namespace: 'shop', name: 'web' };
+    const inCluster = (id: string, environment: string, cluster: string) =>
+      record(id, {
+        environment,
+        k8s: { ...web, revision: null },
+        k8sRollouts: { workloads: [web], clusters: [cluster], progress: [] },
+      });
+    const records = [
+      inCluster('eu', 'production-eu', 'eu-west'),
+      inCluster('us', 'production-us', 'us-east'),
+    ];
+    const object = deploymentObject([`shop:${SHA}`]);
+    const seen = async (cluster: string) =>
+      (await correlateAll([object], lookup(records), cluster)).correlations[0];
+    expect(await seen('eu-west')).toMatchObject({ kind: 'matched', record: { id: 'eu' } });
+    expect(await seen('us-east')).toMatchObject({ kind: 'matched', record: { id: 'us' } });
+    expect((await seen('ap-south'))?.kind).toBe('unmatched');
+  });
+
   it('never settles a record that names another object (one image, two Deployments)', async () => {
     const worker = record('r1', { k8s: { namespace: 'shop', name: 'worker', revision: null } });
     expect((await correlate(deploymentObject([`shop:${SHA}`]), lookup([worker])))?.kind).toBe('unmatched');

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { discoverCluster } from '../../server/k8s/kubeconfig.ts';
+import { clustersOf, discoverCluster } from '../../server/k8s/kubeconfig.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'kubeconfig-test-'));
 
@@ -54,5 +54,19 @@ describe('discoverCluster (the way kubectl finds a cluster)', () => {
     const noContext = kubeconfigFile('no-context', 'https://c.example:6443', null);
     await expect(discoverCluster({ explicitPath: noContext })).rejects.toThrow(/no current context/);
     await expect(discoverCluster({ explicitPath: path.join(dir, 'missing') })).rejects.toThrow(/ENOENT/);
+  });
+
+  it('with contexts named, needs no current context; in a KUBECONFIG list the first file that sets one chooses it', async () => {
+    const noContext = kubeconfigFile('no-current', 'https://d.example:6443', null);
+    const discovered = await discoverCluster({ explicitPath: noContext, contexts: ['no-current'] });
+    expect(discovered).not.toBeNull();
+    const clusters = await clustersOf(discovered as NonNullable<typeof discovered>, {
+      contexts: ['no-current'],
+    });
+    expect(clusters.map((cluster) => [cluster.name, cluster.server])).toEqual([
+      ['no-current', 'https://d.example:6443'],
+    ]);
+    const merged = await discoverCluster({ kubeconfigEnv: [noContext, b].join(path.delimiter) });
+    expect(merged?.server).toBe('https://b.example:6443');
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LatestPerKey } from '../../server/k8s/latest-per-key.ts';
 
 /** A handler whose batches are released by the test, recording what each batch held. */
@@ -31,6 +31,8 @@ const settled = async (queue: LatestPerKey<number>) => {
 };
 
 describe('LatestPerKey', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('hands over, in one batch, the newest item of every key that arrived while a batch was under way', async () => {
     const control = controlledHandler();
     const queue = new LatestPerKey<number>(control.handler, () => {});
@@ -59,7 +61,7 @@ describe('LatestPerKey', () => {
     let failing = true;
     const errors: string[] = [];
     const control = controlledHandler((key) => key === 'a' && failing);
-    const queue = new LatestPerKey<number>(control.handler, (key) => errors.push(key));
+    const queue = new LatestPerKey<number>(control.handler, (keys) => errors.push(...keys));
     queue.push('a', 1);
     queue.push('b', 1);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -72,6 +74,43 @@ describe('LatestPerKey', () => {
     await settled(queue);
     expect(errors).toEqual(['a']);
     expect(control.batches.at(-1)).toEqual([['a', 2]]);
+    await queue.stop();
+  });
+
+  it('keys that failed together (the database went away) retry together and are reported once a round', async () => {
+    // A slow machine's clock may tick between any two readings: here it always does.
+    const realNow = Date.now.bind(Date);
+    let readings = 0;
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + readings++);
+    const batches: string[][] = [];
+    const reports: Array<{ keys: string[]; why: string }> = [];
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const queue = new LatestPerKey<number>(
+      async (batch) => {
+        batches.push([...batch.keys()]);
+        if (batch.has('first')) await held;
+        const down = new Error('connect ECONNREFUSED 127.0.0.1:5432');
+        const failing = batches.length === 2 || batches.length === 3;
+        return new Map(failing ? [...batch.keys()].map((key) => [key, down]) : []);
+      },
+      (keys, error) => reports.push({ keys, why: (error as Error).message }),
+    );
+    // While a first batch is under way, fifty objects arrive; the database is gone for two rounds.
+    queue.push('first', 0);
+    const keys = Array.from({ length: 50 }, (_, i) => `object-${i}`);
+    for (const key of keys) queue.push(key, 1);
+    release();
+    for (let i = 0; i < 400 && queue.pending > 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(queue.pending).toBe(0);
+    expect(batches).toEqual([['first'], keys, keys, keys]);
+    expect(reports).toEqual([
+      { keys, why: 'connect ECONNREFUSED 127.0.0.1:5432' },
+      { keys, why: 'connect ECONNREFUSED 127.0.0.1:5432' },
+    ]);
     await queue.stop();
   });
 

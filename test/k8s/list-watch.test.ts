@@ -65,3 +65,31 @@ describe('ResilientListWatch after 410 Gone', () => {
     expect((lists[2] as number) - (lists[1] as number)).toBeGreaterThanOrEqual(100);
   });
 });
+
+describe('ResilientListWatch of an optional kind (Argo Rollouts)', () => {
+  it('a list refused by RBAC (403) is the kind absent, not a failing stream, and is looked at again at each resync', async () => {
+    const lists: number[] = [];
+    const stream = new ResilientListWatch({
+      kind: 'Rollout',
+      optional: true,
+      scope: '',
+      path: '/apis/argoproj.io/v1alpha1/rollouts',
+      list: async () => {
+        lists.push(Date.now());
+        throw Object.assign(new Error('rollouts.argoproj.io is forbidden'), { code: 403 });
+      },
+      watch: { watch: async () => new AbortController() },
+      onObject: () => {},
+      idleTimeoutMs: 60_000,
+      resyncMs: 200,
+      logger: createLogger('silent'),
+    });
+    stream.start();
+    await sleep(500);
+    const health = stream.health();
+    await stream.stop();
+    expect(health).toMatchObject({ status: 'absent', lastError: null });
+    expect(lists.length).toBeGreaterThanOrEqual(2);
+    expect(lists.length).toBeLessThanOrEqual(4);
+  });
+});

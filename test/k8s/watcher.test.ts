@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type App, rolloutSteps } from '../helpers/k8s-deployments.ts';
+import { type App, linkedApp, rolloutSteps } from '../helpers/k8s-deployments.ts';
 import { watchedServerSuite } from '../helpers/k8s-suite.ts';
 import { k8sEvents, metricValue, waitFor, watcherCaughtUp } from '../helpers/k8s-watch.ts';
 
@@ -11,33 +11,33 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
   const { progress, readRecord, untilState } = suite;
   let count = 0;
 
-  /** A record the Action created (in_progress) and the cluster's Deployment, running the previous image. */
-  async function startDeployment(options: { annotate?: boolean; k8s?: boolean } = {}) {
+  /** The n-th test's rollout of a new sha (linked to its record by annotations, or by image alone). */
+  function newRollout(options: { annotate?: boolean; startedAt?: (n: number) => Date } = {}) {
     const n = ++count;
-    const environment = `env-${n}`;
     const sha = newSha();
-    const app: App = { namespace: `team-${n}`, name: 'web' };
-    const created = await suite.api.create(`${n}00-1`, {
-      repository: 'acme/shop',
-      environment,
-      sha,
-      state: 'in_progress',
-      ...(options.k8s ? { k8s: { namespace: app.namespace, name: app.name } } : {}),
-    });
-    expect(created.status).toBe(201);
-    if (options.annotate) {
-      app.annotations = {
-        'deployledger.dev/repository': 'acme/shop',
-        'deployledger.dev/environment': environment,
-        'deployledger.dev/key': `${n}00-1`,
-      };
-    }
+    const app: App = options.annotate ? linkedApp(n) : { namespace: `team-${n}`, name: 'web' };
     const steps = rolloutSteps(app, {
       image: `ghcr.io/acme/shop:${sha}`,
       previousImage: `ghcr.io/acme/shop:${newSha()}`,
       revision: 4,
-      startedAt: new Date(Date.UTC(2026, 10, 27, 10, n, 0)),
+      startedAt: options.startedAt?.(n) ?? new Date(Date.UTC(2026, 10, 27, 10, n, 0)),
     });
+    const record = (k8s?: boolean) =>
+      suite.api.create(`${n}00-1`, {
+        repository: 'acme/shop',
+        environment: `env-${n}`,
+        sha,
+        state: 'in_progress',
+        ...(k8s ? { k8s: { namespace: app.namespace, name: app.name } } : {}),
+      });
+    return { app, steps, record };
+  }
+
+  /** A record the Action created (in_progress) and the cluster's Deployment, running the previous image. */
+  async function startDeployment(options: { annotate?: boolean; k8s?: boolean } = {}) {
+    const { steps, record } = newRollout(options);
+    const created = await record(options.k8s);
+    expect(created.status).toBe(201);
     // Seen before the test goes on: its observation (unmatched) must not land in a later count.
     await progress(steps.previous);
     return { id: created.body.id as string, steps };
@@ -74,6 +74,16 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
     suite.apiserver.dropWatches();
     await watcherCaughtUp(suite.server, suite.apiserver);
     expect((await readRecord(id)).events).toHaveLength(before);
+  });
+
+  it('settles a record created after its rollout finished within seconds, not at the next relist', async () => {
+    const { steps, record } = newRollout({ annotate: true, startedAt: () => new Date() });
+    // The rollout is applied and finishes before the pipeline records its deployment.
+    await progress(steps.previous, steps.specUpdated, steps.complete);
+    const created = await record();
+    expect(created.status).toBe(201);
+    const done = await untilState(created.body.id as string, 'success');
+    expect(done.deployed_at).toBe(new Date(steps.completedAt).toISOString());
   });
 
   it('resumes after the watch stream is cut mid-rollout and records the completion once', async () => {
@@ -167,7 +177,8 @@ describe('Kubernetes watcher (stand-in API server, real server process, PostgreS
           image: `ghcr.io/acme/other:${sha}`,
           previousImage: 'ghcr.io/acme/other:v1',
           revision: 2,
-          startedAt: new Date(),
+          // Ended long ago: not looked at again every 5 s (recheck-filter.test.ts), so each counts once.
+          startedAt: new Date(Date.now() - 2 * 3600_000),
         },
       );
       await progress(steps.specUpdated, steps.firstNewPod, steps.complete);

@@ -71,7 +71,7 @@ async function load(server: RunningServer, count: number): Promise<void> {
 // Issue 16: < 150 MB on PostgreSQL and < 300 MB embedded, idle and after load. Before the V8
 // settings in bin/deployledger.js the idle server took ~200 MiB on PostgreSQL and ~300 MiB
 // embedded; before the collection once quiet (server/heap-trim.ts) and glibc's settings it stayed
-// 20–40 MiB above idle after a burst (docs/benchmarks.md#server-memory).
+// 20–40 MiB above idle after a burst (docs/benchmarks-history.md#server-memory).
 // The server collects once it has been quiet for 10 s (HOLD_MS): the load's fold, that hold, and room.
 const QUIET_MS = 30_000;
 

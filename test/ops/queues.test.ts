@@ -68,6 +68,38 @@ describe.each<DatabaseKind>(['postgresql', 'embedded'])('queues on %s', (kind) =
     ).toEqual([{ attempts: 2, last_error: 'database went away again', done_at: null }]);
   });
 
+  it('deliveries: one stored now is due now, in any part of the millisecond', async () => {
+    await storeDelivery(db.prisma, { deliveryId: 'n-1', event: 'ping', action: null, payload: '{}' });
+    // run_at is kept to the millisecond, rounded, so PostgreSQL's default now() in the second
+    // half of a millisecond is stored a little after now() (PGlite's clock ticks in whole
+    // milliseconds). In one transaction now() holds still: each one below stores run_at by its
+    // default, claims at that same instant, and rolls back.
+    const claims: string[][] = [];
+    let roundedUp = 0;
+    for (let i = 0; i < 200 && (claims.length < 20 || (kind === 'postgresql' && roundedUp < 3)); i += 1) {
+      await db.database.withClient(async (client) => {
+        await client.query('BEGIN');
+        try {
+          const { rows } = await client.query<{ sub: number }>(
+            "UPDATE webhook_delivery SET run_at = DEFAULT WHERE delivery_id = 'n-1' RETURNING extract(microseconds FROM now())::int % 1000 AS sub",
+          );
+          if ((rows[0]?.sub ?? 0) >= 500) roundedUp += 1;
+          const sql = {
+            query: async <R>(text: string, params: unknown[]) =>
+              (await client.query(text, params)).rows as R[],
+          };
+          const due = await claimDeliveries(sql, { worker: 'a', limit: 10, leaseMs: 60_000, maxAttempts: 2 });
+          claims.push(due.map((d) => d.deliveryId));
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      });
+    }
+    if (kind === 'postgresql') expect(roundedUp).toBeGreaterThanOrEqual(3);
+    expect(new Set(claims.map((ids) => ids.join()))).toEqual(new Set(['n-1']));
+    await complete(db.sql, DELIVERIES, ['n-1']);
+  });
+
   it('deliveries: one given up is done and keeps why, and is never claimed', async () => {
     await storeDelivery(db.prisma, { deliveryId: 'g-1', event: 'ping', action: null, payload: '{}' });
     expect(await claimed('a', { maxAttempts: 2 })).toEqual(['g-1']);

@@ -128,12 +128,17 @@ describe('case-duplicates written before the migration (real PostgreSQL)', () =>
       ['2026-12-01T10:00:00.000Z', 1, true],
       ['2026-12-01T10:05:00.000Z', 2, true],
     ]);
-    const created = await query(
+    // The duplicate's events are kept as its history: not applied to the survivor, with what they were there.
+    const created = await query<{ applied: boolean; reason: string; there: string | null }>(
       db.url,
-      `SELECT 1 FROM deployment_event e JOIN deployment d ON d.id = e.deployment_id
-       WHERE d.key = '999-1' AND e.reason = 'created'`,
+      `SELECT e.applied, e.reason, e.detail->>'reason_there' AS there FROM deployment_event e
+       JOIN deployment d ON d.id = e.deployment_id
+       WHERE d.key = '999-1' AND 'created' IN (e.reason, e.detail->>'reason_there') ORDER BY e.id`,
     );
-    expect(created).toHaveLength(2);
+    expect(created).toEqual([
+      { applied: true, reason: 'created', there: null },
+      { applied: false, reason: 'merged_duplicate', there: 'created' },
+    ]);
 
     const check = await runCli(['check'], env);
     expect(check.stdout).toContain('All invariants hold.');

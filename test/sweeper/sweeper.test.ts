@@ -12,7 +12,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Environments named "short-*" time out after 2 s; every other environment keeps the 30 min default.
 const SWEEPER_ENV = {
   DEPLOYLEDGER_SWEEP_INTERVAL_SECONDS: '0.2',
-  DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT: Array.from({ length: 12 }, (_, i) => `short-${i}=2`).join(
+  DEPLOYLEDGER_STUCK_AFTER_SECONDS_BY_ENVIRONMENT: Array.from({ length: 13 }, (_, i) => `short-${i}=2`).join(
     ',',
   ),
 };
@@ -62,6 +62,16 @@ describe('the sweeper (two server processes on one PostgreSQL database)', () => 
     expect(untouched.events.some((event: { source: string }) => event.source === 'sweeper')).toBe(false);
   });
 
+  it("an environment's own deadline holds however the record spells its name", async () => {
+    // The deadline is set for short-12; GitHub (or the Action) spells the environment Short-12.
+    const spelled = await create('4-1', 'Short-12');
+    const ended = await waitFor('the record to be swept at its environment’s deadline', async () => {
+      const { body } = await api.get(spelled.id);
+      return body.state === 'error' && body;
+    });
+    expect(ended.events.filter((event: { source: string }) => event.source === 'sweeper')).toHaveLength(1);
+  });
+
   it('leaves alone a record a producer resolved before its deadline', async () => {
     const record = await create('3-1', 'short-1');
     expect((await api.status(record.id, { state: 'success' })).body.applied).toBe(true);
@@ -89,10 +99,10 @@ describe('the sweeper (two server processes on one PostgreSQL database)', () => 
     );
     expect(rows).toHaveLength(10);
     expect(rows.every((row) => Number(row.n) === 1)).toBe(true);
-    // Across both processes, 11 records were ended in this file (1 + 10): each once.
+    // Across both processes, 12 records were ended in this file (1 + 1 + 10): each once.
     const sweptBy = servers.map(
       (server) => server.logs.filter((line) => line.includes('stuck deployment timed out')).length,
     );
-    expect(sweptBy[0]! + sweptBy[1]!).toBe(11);
+    expect(sweptBy[0]! + sweptBy[1]!).toBe(12);
   });
 });

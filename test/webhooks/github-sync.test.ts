@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiClient, SHA } from '../helpers/api.ts';
 import { delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
 import { deploymentDelivery } from '../helpers/github-echo.ts';
+import { query } from '../helpers/postgres.ts';
 import { startServerWithGithub } from '../helpers/server-with-github.ts';
 
 const SECRET = 'sync-webhook-secret';
@@ -121,5 +122,91 @@ describe('the record reflected into GitHub Deployments', () => {
     expect(setup.github.deployments.map((d) => d.id)).toEqual(expect.arrayContaining([older.id, newer.id]));
     // Read to check the marker, never written to: no inactive status, no delete.
     expect(setup.github.calls.slice(callsBefore).filter((call) => call.method !== 'GET')).toEqual([]);
+  });
+
+  it('a secondary rate limit without Retry-After is waited out (a minute), not given up', async () => {
+    // GitHub's answer over its content-creation limit may carry neither Retry-After nor
+    // x-ratelimit-remaining: 0 ("otherwise wait at least one minute").
+    setup.github.limitNext(1, {
+      status: 403,
+      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
+    });
+    const created = await api().create('4343-1', {
+      repository: 'acme/synced',
+      environment: 'limited',
+      sha: SHA,
+      state: 'in_progress',
+    });
+    expect(created.status).toBe(201);
+    const job = await eventually(async () => {
+      const [row] = await query<{ due_in_ms: number; done_at: Date | null; last_error: string }>(
+        setup.db.url,
+        `SELECT (extract(epoch FROM run_at - now()) * 1000)::int AS due_in_ms, done_at, last_error
+           FROM outbox_job WHERE deployment_id = $1 AND last_error IS NOT NULL`,
+        [created.body.id],
+      );
+      return row;
+    });
+    expect(job.done_at).toBeNull();
+    expect(job.last_error).toMatch(/secondary rate limit/);
+    expect(job.due_in_ms).toBeGreaterThan(50_000);
+
+    // The minute has passed: the call goes through, and the record says nothing failed.
+    await query(setup.db.url, 'UPDATE outbox_job SET run_at = now() WHERE deployment_id = $1', [
+      created.body.id,
+    ]);
+    const record = await eventually(async () => {
+      const r = (await api().get(created.body.id)).body;
+      return r.github_deployment_id ? r : undefined;
+    });
+    const notes = record.events.filter((e: { source: string }) => e.source === 'github');
+    expect(notes.map((e: { reason: string }) => e.reason)).not.toContain('github_call_failed');
+    expect(setup.github.deployments.filter((d) => d.environment === 'limited')).toHaveLength(1);
+  });
+
+  it('a call GitHub cannot take is tried again past any number of attempts, and given up a day after it was queued', async () => {
+    setup.github.failNext(1_000, 502);
+    try {
+      const created = await api().create('4444-1', {
+        repository: 'acme/synced',
+        environment: 'outage',
+        sha: SHA,
+        state: 'in_progress',
+      });
+      expect(created.status).toBe(201);
+      const job = () =>
+        query<{ attempts: number; done: boolean; last_error: string | null }>(
+          setup.db.url,
+          `SELECT attempts, done_at IS NOT NULL AS done, last_error FROM outbox_job
+            WHERE deployment_id = $1 ORDER BY id LIMIT 1`,
+          [created.body.id],
+        ).then((rows) => rows[0]);
+      await eventually(async () => ((await job())?.last_error ? true : undefined));
+      // GitHub has been answering 502 for 40 attempts: the call is still tried again.
+      await query(
+        setup.db.url,
+        'UPDATE outbox_job SET attempts = 40, run_at = now(), last_error = NULL WHERE deployment_id = $1',
+        [created.body.id],
+      );
+      const after41 = await eventually(async () => {
+        const row = await job();
+        return row && row.attempts === 41 && row.last_error ? row : undefined;
+      });
+      expect(after41.done).toBe(false);
+      // Queued a day ago: the next failure gives it up, and the record says so.
+      await query(
+        setup.db.url,
+        "UPDATE outbox_job SET created_at = now() - interval '25 hours', run_at = now() WHERE deployment_id = $1",
+        [created.body.id],
+      );
+      await eventually(async () => ((await job())?.done ? true : undefined));
+      const record = await eventually(async () => {
+        const r = (await api().get(created.body.id)).body;
+        return r.events.some((e: { reason: string }) => e.reason === 'github_call_failed') ? r : undefined;
+      });
+      expect(record.github_deployment_id).toBeNull();
+    } finally {
+      setup.github.clearFailures();
+    }
   });
 });

@@ -8,7 +8,7 @@ import { type RunningServer, startServer } from '../helpers/server.ts';
 const SECRET = 'webhook-secret-new';
 const OLD_SECRET = 'webhook-secret-old';
 const TOKEN = 'test-key-webhooks-0123456789';
-const REPOS = ['acme/hooks-a', 'acme/hooks-b', 'acme/hooks-c', 'acme/hooks-d'];
+const REPOS = ['acme/hooks-a', 'acme/hooks-b', 'acme/hooks-c', 'acme/hooks-d', 'acme/hooks-e'];
 
 /** GitHub's sample deliveries of one workflow run's deployment, moved to `repository`. */
 function runDeliveries(repository: string) {
@@ -134,6 +134,16 @@ describe('GitHub webhook deliveries', () => {
     const ping = await send(server.url, SECRET, delivery('ping', sample('ping')));
     expect(ping.status).toBe(200);
     expect(ping.body.status).toBe('pong');
+  });
+
+  it('stores and folds a delivery of several MB (GitHub sends up to 25 MB, once)', async () => {
+    const [created] = runDeliveries('acme/hooks-e');
+    const payload = JSON.parse((created as { body: string }).body);
+    payload.deployment.payload = { manifest: 'x'.repeat(3 * 1024 * 1024) };
+    const large = delivery('deployment', payload);
+    expect(large.body.length).toBeGreaterThan(3 * 1024 * 1024);
+    expect((await send(server.url, SECRET, large)).status).toBe(202);
+    await eventually(async () => ((await recordsOf('acme/hooks-e')).length === 1 ? true : undefined));
   });
 
   it('a cancelled or failed workflow_run ends its still-active deployment', async () => {
