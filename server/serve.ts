@@ -128,6 +128,7 @@ export async function startServer(config: Config, logger: Logger) {
       ? startSweeper(
           {
             prisma: db.prisma,
+            sql: db.sql,
             store,
             logger,
             policy: stuckPolicy(config),

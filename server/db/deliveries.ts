@@ -82,3 +82,20 @@ function parsePayload(text: string): unknown {
     return text;
   }
 }
+
+/**
+ * How many deliveries received within `received` are still to be folded: not done, and not given
+ * up after `maxAttempts` claims (dead letters, which nothing will fold).
+ */
+export async function countUnfolded(
+  sql: SqlRunner,
+  received: { since: Date; until: Date },
+  maxAttempts: number,
+): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM webhook_delivery
+      WHERE done_at IS NULL AND attempts < $3 AND received_at BETWEEN $1::timestamptz AND $2::timestamptz`,
+    [received.since.toISOString(), received.until.toISOString(), maxAttempts],
+  );
+  return row?.n ?? 0;
+}

@@ -29,40 +29,55 @@ export interface Reconciler {
  * as "GitHub knows nothing" so that credentials problems never keep records active forever.
  */
 export function createReconciler(truth: GithubTruth): Reconciler {
+  // Once GitHub answers with its rate limit, nothing is asked until it resets: every question
+  // would be refused too, and a sweep's hundred candidates would each spend a request on it.
+  let limited: RateLimitedFailure | null = null;
   return {
     async ask(record) {
-      const asked: Asked[] = [];
-      const base = `/repos/${record.repository}`;
-      try {
-        if (record.githubDeploymentId !== null) {
-          const question = `GET ${base}/deployments/${record.githubDeploymentId}/statuses`;
-          const status = await askOnce(asked, question, () =>
-            truth.latestStatus(record.repository, record.githubDeploymentId as number),
-          );
-          if (status !== 'refused') {
-            asked.push({ asked: question, answer: { latest: describeStatus(status) } });
-            const signal = status ? signalFromStatus(status, asked) : null;
-            if (signal) return { kind: 'final', signal };
-          }
-        }
-        if (record.runId !== null) {
-          const attempt = record.runAttempt ?? 1;
-          const question = `GET ${base}/actions/runs/${record.runId}/attempts/${attempt}`;
-          const run = await askOnce(asked, question, () =>
-            truth.runAttempt(record.repository, record.runId as number, attempt),
-          );
-          if (run !== 'refused') {
-            asked.push({ asked: question, answer: describeRun(run) });
-            const signal = run ? signalFromRun(run, asked) : null;
-            if (signal) return { kind: 'final', signal };
-          }
-        }
-        return { kind: 'not_final', asked };
-      } catch (error) {
-        return { kind: 'unreachable', asked, failure: classifyGithubError(error) };
+      if (limited && Date.now() < limited.retryAt.getTime()) {
+        return { kind: 'unreachable', asked: [], failure: limited };
       }
+      const answer = await askGithub(truth, record);
+      limited =
+        answer.kind === 'unreachable' && answer.failure.kind === 'rate_limited' ? answer.failure : null;
+      return answer;
     },
   };
+}
+
+type RateLimitedFailure = Extract<GithubFailure, { kind: 'rate_limited' }>;
+
+async function askGithub(truth: GithubTruth, record: DeploymentRecord): Promise<ReconcileAnswer> {
+  const asked: Asked[] = [];
+  const base = `/repos/${record.repository}`;
+  try {
+    if (record.githubDeploymentId !== null) {
+      const question = `GET ${base}/deployments/${record.githubDeploymentId}/statuses`;
+      const status = await askOnce(asked, question, () =>
+        truth.latestStatus(record.repository, record.githubDeploymentId as number),
+      );
+      if (status !== 'refused') {
+        asked.push({ asked: question, answer: { latest: describeStatus(status) } });
+        const signal = status ? signalFromStatus(status, asked) : null;
+        if (signal) return { kind: 'final', signal };
+      }
+    }
+    if (record.runId !== null) {
+      const attempt = record.runAttempt ?? 1;
+      const question = `GET ${base}/actions/runs/${record.runId}/attempts/${attempt}`;
+      const run = await askOnce(asked, question, () =>
+        truth.runAttempt(record.repository, record.runId as number, attempt),
+      );
+      if (run !== 'refused') {
+        asked.push({ asked: question, answer: describeRun(run) });
+        const signal = run ? signalFromRun(run, asked) : null;
+        if (signal) return { kind: 'final', signal };
+      }
+    }
+    return { kind: 'not_final', asked };
+  } catch (error) {
+    return { kind: 'unreachable', asked, failure: classifyGithubError(error) };
+  }
 }
 
 /** The answer; 'refused' (noted in `asked`) for a 401/403/404: the next question is still asked.

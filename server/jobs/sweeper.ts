@@ -1,3 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { countUnfolded } from '../db/deliveries.ts';
+import type { SqlRunner } from '../db/deployment-sql.ts';
 import { findById } from '../db/deployments.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
@@ -5,16 +8,28 @@ import { findStuckCandidates } from '../db/stuck-candidates.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
 import { isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
+import { DELIVERY_MAX_ATTEMPTS } from './delivery-worker.ts';
 import { Poller } from './poller.ts';
 import type { ReconcileAnswer, Reconciler } from './reconciler.ts';
 
 const BATCH = 100;
 /** While GitHub cannot be asked (outage, rate limit), a stuck record waits this long past its deadline. */
 const UNREACHABLE_GRACE_MS = 15 * 60_000;
+/** How long a sweep waits for the deliveries stored before it began to be folded. */
+const INBOX_WAIT_MS = 10_000;
+const INBOX_POLL_MS = 200;
+/**
+ * Deliveries stored longer ago than this do not hold a sweep back: a fold that is down, or a
+ * delivery that keeps failing (given up within about as long, docs/operations.md), must not keep
+ * stuck records from ending.
+ */
+const INBOX_STALE_MS = 15 * 60_000;
 
 export interface SweeperDeps {
   prisma: PrismaClient;
   store: LedgerStore;
+  /** Reads the delivery inbox: a sweep waits for what GitHub has already sent (see inboxFolded). */
+  sql: SqlRunner;
   logger: Logger;
   policy: StuckPolicy;
   /** Asks GitHub how a stuck record ended before it is timed out; null without GitHub credentials. */
@@ -28,23 +43,34 @@ export interface SweeperDeps {
  * stuck, so a record a producer resolved first, or another replica swept, is left alone.
  */
 export function startSweeper(deps: SweeperDeps, intervalMs: number) {
+  const stopping = new AbortController();
   const poller = new Poller(
-    () => sweepOnce(deps),
+    () => sweepOnce(deps, stopping.signal),
     intervalMs,
     (error) => deps.logger.error({ err: error }, 'sweep failed'),
   ).start();
-  return { stop: () => poller.stop() };
+  return {
+    stop: () => {
+      stopping.abort();
+      return poller.stop();
+    },
+  };
 }
 
 /** One pass; true when a full batch was found and some of it ended (more may be waiting). */
-export async function sweepOnce({
-  prisma,
-  store,
-  logger,
-  policy,
-  reconciler,
-}: SweeperDeps): Promise<boolean> {
+async function sweepOnce(
+  { prisma, sql, store, logger, policy, reconciler }: SweeperDeps,
+  signal: AbortSignal,
+): Promise<boolean> {
   const now = new Date();
+  const waiting = await inboxFolded(sql, now, signal);
+  if (waiting > 0) {
+    logger.info(
+      { waiting },
+      'sweep postponed: deliveries GitHub sent before it are not folded yet, and may end the records it would time out',
+    );
+    return false;
+  }
   const rows = await findStuckCandidates(prisma, policy, now, BATCH);
   let ended = 0;
   for (const candidate of rows.filter((record) => isStuck(policy, record, now))) {
@@ -75,6 +101,23 @@ export async function sweepOnce({
     }
   }
   return rows.length === BATCH && ended > 0;
+}
+
+/**
+ * Waits up to INBOX_WAIT_MS for the deliveries stored before `now` to be folded, and resolves to
+ * how many still wait. A stuck record's end may be among them (a backlog after a restart, a
+ * burst): timed out first, the record would stay `error` though GitHub said it succeeded, and
+ * GitHub sends each delivery once. Deliveries stored after `now` do not count, so a steady stream
+ * does not hold the sweep.
+ */
+async function inboxFolded(sql: SqlRunner, now: Date, signal: AbortSignal): Promise<number> {
+  const received = { since: new Date(now.getTime() - INBOX_STALE_MS), until: now };
+  const giveUpAt = Date.now() + INBOX_WAIT_MS;
+  for (;;) {
+    const waiting = await countUnfolded(sql, received, DELIVERY_MAX_ATTEMPTS);
+    if (waiting === 0 || Date.now() >= giveUpAt || signal.aborted) return waiting;
+    await sleep(INBOX_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
 }
 
 /** GitHub's final answer as is; otherwise timed_out, saying what GitHub was asked and answered. */

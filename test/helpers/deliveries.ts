@@ -82,3 +82,38 @@ export function repositoryIdOf(fullName: string): number {
   for (const ch of fullName.toLowerCase()) hash = (hash * 31 + ch.charCodeAt(0)) % 2_000_000_000;
   return hash + 1;
 }
+
+/**
+ * A GitHub deployment of `repository` to `environment`, created at `createdAt` (ISO): its
+ * `deployment` delivery, and its `deployment_status` deliveries (each with its own status id).
+ */
+export function githubDeployment(repository: string, environment: string, id: number, createdAt: string) {
+  const make = (
+    event: 'deployment' | 'deployment_status',
+    status?: { state: string; at: string; id: number },
+  ) => {
+    const payload =
+      event === 'deployment'
+        ? sample('deployment')
+        : sample('deployment_status', (p) => p.deployment_status.state === 'success');
+    setRepository(payload, repository);
+    Object.assign(payload.deployment, {
+      id,
+      environment,
+      sha: id.toString(16).padStart(40, '0'),
+      created_at: createdAt,
+      payload: {},
+    });
+    if (status) {
+      Object.assign(payload.deployment_status, { id: status.id, state: status.state, created_at: status.at });
+      payload.deployment_status.environment_url =
+        status.state === 'success' ? `https://${id}.example.com` : '';
+    }
+    return delivery(event, payload);
+  };
+  return {
+    created: () => make('deployment'),
+    status: (state: string, at: string, statusId: number) =>
+      make('deployment_status', { state, at, id: statusId }),
+  };
+}

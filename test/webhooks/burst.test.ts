@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Delivery, delivery, eventually, sample, send, setRepository } from '../helpers/deliveries.ts';
+import {
+  type Delivery,
+  delivery,
+  githubDeployment as deployedOnGithub,
+  eventually,
+  sample,
+  send,
+  setRepository,
+} from '../helpers/deliveries.ts';
 import { createTestDatabase, query } from '../helpers/postgres.ts';
 import { type RunningServer, startServer } from '../helpers/server.ts';
 
@@ -12,32 +20,10 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
 
 /** One GitHub deployment of `repository` to `environment`, created at T0 + `created` s. */
 function githubDeployment(repository: string, environment: string, id: number, created: number) {
-  const make = (event: 'deployment' | 'deployment_status', state?: string, seconds?: number) => {
-    const payload =
-      event === 'deployment'
-        ? sample('deployment')
-        : sample('deployment_status', (p) => p.deployment_status.state === 'success');
-    setRepository(payload, repository);
-    Object.assign(payload.deployment, {
-      id,
-      environment,
-      sha: id.toString(16).padStart(40, '0'),
-      created_at: at(created),
-      payload: {},
-    });
-    if (state) {
-      Object.assign(payload.deployment_status, {
-        id: id * 10 + (seconds ?? 0),
-        state,
-        created_at: at(seconds ?? 0),
-      });
-      payload.deployment_status.environment_url = state === 'success' ? `https://${id}.example.com` : '';
-    }
-    return delivery(event, payload);
-  };
+  const deployment = deployedOnGithub(repository, environment, id, at(created));
   return {
-    created: () => make('deployment'),
-    status: (state: string, seconds: number) => make('deployment_status', state, seconds),
+    created: deployment.created,
+    status: (state: string, seconds: number) => deployment.status(state, at(seconds), id * 10 + seconds),
   };
 }
 
