@@ -24,7 +24,7 @@ export class Comments {
   }
 
   waitedForRollout(environment: string, record: DeploymentRecord, end: RolloutEnd, waitedMs: number): string {
-    return `Deployledger: waited ${duration(waitedMs)} for the rollout of ${this.name(record)} to end on ${environment} (its record was superseded by this job's deployment; ${end.seenBy}); approved.`;
+    return `Deployledger: waited ${duration(waitedMs)} for the rollout of ${this.name(record)} to end on ${environment} (its record was superseded by a later deployment; ${end.seenBy}); approved.`;
   }
 
   rolloutFailed(environment: string, record: DeploymentRecord, end: RolloutEnd): string {
@@ -53,7 +53,7 @@ export class Comments {
   }
 
   heldForRollout(environment: string, record: DeploymentRecord): string {
-    return `Deployledger: holding the job until the rollout of ${this.name(record)} ends on ${environment} (its record was superseded by this job's deployment, but the rollout is still in progress).`;
+    return `Deployledger: holding the job until the rollout of ${this.name(record)} ends on ${environment} (its record was superseded by a later deployment, but the rollout is still in progress).`;
   }
 }
 

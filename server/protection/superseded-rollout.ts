@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { ProtectionRequestInput } from '../db/protection-requests.ts';
-import { findRolloutEndEvent, isSupersededByOwnJob } from '../db/superseded-rollouts.ts';
+import { findRolloutEndEvent, isJobHeldByRule, isSupersededByOwnJob } from '../db/superseded-rollouts.ts';
 import { type DeploymentRecord, type StuckPolicy, stuckAfterMs } from '../ledger/index.ts';
 
 /**
@@ -18,7 +18,7 @@ import { type DeploymentRecord, type StuckPolicy, stuckAfterMs } from '../ledger
 /** How the rollout of a superseded record was seen to end. */
 export type RolloutEnd =
   | { outcome: 'complete' | 'failed'; seenBy: string }
-  | { outcome: 'timed_out'; seenBy: string };
+  | { outcome: 'timed_out' | 'not_started'; seenBy: string };
 
 /**
  * How the rollout of a record the job's own deployment superseded ended; null when the record
@@ -33,6 +33,9 @@ export async function supersededRolloutEnd(
 ): Promise<RolloutEnd | null> {
   if (!(await isSupersededByOwnJob(prisma, request, record.id))) return null;
   const event = await findRolloutEndEvent(prisma, record.id);
+  if (!event && (await isJobHeldByRule(prisma, record.id))) {
+    return { outcome: 'not_started', seenBy: 'its job waits for this rule, so nothing of it rolled out' };
+  }
   if (!event) {
     const stuckAt = record.createdAt.getTime() + stuckAfterMs(policy, record.environment);
     if (stuckAt > Date.now()) return null;

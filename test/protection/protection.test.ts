@@ -304,6 +304,35 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
     await expectOneReview(job.runId, record.id, 'protection_rejected');
   });
 
+  it('two jobs queued one after the other during a rollout do not hold each other: the later one is approved once the rollout ends', async () => {
+    const {
+      record,
+      steps,
+      job: first,
+    } = await jobQueuedDuringRollout('duo', { namespace: 'shop-duo', name: 'web' });
+    // The second job's deployment supersedes the first job's, which this rule holds: it deployed nothing.
+    const second = newJob();
+    await jobDeploymentCreated('duo', second, replica(1));
+    await eventually(async () => {
+      const records = (await api().list({ repository: REPOSITORY, environment: 'duo' })).body.deployments;
+      const firstJobs = records.find((r: { key: string }) => r.key === `${first.runId}-1`);
+      return firstJobs?.state === 'inactive' ? true : undefined;
+    });
+    await requestApproval('duo', replica(0), second);
+    await sleep(2000);
+    // Both wait while the rollout goes on.
+    expect(github.callbacks.filter((call) => [first.runId, second.runId].includes(call.runId))).toEqual([]);
+
+    apiserver.apply(steps.complete);
+    const [review] = await reviewOf(second.runId);
+    expect(review?.body.state).toBe('approved');
+    expect(review?.body.comment).toContain(`the rollout of deployment ${record.key}`);
+    expect(review?.body.comment).toContain('Kubernetes reported the rollout complete');
+    // The first job now waits for the second's deployment, which is free to run.
+    await sleep(1500);
+    expect(github.reviewsOf(first.runId)).toEqual([]);
+  });
+
   it('rejects after a failed deployment under reject-after-failure, with the reason', async () => {
     const failed = await activeDeployment('prod-eu');
     expect((await api().status(failed.id, { state: 'failure' })).status).toBe(200);
