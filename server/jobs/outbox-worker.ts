@@ -11,7 +11,12 @@ import type { GithubApi } from '../github/client.ts';
 import type { ProtectionReviewer } from '../github/protection.ts';
 import { classifyGithubError } from '../github/rate-limit.ts';
 import type { Logger } from '../log.ts';
-import { REVIEW_KIND, reviewRecordId, runProtectionReview } from '../protection/review-job.ts';
+import {
+  REVIEW_KIND,
+  reviewLogContext,
+  reviewRecordId,
+  runProtectionReview,
+} from '../protection/review-job.ts';
 import { COMPARE_KIND, runCompareJob } from './compare-kind.ts';
 import { runGithubJob } from './github-sync.ts';
 import { keepLeases } from './leases.ts';
@@ -62,9 +67,13 @@ export function startOutboxWorker(deps: OutboxWorkerDeps, intervalMs = 1000) {
 }
 
 async function work(deps: OutboxWorkerDeps, job: OutboxJob): Promise<void> {
-  const log = deps.logger.child({ deployment_id: job.deploymentId, job_id: Number(job.id), kind: job.kind });
-  const record = job.deploymentId ? await findById(deps.prisma, job.deploymentId) : null;
   const isReview = job.kind === REVIEW_KIND;
+  const log = deps.logger.child({
+    ...(isReview ? reviewLogContext(job) : { deployment_id: job.deploymentId }),
+    job_id: Number(job.id),
+    kind: job.kind,
+  });
+  const record = job.deploymentId ? await findById(deps.prisma, job.deploymentId) : null;
   if (!record && !isReview) {
     await complete(deps.sql, OUTBOX, [job.id]);
     return;

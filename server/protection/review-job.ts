@@ -19,6 +19,19 @@ export function reviewRecordId(job: OutboxJob): string | null {
   return (job.payload as unknown as ReviewPayload).record_id ?? null;
 }
 
+/** What a review's log lines name: its record (when known), repository, environment, run and decision. */
+export function reviewLogContext(job: OutboxJob) {
+  const payload = job.payload as unknown as ReviewPayload;
+  const run = /\/actions\/runs\/(\d+)\//.exec(payload.callback_url)?.[1];
+  return {
+    deployment_id: payload.record_id ?? null,
+    repository: payload.repository,
+    environment: payload.environment,
+    run_id: run ? Number(run) : null,
+    decision: payload.state,
+  };
+}
+
 /** Sends one queued approval or rejection to GitHub, then notes it on the record it concerns. */
 export async function runProtectionReview(
   job: OutboxJob,

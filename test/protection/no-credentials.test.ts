@@ -65,5 +65,15 @@ describe('a protection rule decided by a server without GitHub credentials', () 
       return sent.length > 0 ? sent : undefined;
     });
     expect(reviews).toHaveLength(1);
+    // The outbox's line names what it sent, for whom.
+    const sent = await eventually(async () =>
+      server?.logs.find((line) => line.includes('"github call done"') && line.includes('review_protection')),
+    );
+    expect(JSON.parse(sent)).toMatchObject({
+      repository: 'acme/shop',
+      environment: 'staging',
+      run_id: runId,
+      decision: 'approved',
+    });
   });
 });
