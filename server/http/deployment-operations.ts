@@ -102,7 +102,12 @@ export const reportStatus = createRoute({
   tags: ['deployments'],
   summary: 'Report a status by record id (never 409)',
   request: { params: recordId, body: statusBody },
-  responses: { 200: statusResponse, ...apiErrors, 404: problem('No such record') },
+  responses: {
+    200: statusResponse,
+    ...apiErrors,
+    404: problem('No such record'),
+    413: problem('Body too large'),
+  },
 });
 
 export const reportStatusByKey = createRoute({
@@ -115,5 +120,10 @@ export const reportStatusByKey = createRoute({
     params: z.object({ owner: z.string(), repo: z.string(), environment: z.string(), key: z.string() }),
     body: statusBody,
   },
-  responses: { 200: statusResponse, ...apiErrors, 404: problem('No record has this key') },
+  responses: {
+    200: statusResponse,
+    ...apiErrors,
+    404: problem('No record has this key'),
+    413: problem('Body too large'),
+  },
 });

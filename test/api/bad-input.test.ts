@@ -106,6 +106,14 @@ describe('bad input gets a clear error and writes nothing', () => {
       413,
       /larger than 4096 bytes/,
     );
+    const created = await api.create('4-2', { ...good, environment: 'prod-413' });
+    expect(created.status).toBe(201);
+    await expectRefused(
+      api.status(created.body.id, { state: 'success', description: 'x'.repeat(5000) }),
+      413,
+      /larger than 4096 bytes/,
+    );
+    expect((await api.get(created.body.id)).body.state).toBe(created.body.state);
   });
 
   it('an invalid status → 400, an unknown record → 404', async () => {

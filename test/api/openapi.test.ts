@@ -50,6 +50,14 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths['/v1/deployments'].post.responses)).toEqual(
       expect.arrayContaining(['200', '201', '400', '401', '403', '409', '413', '422']),
     );
+    for (const path of [
+      '/v1/deployments/{id}/status',
+      '/v1/deployments/by-key/{owner}/{repo}/{environment}/{key}/status',
+    ]) {
+      expect(Object.keys(doc.paths[path].post.responses)).toEqual(
+        expect.arrayContaining(['200', '400', '401', '404', '413']),
+      );
+    }
     const dora = doc.paths['/v1/dora'].get;
     expect(dora.parameters.map((p: { name: string }) => p.name).sort()).toEqual([
       'cursor',
