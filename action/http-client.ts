@@ -46,6 +46,9 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
               ...headers,
             },
             body: body === undefined ? undefined : JSON.stringify(body),
+            // Followed, a redirect turns a POST into a GET without its body (301, 302), or takes
+            // the token to another host: said instead, so server-url gets fixed.
+            redirect: 'manual',
             signal: AbortSignal.timeout(options.requestTimeoutMs ?? 30_000),
           });
         } catch (error) {
@@ -60,17 +63,27 @@ export function createHttpClient(options: HttpClientOptions): DeployledgerClient
           throw new TransientError(`${method} ${url(path)} failed while answering: ${networkReason(error)}`);
         }
         const payload = parseJson(text);
-        if (response.ok) return { response, payload };
+        const where = `${method} ${url(path)}`;
+        if (response.status >= 300 && response.status < 400) {
+          throw new Error(
+            `${where} answered ${response.status}, a redirect to ${response.headers.get('location') ?? 'an address it did not give'}. ` +
+              'The Action does not follow redirects: set server-url to the address the server answers at.',
+          );
+        }
+        if (response.ok) {
+          if (isRecord(payload)) return { response, payload };
+          throw new Error(
+            `${where} answered ${response.status} (${response.headers.get('content-type') ?? 'no content type'}), ` +
+              'but not with a deployment record: server-url may name another service, or a proxy in front of the server answered (a sign-in page). Check server-url.',
+          );
+        }
         if (response.status >= 500 || response.status === 429) {
           throw new TransientError(
-            `${method} ${url(path)} answered ${response.status}${detailOf(payload)}`,
+            `${where} answered ${response.status}${detailOf(payload)}`,
             parseRetryAfter(response.headers.get('retry-after')),
           );
         }
-        throw new ApiError(response.status, payload, options.token.auth, {
-          for: call,
-          url: `${method} ${url(path)}`,
-        });
+        throw new ApiError(response.status, payload, options.token.auth, { for: call, url: where });
       },
       options.retry,
       options.hooks,
@@ -114,6 +127,12 @@ function parseJson(text: string): unknown {
   } catch {
     return { detail: text.slice(0, 200) };
   }
+}
+
+/** Every successful answer of the API is a deployment record (a status call's with `applied`). */
+function isRecord(payload: unknown): boolean {
+  const record = payload as { id?: unknown; state?: unknown } | null;
+  return typeof record?.id === 'string' && typeof record.state === 'string';
 }
 
 function detailOf(payload: unknown): string {

@@ -33,7 +33,8 @@ export async function run(context?: RunContext): Promise<void> {
       settings.step.kind === 'start'
         ? await startDeployment(client, settings)
         : await finishDeployment(client, settings, settings.step);
-    core.info(report.outcome);
+    if (report.notApplied) core.warning(report.outcome);
+    else core.info(report.outcome);
     publish(report.record, report.replayed);
 
     let record = report.record;

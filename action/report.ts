@@ -8,6 +8,8 @@ export interface Report {
   replayed: boolean;
   /** What happened, in words, for the log and the job summary. */
   outcome: string;
+  /** The job's final status was not applied (the record says otherwise): a warning, not a note. */
+  notApplied?: boolean;
 }
 
 /** Opens the record for this run attempt; a repeated identical start is answered as a replay. */
@@ -56,5 +58,10 @@ export async function finishDeployment(
     ? `Reported ${as} for deployment ${record.id}.`
     : `Reported ${as} for deployment ${record.id}; it stays ${record.state} (${reason ?? 'not applied'}).`;
   // A repeated final status is the replay of a status call.
-  return { record, replayed: reason === 'duplicate', outcome };
+  return {
+    record,
+    replayed: reason === 'duplicate',
+    outcome,
+    notApplied: !applied && reason !== 'duplicate',
+  };
 }

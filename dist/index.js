@@ -25554,6 +25554,9 @@ function debug(message) {
 function error(message, properties = {}) {
   issueCommand("error", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
+function warning(message, properties = {}) {
+  issueCommand("warning", toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+}
 function info(message) {
   process.stdout.write(message + os4.EOL);
 }
@@ -25681,6 +25684,9 @@ function createHttpClient(options) {
               ...headers
             },
             body: body === void 0 ? void 0 : JSON.stringify(body),
+            // Followed, a redirect turns a POST into a GET without its body (301, 302), or takes
+            // the token to another host: said instead, so server-url gets fixed.
+            redirect: "manual",
             signal: AbortSignal.timeout(options.requestTimeoutMs ?? 3e4)
           });
         } catch (error2) {
@@ -25693,17 +25699,25 @@ function createHttpClient(options) {
           throw new TransientError(`${method} ${url(path)} failed while answering: ${networkReason(error2)}`);
         }
         const payload = parseJson(text);
-        if (response.ok) return { response, payload };
+        const where = `${method} ${url(path)}`;
+        if (response.status >= 300 && response.status < 400) {
+          throw new Error(
+            `${where} answered ${response.status}, a redirect to ${response.headers.get("location") ?? "an address it did not give"}. The Action does not follow redirects: set server-url to the address the server answers at.`
+          );
+        }
+        if (response.ok) {
+          if (isRecord(payload)) return { response, payload };
+          throw new Error(
+            `${where} answered ${response.status} (${response.headers.get("content-type") ?? "no content type"}), but not with a deployment record: server-url may name another service, or a proxy in front of the server answered (a sign-in page). Check server-url.`
+          );
+        }
         if (response.status >= 500 || response.status === 429) {
           throw new TransientError(
-            `${method} ${url(path)} answered ${response.status}${detailOf(payload)}`,
+            `${where} answered ${response.status}${detailOf(payload)}`,
             parseRetryAfter(response.headers.get("retry-after"))
           );
         }
-        throw new ApiError(response.status, payload, options.token.auth, {
-          for: call,
-          url: `${method} ${url(path)}`
-        });
+        throw new ApiError(response.status, payload, options.token.auth, { for: call, url: where });
       },
       options.retry,
       options.hooks
@@ -25740,6 +25754,10 @@ function parseJson(text) {
   } catch {
     return { detail: text.slice(0, 200) };
   }
+}
+function isRecord(payload) {
+  const record = payload;
+  return typeof record?.id === "string" && typeof record.state === "string";
 }
 function detailOf(payload) {
   const detail = payload?.detail;
@@ -27026,7 +27044,12 @@ async function finishDeployment(client, settings, { state, reported }) {
   );
   const as = state === reported ? state : `${state} (from ${reported})`;
   const outcome = applied ? `Reported ${as} for deployment ${record.id}.` : `Reported ${as} for deployment ${record.id}; it stays ${record.state} (${reason ?? "not applied"}).`;
-  return { record, replayed: reason === "duplicate", outcome };
+  return {
+    record,
+    replayed: reason === "duplicate",
+    outcome,
+    notApplied: !applied && reason !== "duplicate"
+  };
 }
 
 // action/run-context.ts
@@ -27181,7 +27204,8 @@ async function run(context3) {
       }
     });
     const report = settings.step.kind === "start" ? await startDeployment(client, settings) : await finishDeployment(client, settings, settings.step);
-    info(report.outcome);
+    if (report.notApplied) warning(report.outcome);
+    else info(report.outcome);
     publish(report.record, report.replayed);
     let record = report.record;
     if (settings.wait) {

@@ -1,3 +1,5 @@
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectReplayed, githubRun, runAction, startedRecord, stepInputs } from '../helpers/action.ts';
 import { ACTION_TOKEN, type Ledger, startLedger } from '../helpers/ledger.ts';
@@ -108,6 +110,57 @@ describe('the Action starts and finishes a deployment record', () => {
     expect(await recordsOf('misplaced')).toEqual([]);
   });
 
+  it('a server-url that redirects, or answers with something else than a record, fails the step saying so; nothing is recorded', async () => {
+    // A redirect to the server itself (http → https, say): followed, the POST would arrive as a GET.
+    const redirecting = await answering((req, res) => {
+      res.writeHead(301, { location: `${ledger.server.url}${req.url}` }).end();
+    });
+    // A proxy in front of the server that wants a sign-in first.
+    const signIn = await answering((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Sign in</body></html>');
+    });
+    try {
+      const redirected = await runAction({
+        inputs: stepInputs(redirecting.url, ACTION_TOKEN, 'elsewhere'),
+        env: githubRun(1011),
+      });
+      expect(redirected.exitCode).toBe(1);
+      expect(redirected.error).toContain(`answered 301, a redirect to ${ledger.server.url}/v1/deployments`);
+      expect(redirected.error).toContain('set server-url');
+
+      const proxied = await runAction({
+        inputs: stepInputs(signIn.url, ACTION_TOKEN, 'elsewhere'),
+        env: githubRun(1011),
+      });
+      expect(proxied.exitCode).toBe(1);
+      expect(proxied.error).toContain('answered 200 (text/html), but not with a deployment record');
+      expect(proxied.error).toContain('Check server-url');
+      expect(proxied.outputs['deployment-id']).toBeUndefined();
+    } finally {
+      await redirecting.close();
+      await signIn.close();
+    }
+    expect(await recordsOf('elsewhere')).toEqual([]);
+  });
+
+  it('warns when the final status is not applied (the record stays as it ended)', async () => {
+    await runAction({ inputs: inputs('finish-twice'), env: githubRun(1012) });
+    const success = await runAction({
+      inputs: inputs('finish-twice', { status: 'success' }),
+      env: githubRun(1012),
+    });
+    expect(success.log).not.toContain('::warning::');
+    const failure = await runAction({
+      inputs: inputs('finish-twice', { status: 'failure' }),
+      env: githubRun(1012),
+    });
+    expect(failure.exitCode, failure.log).toBe(0);
+    expect(failure.log).toMatch(
+      /^::warning::Reported failure for deployment .*; it stays success \(conflicting\)\.$/m,
+    );
+    expect(failure.outputs.state).toBe('success');
+  });
+
   it('refuses a status it does not know before calling the server', async () => {
     const wrong = await runAction({ inputs: inputs('typo', { status: 'succeeded' }), env: githubRun(1009) });
     expect(wrong.exitCode).toBe(1);
@@ -156,3 +209,13 @@ describe('the Action starts and finishes a deployment record', () => {
     expect(await recordsOf('bad-list')).toHaveLength(0);
   });
 });
+
+/** A local HTTP server answering every request with `listener`: what server-url may point at by mistake. */
+async function answering(listener: RequestListener) {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
