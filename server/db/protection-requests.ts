@@ -1,7 +1,8 @@
 import type { StuckPolicy } from '../ledger/index.ts';
 import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
+import { environmentLockName, environmentLockSql, LOCKED_TX_OPTIONS } from './environment-lock.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
-import { rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollouts.ts';
+import { jobKeptBackByRule, rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollouts.ts';
 
 // The deployment protection rule's requests (protection_request): held until what they wait
 // for ends, then decided once.
@@ -67,7 +68,8 @@ const REQUEST_COLUMNS = {
 
 /**
  * Held requests that can be decided now: what they wait for has ended (or is gone) — a record the
- * job's own deployment superseded only once its rollout ended — or their maximum wait has passed.
+ * job's own deployment superseded only once its rollout ended — or will not roll out (its job is
+ * held or was rejected by this rule), or their maximum wait has passed.
  */
 export async function findReleasable(
   prisma: PrismaClient,
@@ -81,6 +83,7 @@ export async function findReleasable(
       AND (d.id IS NULL
            OR (d.state NOT IN (${Prisma.raw(ACTIVE_STATES_SQL)})
                AND NOT (${supersededByOwnJob(REQUEST_COLUMNS)} AND ${rolloutNotSeenToEnd(policy)}))
+           OR (d.state IN (${Prisma.raw(ACTIVE_STATES_SQL)}) AND ${jobKeptBackByRule('d')})
            OR r.deadline <= now())
     ORDER BY r.id
     LIMIT ${limit}`;
@@ -130,4 +133,22 @@ export async function holdFor(
     data: { waitingFor },
   });
   return count === 1;
+}
+
+/**
+ * Runs `work` holding the protection rule's lock on one environment, across replicas: a decision
+ * reads the environment's requests and records, and two decided at once could each read the other
+ * as still held (two jobs let through together, or out of the order they came). Not the ledger's
+ * lock: writes to the environment's records do not wait for the gate.
+ */
+export async function underProtectionLock<T>(
+  prisma: PrismaClient,
+  scope: { repository: string; environment: string },
+  work: () => Promise<T>,
+): Promise<T> {
+  return prisma.$transaction(async (tx) => {
+    const name = `protection\n${environmentLockName(scope.repository, scope.environment)}`;
+    await tx.$executeRawUnsafe(`SELECT ${environmentLockSql('$1')}`, name);
+    return work();
+  }, LOCKED_TX_OPTIONS);
 }

@@ -32,25 +32,29 @@ const endEvent = Prisma.sql`(
   OR (e.source IN (${PRODUCERS}) AND e.state IN (${FINAL_STATES})
       AND e.reason IS DISTINCT FROM 'superseded'))`;
 
-/** A superseding chain longer than this is not followed (each link is a job held by the rule). */
+/** A superseding chain longer than this is not followed (each link is a job the rule kept back). */
 const MAX_LINKS = 8;
 
 /**
- * Record `alias`'s job is held by this rule: it has deployed nothing yet. (Run ids are unique
- * across GitHub; the environment is compared folded, as foldName folds it.)
+ * Record `alias`'s job is held by this rule, or was rejected by it: it has deployed nothing (and
+ * a rejected one never will). Its request is found by its GitHub deployment when both name one,
+ * else by its workflow run; the environment is compared folded, as foldName folds it.
  */
-function jobHeldByRule(alias: string): Prisma.Sql {
+export function jobKeptBackByRule(alias: string): Prisma.Sql {
   const record = Prisma.raw(alias);
   return Prisma.sql`EXISTS (SELECT 1 FROM protection_request p
-    WHERE p.status = 'held' AND p.run_id = ${record}.run_id
+    WHERE p.run_id = ${record}.run_id
+      AND (p.github_deployment_id IS NULL OR ${record}.github_deployment_id IS NULL
+           OR p.github_deployment_id = ${record}.github_deployment_id)
+      AND (p.status = 'held' OR p.decision = 'rejected')
       AND translate(p.environment, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = ${record}.environment_key)`;
 }
 
 /**
  * Record `d` is `inactive` because a deployment of the requesting job (same workflow run or
  * same GitHub deployment) superseded it, and is not itself the job's own deployment. Superseded
- * by a deployment whose job this rule still holds counts too, followed link by link: that job
- * deployed nothing, so what rolls out is what it superseded. (Two jobs queued one after the other
+ * by a deployment whose job this rule holds (or rejected) counts too, followed link by link: that
+ * job deployed nothing, so what rolls out is what it superseded. (Two jobs queued one after the other
  * during a rollout would otherwise hold each other: the first waits for the second's record, the
  * second for the first's rollout, which cannot start.)
  */
@@ -70,7 +74,7 @@ export function supersededByOwnJob(req: RequestColumns): Prisma.Sql {
         JOIN deployment o ON o.id = c.id
         JOIN deployment_event s ON s.deployment_id = o.id AND s.applied AND s.state = 'inactive'
           AND s.reason = 'superseded'
-        WHERE c.links < ${MAX_LINKS} AND ${jobHeldByRule('o')})
+        WHERE c.links < ${MAX_LINKS} AND ${jobKeptBackByRule('o')})
       SELECT 1 FROM superseders c JOIN deployment o ON o.id = c.id
       WHERE o.repository = ${req.repository} AND o.environment = ${req.environment}
         AND (o.run_id = ${req.runId} OR o.github_deployment_id = ${req.githubDeploymentId})))`;
@@ -78,14 +82,14 @@ export function supersededByOwnJob(req: RequestColumns): Prisma.Sql {
 
 /**
  * Record `d`'s rollout has not been seen to end, and the sweeper's deadline (which would have
- * ended it, had it stayed active) has not passed either; nor is its job held by this rule (then
- * nothing of it rolls out).
+ * ended it, had it stayed active) has not passed either; nor is its job held or rejected by this
+ * rule (then nothing of it rolls out).
  */
 export function rolloutNotSeenToEnd(policy: StuckPolicy): Prisma.Sql {
   return Prisma.sql`(NOT EXISTS (SELECT 1 FROM deployment_event e WHERE e.deployment_id = d.id AND ${endEvent})
     AND d.created_at > now() - make_interval(secs => COALESCE(
       (${JSON.stringify(policy.byEnvironment)}::jsonb ->> d.environment_key)::float8, ${policy.defaultSeconds}::float8))
-    AND NOT ${jobHeldByRule('d')})`;
+    AND NOT ${jobKeptBackByRule('d')})`;
 }
 
 function requestValues(request: RequestingJob): RequestColumns {
@@ -127,11 +131,11 @@ export async function isSupersededByOwnJob(
   return superseded.length > 0;
 }
 
-/** Whether the record's job is held by this rule (it has deployed nothing yet). */
-export async function isJobHeldByRule(prisma: PrismaClient, recordId: string): Promise<boolean> {
-  const held = await prisma.$queryRaw<Array<{ ok: number }>>`
-    SELECT 1 AS ok FROM deployment d WHERE d.id = ${recordId}::uuid AND ${jobHeldByRule('d')}`;
-  return held.length > 0;
+/** Whether the record's job is held or was rejected by this rule (it has deployed nothing). */
+export async function isJobKeptBackByRule(prisma: PrismaClient, recordId: string): Promise<boolean> {
+  const kept = await prisma.$queryRaw<Array<{ ok: number }>>`
+    SELECT 1 AS ok FROM deployment d WHERE d.id = ${recordId}::uuid AND ${jobKeptBackByRule('d')}`;
+  return kept.length > 0;
 }
 
 /** The first event that shows the record's rollout is over; undefined while none does. */

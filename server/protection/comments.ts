@@ -27,6 +27,10 @@ export class Comments {
     return `Deployledger: waited ${duration(waitedMs)} for the rollout of ${this.name(record)} to end on ${environment} (its record was superseded by a later deployment; ${end.seenBy}); approved.`;
   }
 
+  notStarted(environment: string, record: DeploymentRecord, end: RolloutEnd, waitedMs: number): string {
+    return `Deployledger: waited ${duration(waitedMs)} for ${this.name(record)} on ${environment}, which will not roll out (${end.seenBy}); approved.`;
+  }
+
   rolloutFailed(environment: string, record: DeploymentRecord, end: RolloutEnd): string {
     return `Deployledger: rejected — the rollout of ${this.name(record)} on ${environment} failed (${end.seenBy}) (policy reject-after-failure).`;
   }

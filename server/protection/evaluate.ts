@@ -136,6 +136,14 @@ export function evaluateRelease(
     };
   }
   const waitedMs = now.getTime() - s.heldSince.getTime();
+  if (end?.outcome === 'not_started') {
+    return {
+      kind: 'approve',
+      reason: 'waited_for_not_started',
+      comment: comments.notStarted(s.environment, s.waitedFor, end, waitedMs),
+      concerns: s.waitedFor,
+    };
+  }
   if (end) {
     return {
       kind: 'approve',

@@ -10,6 +10,7 @@ import {
   holdFor,
   insertRequest,
   type ProtectionRequestInput,
+  underProtectionLock,
   type Verdict,
 } from '../db/protection-requests.ts';
 import type { StuckPolicy } from '../ledger/index.ts';
@@ -18,7 +19,7 @@ import type { Comments } from './comments.ts';
 import { type ProtectionConfig, protectionFor } from './config.ts';
 import { evaluateRelease, evaluateRequest, type Outcome } from './evaluate.ts';
 import { findRecord, readSituation } from './situation.ts';
-import { supersededRolloutEnd } from './superseded-rollout.ts';
+import { waitedForEnd } from './superseded-rollout.ts';
 
 const DELIVERY_INDEX = 'protection_request_delivery_id_key';
 
@@ -46,6 +47,12 @@ export class ProtectionGate {
   constructor(private readonly deps: ProtectionGateDeps) {}
 
   async request(input: ProtectionRequestInput): Promise<{ deploymentIds: string[]; ignored?: string }> {
+    return underProtectionLock(this.deps.prisma, input, () => this.decide(input));
+  }
+
+  private async decide(
+    input: ProtectionRequestInput,
+  ): Promise<{ deploymentIds: string[]; ignored?: string }> {
     const { prisma, config, comments } = this.deps;
     if (await findRequestByDelivery(prisma, input.deliveryId)) {
       return { deploymentIds: [], ignored: 'protection request already handled' };
@@ -80,7 +87,9 @@ export class ProtectionGate {
   /** Decides the held requests that can be decided now; the number looked at. */
   async releaseDue(limit = 50): Promise<number> {
     const held = await findReleasable(this.deps.prisma, limit, this.deps.stuck);
-    for (const request of held) await this.release(request);
+    for (const request of held) {
+      await underProtectionLock(this.deps.prisma, request, () => this.release(request));
+    }
     return held.length;
   }
 
@@ -93,10 +102,7 @@ export class ProtectionGate {
         protection: protectionFor(config, request.environment),
         ...(await readSituation(prisma, request, stuck)),
         waitedFor,
-        waitedForEnd:
-          waitedFor?.state === 'inactive'
-            ? await supersededRolloutEnd(prisma, request, waitedFor, stuck)
-            : null,
+        waitedForEnd: waitedFor ? await waitedForEnd(prisma, request, waitedFor, stuck) : null,
         heldSince: request.createdAt,
         deadline: request.deadline,
       },

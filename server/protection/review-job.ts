@@ -19,12 +19,15 @@ export function reviewRecordId(job: OutboxJob): string | null {
   return (job.payload as unknown as ReviewPayload).record_id ?? null;
 }
 
-/** What a review's log lines name: its record (when known), repository, environment, run and decision. */
+/**
+ * What a review's log lines name: the job (repository, environment, run), the decision, and the
+ * record the decision concerns (the deployment it waited for, say: not the job's own).
+ */
 export function reviewLogContext(job: OutboxJob) {
   const payload = job.payload as unknown as ReviewPayload;
   const run = /\/actions\/runs\/(\d+)\//.exec(payload.callback_url)?.[1];
   return {
-    deployment_id: payload.record_id ?? null,
+    concerns_deployment_id: payload.record_id ?? null,
     repository: payload.repository,
     environment: payload.environment,
     run_id: run ? Number(run) : null,

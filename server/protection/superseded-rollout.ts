@@ -1,6 +1,6 @@
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { ProtectionRequestInput } from '../db/protection-requests.ts';
-import { findRolloutEndEvent, isJobHeldByRule, isSupersededByOwnJob } from '../db/superseded-rollouts.ts';
+import { findRolloutEndEvent, isJobKeptBackByRule, isSupersededByOwnJob } from '../db/superseded-rollouts.ts';
 import { type DeploymentRecord, type StuckPolicy, stuckAfterMs } from '../ledger/index.ts';
 
 /**
@@ -21,21 +21,25 @@ export type RolloutEnd =
   | { outcome: 'timed_out' | 'not_started'; seenBy: string };
 
 /**
- * How the rollout of a record the job's own deployment superseded ended; null when the record
- * was not superseded by the job's deployment (it ended the ordinary way), or its rollout is
- * still going on.
+ * How what a held request waited for ended, as far as the gate is concerned: nothing of it rolled
+ * out when its own job is held or was rejected by this rule (and no rollout end was seen); else,
+ * for a record the job's own deployment superseded, how its rollout ended (null while it goes on).
+ * Null for a record that ended the ordinary way, or is still active.
  */
-export async function supersededRolloutEnd(
+export async function waitedForEnd(
   prisma: PrismaClient,
   request: ProtectionRequestInput,
   record: DeploymentRecord,
   policy: StuckPolicy,
 ): Promise<RolloutEnd | null> {
-  if (!(await isSupersededByOwnJob(prisma, request, record.id))) return null;
   const event = await findRolloutEndEvent(prisma, record.id);
-  if (!event && (await isJobHeldByRule(prisma, record.id))) {
-    return { outcome: 'not_started', seenBy: 'its job waits for this rule, so nothing of it rolled out' };
+  if (!event && (await isJobKeptBackByRule(prisma, record.id))) {
+    return {
+      outcome: 'not_started',
+      seenBy: 'its job is held or was rejected by this rule, so nothing of it rolled out',
+    };
   }
+  if (record.state !== 'inactive' || !(await isSupersededByOwnJob(prisma, request, record.id))) return null;
   if (!event) {
     const stuckAt = record.createdAt.getTime() + stuckAfterMs(policy, record.environment);
     if (stuckAt > Date.now()) return null;

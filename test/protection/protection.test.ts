@@ -304,7 +304,7 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
     await expectOneReview(job.runId, record.id, 'protection_rejected');
   });
 
-  it('two jobs queued one after the other during a rollout do not hold each other: the later one is approved once the rollout ends', async () => {
+  it('two jobs queued one after the other during a rollout are let through in the order they came, not each after the other', async () => {
     const {
       record,
       steps,
@@ -313,24 +313,30 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
     // The second job's deployment supersedes the first job's, which this rule holds: it deployed nothing.
     const second = newJob();
     await jobDeploymentCreated('duo', second, replica(1));
-    await eventually(async () => {
+    const firstRecord = await eventually(async () => {
       const records = (await api().list({ repository: REPOSITORY, environment: 'duo' })).body.deployments;
-      const firstJobs = records.find((r: { key: string }) => r.key === `${first.runId}-1`);
-      return firstJobs?.state === 'inactive' ? true : undefined;
+      const found = records.find((r: { key: string }) => r.key === `${first.runId}-1`);
+      return found?.state === 'inactive' ? (found as { id: string; key: string }) : undefined;
     });
     await requestApproval('duo', replica(0), second);
     await sleep(2000);
     // Both wait while the rollout goes on.
     expect(github.callbacks.filter((call) => [first.runId, second.runId].includes(call.runId))).toEqual([]);
 
+    // The rollout ends: the first job goes; the second waits for the first job's rollout.
     apiserver.apply(steps.complete);
-    const [review] = await reviewOf(second.runId);
-    expect(review?.body.state).toBe('approved');
-    expect(review?.body.comment).toContain(`the rollout of deployment ${record.key}`);
-    expect(review?.body.comment).toContain('Kubernetes reported the rollout complete');
-    // The first job now waits for the second's deployment, which is free to run.
-    await sleep(1500);
-    expect(github.reviewsOf(first.runId)).toEqual([]);
+    const [firstReview] = await reviewOf(first.runId);
+    expect(firstReview?.body.state).toBe('approved');
+    expect(firstReview?.body.comment).toContain(`the rollout of deployment ${record.key}`);
+    await sleep(2000);
+    expect(github.reviewsOf(second.runId)).toEqual([]);
+
+    // The first job's rollout ends (its Action reports success on its superseded record): the second goes.
+    expect((await api().status(firstRecord.id, { state: 'success' })).status).toBe(200);
+    const [secondReview] = await reviewOf(second.runId);
+    expect(secondReview?.body.state).toBe('approved');
+    expect(secondReview?.body.comment).toContain(`the rollout of deployment ${firstRecord.key}`);
+    expect(github.reviewsOf(first.runId)).toHaveLength(1);
   });
 
   it('rejects after a failed deployment under reject-after-failure, with the reason', async () => {
