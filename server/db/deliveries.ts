@@ -84,18 +84,23 @@ function parsePayload(text: string): unknown {
 }
 
 /**
- * How many deliveries received within `received` are still to be folded: not done, and not given
- * up after `maxAttempts` claims (dead letters, which nothing will fold).
+ * How many deliveries are still to be folded among those stored up to `untilMs` (ms since the
+ * epoch on the database's clock; its now() when null) and less than `staleAfterMs` before it,
+ * claimed fewer than `maxAttempts` times; and that instant, to ask again about the same ones.
  */
 export async function countUnfolded(
   sql: SqlRunner,
-  received: { since: Date; until: Date },
-  maxAttempts: number,
-): Promise<number> {
-  const [row] = await sql.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM webhook_delivery
-      WHERE done_at IS NULL AND attempts < $3 AND received_at BETWEEN $1::timestamptz AND $2::timestamptz`,
-    [received.since.toISOString(), received.until.toISOString(), maxAttempts],
+  options: { untilMs: number | null; staleAfterMs: number; maxAttempts: number },
+): Promise<{ waiting: number; untilMs: number }> {
+  const [row] = await sql.query<{ waiting: number; until_ms: number }>(
+    `WITH t AS (SELECT COALESCE(to_timestamp($1::float8 / 1000), now()) AS until)
+     SELECT (SELECT count(*)::int FROM webhook_delivery
+              WHERE done_at IS NULL AND attempts < $3::int AND received_at <= t.until
+                AND received_at > t.until - make_interval(secs => $2::float8 / 1000)) AS waiting,
+            (extract(epoch FROM t.until) * 1000)::float8 AS until_ms
+     FROM t`,
+    [options.untilMs, options.staleAfterMs, options.maxAttempts],
   );
-  return row?.n ?? 0;
+  if (!row) throw new Error('countUnfolded: no row');
+  return { waiting: row.waiting, untilMs: row.until_ms };
 }

@@ -8,7 +8,6 @@ import { findStuckCandidates } from '../db/stuck-candidates.ts';
 import type { DeploymentRecord } from '../ledger/index.ts';
 import { isStuck, type StuckPolicy, stuckAfterMs, timedOutSignal } from '../ledger/index.ts';
 import type { Logger } from '../log.ts';
-import { DELIVERY_MAX_ATTEMPTS } from './delivery-worker.ts';
 import { Poller } from './poller.ts';
 import type { ReconcileAnswer, Reconciler } from './reconciler.ts';
 
@@ -19,11 +18,12 @@ const UNREACHABLE_GRACE_MS = 15 * 60_000;
 const INBOX_WAIT_MS = 10_000;
 const INBOX_POLL_MS = 200;
 /**
- * Deliveries stored longer ago than this do not hold a sweep back: a fold that is down, or a
- * delivery that keeps failing (given up within about as long, docs/operations.md), must not keep
- * stuck records from ending.
+ * Deliveries stored longer ago than this do not hold a sweep back (a fold that is down must not
+ * keep stuck records from ending), nor do those claimed this many times: a delivery that failed
+ * twice is likely to fail again, and its backoff outlasts the wait.
  */
 const INBOX_STALE_MS = 15 * 60_000;
+const INBOX_HOLDING_ATTEMPTS = 3;
 
 export interface SweeperDeps {
   prisma: PrismaClient;
@@ -62,8 +62,7 @@ async function sweepOnce(
   { prisma, sql, store, logger, policy, reconciler }: SweeperDeps,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const now = new Date();
-  const waiting = await inboxFolded(sql, now, signal);
+  const waiting = await inboxFolded(sql, signal);
   if (waiting > 0) {
     logger.info(
       { waiting },
@@ -71,6 +70,7 @@ async function sweepOnce(
     );
     return false;
   }
+  const now = new Date();
   const rows = await findStuckCandidates(prisma, policy, now, BATCH);
   let ended = 0;
   for (const candidate of rows.filter((record) => isStuck(policy, record, now))) {
@@ -104,18 +104,23 @@ async function sweepOnce(
 }
 
 /**
- * Waits up to INBOX_WAIT_MS for the deliveries stored before `now` to be folded, and resolves to
- * how many still wait. A stuck record's end may be among them (a backlog after a restart, a
- * burst): timed out first, the record would stay `error` though GitHub said it succeeded, and
- * GitHub sends each delivery once. Deliveries stored after `now` do not count, so a steady stream
- * does not hold the sweep.
+ * Waits up to INBOX_WAIT_MS for the deliveries stored before the sweep began (on the database's
+ * clock, which stamped them) to be folded, and resolves to how many still wait. A stuck record's
+ * end may be among them (a backlog after a restart, a burst): timed out first, the record would
+ * stay `error` though GitHub said it succeeded, and GitHub sends each delivery once. Deliveries
+ * stored after the sweep began do not count, so a steady stream does not hold it.
  */
-async function inboxFolded(sql: SqlRunner, now: Date, signal: AbortSignal): Promise<number> {
-  const received = { since: new Date(now.getTime() - INBOX_STALE_MS), until: now };
+async function inboxFolded(sql: SqlRunner, signal: AbortSignal): Promise<number> {
   const giveUpAt = Date.now() + INBOX_WAIT_MS;
+  let untilMs: number | null = null;
   for (;;) {
-    const waiting = await countUnfolded(sql, received, DELIVERY_MAX_ATTEMPTS);
-    if (waiting === 0 || Date.now() >= giveUpAt || signal.aborted) return waiting;
+    const counted = await countUnfolded(sql, {
+      untilMs,
+      staleAfterMs: INBOX_STALE_MS,
+      maxAttempts: INBOX_HOLDING_ATTEMPTS,
+    });
+    untilMs = counted.untilMs;
+    if (counted.waiting === 0 || Date.now() >= giveUpAt || signal.aborted) return counted.waiting;
     await sleep(INBOX_POLL_MS, undefined, { signal }).catch(() => undefined);
   }
 }

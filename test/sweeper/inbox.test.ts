@@ -75,7 +75,7 @@ describe('the sweeper and the delivery inbox (real server, PostgreSQL)', () => {
     expect(second.logs.join('\n')).not.toContain('stuck deployment timed out');
   });
 
-  it('is not held by a dead letter, nor by a delivery that has kept failing for longer than 15 minutes', async () => {
+  it('is not held by a dead letter, a delivery that failed twice, nor one stored over 15 minutes ago', async () => {
     const db = await createTestDatabase();
     cleanup.push(db.drop);
     const server = await startServer({
@@ -89,7 +89,8 @@ describe('the sweeper and the delivery inbox (real server, PostgreSQL)', () => {
       db.url,
       `INSERT INTO webhook_delivery (delivery_id, event, payload, received_at, run_at, attempts, last_error)
        VALUES ('dead', 'deployment', '{}', now(), now(), 10, 'failed ten times'),
-              ('failing', 'deployment', '{}', now() - interval '20 minutes', now() + interval '1 hour', 7, 'failed')`,
+              ('failing', 'deployment', '{}', now(), now() + interval '1 hour', 3, 'failed three times'),
+              ('stale', 'deployment', '{}', now() - interval '20 minutes', now() + interval '1 hour', 1, 'failed')`,
     );
     const api = apiClient(server.url, TOKEN);
     const created = await api.create('1-1', {
