@@ -8,7 +8,7 @@ export interface Report {
   replayed: boolean;
   /** What happened, in words, for the log and the job summary. */
   outcome: string;
-  /** The job's final status was not applied (the record says otherwise): a warning, not a note. */
+  /** The job's final status was not applied (the record ended otherwise): a warning, not a note. */
   notApplied?: boolean;
 }
 
@@ -57,11 +57,9 @@ export async function finishDeployment(
   const outcome = applied
     ? `Reported ${as} for deployment ${record.id}.`
     : `Reported ${as} for deployment ${record.id}; it stays ${record.state} (${reason ?? 'not applied'}).`;
-  // A repeated final status is the replay of a status call.
-  return {
-    record,
-    replayed: reason === 'duplicate',
-    outcome,
-    notApplied: !applied && reason !== 'duplicate',
-  };
+  // A repeated final status is the replay of a status call. A record a later deployment superseded
+  // (inactive) takes no final status, yet the job's still counts: it ends the rollout a protection
+  // rule may be waiting on. Neither is cause for a warning.
+  const notApplied = !applied && reason !== 'duplicate' && record.state !== 'inactive';
+  return { record, replayed: reason === 'duplicate', outcome, notApplied };
 }

@@ -27044,12 +27044,8 @@ async function finishDeployment(client, settings, { state, reported }) {
   );
   const as = state === reported ? state : `${state} (from ${reported})`;
   const outcome = applied ? `Reported ${as} for deployment ${record.id}.` : `Reported ${as} for deployment ${record.id}; it stays ${record.state} (${reason ?? "not applied"}).`;
-  return {
-    record,
-    replayed: reason === "duplicate",
-    outcome,
-    notApplied: !applied && reason !== "duplicate"
-  };
+  const notApplied = !applied && reason !== "duplicate" && record.state !== "inactive";
+  return { record, replayed: reason === "duplicate", outcome, notApplied };
 }
 
 // action/run-context.ts

@@ -159,6 +159,17 @@ describe('the Action starts and finishes a deployment record', () => {
       /^::warning::Reported failure for deployment .*; it stays success \(conflicting\)\.$/m,
     );
     expect(failure.outputs.state).toBe('success');
+
+    // Superseded by attempt 2 before it ended: its success is noted, no warning.
+    await runAction({ inputs: inputs('finish-superseded'), env: githubRun(1013, 1) });
+    await runAction({ inputs: inputs('finish-superseded'), env: githubRun(1013, 2) });
+    const late = await runAction({
+      inputs: inputs('finish-superseded', { status: 'success' }),
+      env: githubRun(1013, 1),
+    });
+    expect(late.exitCode, late.log).toBe(0);
+    expect(late.outputs.state).toBe('inactive');
+    expect(late.log).not.toContain('::warning::');
   });
 
   it('refuses a status it does not know before calling the server', async () => {
