@@ -14,7 +14,7 @@ export type PageReader = (
 ) => Promise<ObjectList>;
 
 /** What kubectl and client-go's informers ask for a page. */
-export const PAGE_SIZE = 500;
+const PAGE_SIZE = 500;
 
 /**
  * A whole list, read in pages of 500 as client-go's pager does: a cluster of many thousand

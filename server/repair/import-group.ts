@@ -12,7 +12,7 @@ import type { LegacyRow } from './legacy-rows.ts';
 export function importGroup(ledger: BatchLedger, group: LegacyRow[]): boolean {
   const first = group[0] as LegacyRow;
   const withRun = runRow(group);
-  const keys = keysOf(group, withRun);
+  const keys = importKeys(group, withRun);
   if (keys.some((key) => ledger.hasKey(key))) return false;
   const key = keys[0] as string;
 
@@ -77,18 +77,14 @@ function superseded(at: Date, detail: Record<string, unknown>): Signal {
  * same run holds, so a history that overlaps what the server recorded adds nothing; every group
  * also has the key derived from its first row, which imports before this one used for all.
  */
-export function importKeys(group: LegacyRow[]): string[] {
-  return keysOf(group, runRow(group));
+export function importKeys(group: LegacyRow[], withRun = runRow(group)): string[] {
+  const derived = importKey(group[0] as LegacyRow);
+  return withRun?.runId ? [runKey(withRun.runId, withRun.runAttempt ?? 1), derived] : [derived];
 }
 
 /** The group's first row that names its workflow run. */
 function runRow(group: LegacyRow[]): LegacyRow | undefined {
   return group.find((row) => row.runId !== null);
-}
-
-function keysOf(group: LegacyRow[], withRun: LegacyRow | undefined): string[] {
-  const derived = importKey(group[0] as LegacyRow);
-  return withRun?.runId ? [runKey(withRun.runId, withRun.runAttempt ?? 1), derived] : [derived];
 }
 
 /** Derived from the deployment's first row, so a second import of the same history finds it. */

@@ -92,7 +92,7 @@ async function importBatch(db: Pick<Database, 'kind' | 'withClient'>, parts: Par
     scopes.push({
       repository: first.repository,
       environment: first.environment,
-      keys: groups.flatMap(importKeys),
+      keys: groups.flatMap((group) => importKeys(group)),
       shas: groups.map((group) => (group[0] as LegacyRow).sha),
     });
   }

@@ -146,7 +146,7 @@ export async function startKubeApiServer(
         request.on('close', () => requests.abandonedLists++);
         return;
       }
-      const inScopeNow = [...objects.values()].filter((object) => inScope(object, resource, namespace));
+      const inScopeNow = () => [...objects.values()].filter((object) => inScope(object, resource, namespace));
       const page = pages.answer(inScopeNow, resourceVersion, searchParams);
       if (page?.continue && compactAfterPage) {
         compactAfterPage = false;

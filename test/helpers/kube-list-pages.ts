@@ -22,16 +22,17 @@ export class ListPages<T extends Named> {
   private readonly snapshots = new Map<string, { items: T[]; resourceVersion: number }>();
   private issued = 0;
 
-  /** The page a list request asks for; `current`: the objects in its scope now. */
-  answer(current: T[], resourceVersion: number, query: URLSearchParams): Page<T> | null {
+  /**
+   * The page a list request asks for; `current`: the objects in its scope now (read only for a
+   * new list: a continued one reads its snapshot).
+   */
+  answer(current: () => T[], resourceVersion: number, query: URLSearchParams): Page<T> | null {
     const token = query.get('continue');
-    let snapshot = { items: current.toSorted((a, b) => keyOf(a).localeCompare(keyOf(b))), resourceVersion };
-    if (token) {
-      const rest = this.snapshots.get(token);
-      if (!rest) return null;
-      this.snapshots.delete(token);
-      snapshot = rest;
-    }
+    const snapshot = token
+      ? this.snapshots.get(token)
+      : { items: current().toSorted((a, b) => keyOf(a).localeCompare(keyOf(b))), resourceVersion };
+    if (!snapshot) return null;
+    if (token) this.snapshots.delete(token);
     const { items } = snapshot;
     const limit = Number(query.get('limit') ?? 0);
     if (!(limit > 0) || items.length <= limit) return snapshot;
