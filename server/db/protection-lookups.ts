@@ -1,13 +1,12 @@
 import type { DeploymentRecord } from '../ledger/index.ts';
-import { environmentWhere } from './deployments.ts';
-import type { PrismaClient } from './generated/client.ts';
+import { type Db, environmentWhere } from './deployments.ts';
 import { toRecord } from './records.ts';
 
 // The records the deployment protection rule weighs a request against.
 
 /** The newest record of the requesting job: by its run, or by the GitHub deployment GitHub made for it. */
 export async function findOwnRecord(
-  prisma: PrismaClient,
+  prisma: Db,
   request: { repository: string; environment: string; runId: number; githubDeploymentId: number | null },
 ): Promise<DeploymentRecord | null> {
   const row = await prisma.deployment.findFirst({
@@ -26,7 +25,7 @@ export async function findOwnRecord(
 }
 
 /** The environment's newest failed deployment, unless a deployment created after it succeeded. */
-export async function findUnrecoveredFailure(prisma: PrismaClient, repository: string, environment: string) {
+export async function findUnrecoveredFailure(prisma: Db, repository: string, environment: string) {
   const failed = await prisma.deployment.findFirst({
     where: { ...environmentWhere(repository, environment), state: { in: ['failure', 'error'] } },
     orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],

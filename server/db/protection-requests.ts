@@ -1,6 +1,7 @@
 import type { StuckPolicy } from '../ledger/index.ts';
 import { ACTIVE_STATES_SQL } from './deployment-sql.ts';
-import { environmentLockName, environmentLockSql, LOCKED_TX_OPTIONS } from './environment-lock.ts';
+import type { Db } from './deployments.ts';
+import { environmentLockName, environmentLockSql, LOCKED_TX_OPTIONS, type Tx } from './environment-lock.ts';
 import { Prisma, type PrismaClient } from './generated/client.ts';
 import { jobKeptBackByRule, rolloutNotSeenToEnd, supersededByOwnJob } from './superseded-rollouts.ts';
 
@@ -29,7 +30,7 @@ export interface HeldRequest extends ProtectionRequestInput {
 
 export type Verdict = { decision: 'approved' | 'rejected'; reason: string; comment: string };
 
-export async function findRequestByDelivery(prisma: PrismaClient, deliveryId: string) {
+export async function findRequestByDelivery(prisma: Db, deliveryId: string) {
   return prisma.protectionRequest.findUnique({ where: { deliveryId } });
 }
 
@@ -139,16 +140,17 @@ export async function holdFor(
  * Runs `work` holding the protection rule's lock on one environment, across replicas: a decision
  * reads the environment's requests and records, and two decided at once could each read the other
  * as still held (two jobs let through together, or out of the order they came). Not the ledger's
- * lock: writes to the environment's records do not wait for the gate.
+ * lock: writes to the environment's records do not wait for the gate. `work` reads and writes on
+ * the lock's transaction, one connection a decision, committed with the lock's release.
  */
 export async function underProtectionLock<T>(
   prisma: PrismaClient,
   scope: { repository: string; environment: string },
-  work: () => Promise<T>,
+  work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   return prisma.$transaction(async (tx) => {
     const name = `protection\n${environmentLockName(scope.repository, scope.environment)}`;
     await tx.$executeRawUnsafe(`SELECT ${environmentLockSql('$1')}`, name);
-    return work();
+    return work(tx);
   }, LOCKED_TX_OPTIONS);
 }

@@ -1,6 +1,6 @@
 import { type DeploymentRecord, foldName, type StuckPolicy } from '../ledger/index.ts';
-import { findById } from './deployments.ts';
-import { Prisma, type PrismaClient } from './generated/client.ts';
+import { type Db, findById } from './deployments.ts';
+import { Prisma } from './generated/client.ts';
 
 // Records the requesting job's own deployment superseded, and whether their rollout has ended
 // (server/protection/superseded-rollout.ts says why the gate asks). The SQL lives here once:
@@ -37,17 +37,20 @@ const MAX_LINKS = 8;
 
 /**
  * Record `alias`'s job is held by this rule, or was rejected by it: it has deployed nothing (and
- * a rejected one never will). Its request is found by its GitHub deployment when both name one,
- * else by its workflow run; the environment is compared folded, as foldName folds it.
+ * a rejected one never will), so it has not started either. A held request is found by the
+ * record's GitHub deployment when both name one, else by its workflow run; a rejected one only by
+ * the same GitHub deployment (a run's re-run attempt, let through, has a deployment of its own).
+ * The environment is compared folded, as foldName folds it.
  */
 export function jobKeptBackByRule(alias: string): Prisma.Sql {
   const record = Prisma.raw(alias);
-  return Prisma.sql`EXISTS (SELECT 1 FROM protection_request p
+  return Prisma.sql`(${record}.started_at IS NULL AND EXISTS (SELECT 1 FROM protection_request p
     WHERE p.run_id = ${record}.run_id
-      AND (p.github_deployment_id IS NULL OR ${record}.github_deployment_id IS NULL
-           OR p.github_deployment_id = ${record}.github_deployment_id)
-      AND (p.status = 'held' OR p.decision = 'rejected')
-      AND translate(p.environment, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = ${record}.environment_key)`;
+      AND ((p.status = 'held'
+            AND (p.github_deployment_id IS NULL OR ${record}.github_deployment_id IS NULL
+                 OR p.github_deployment_id = ${record}.github_deployment_id))
+           OR (p.decision = 'rejected' AND p.github_deployment_id = ${record}.github_deployment_id))
+      AND translate(p.environment, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = ${record}.environment_key))`;
 }
 
 /**
@@ -106,7 +109,7 @@ function requestValues(request: RequestingJob): RequestColumns {
 
 /** The newest record the job's own deployment superseded whose rollout is still going on. */
 export async function findSupersededRollout(
-  prisma: PrismaClient,
+  prisma: Db,
   request: RequestingJob,
   policy: StuckPolicy,
 ): Promise<DeploymentRecord | null> {
@@ -122,7 +125,7 @@ export async function findSupersededRollout(
 
 /** Whether the job's own deployment superseded this record. */
 export async function isSupersededByOwnJob(
-  prisma: PrismaClient,
+  prisma: Db,
   request: RequestingJob,
   recordId: string,
 ): Promise<boolean> {
@@ -132,14 +135,14 @@ export async function isSupersededByOwnJob(
 }
 
 /** Whether the record's job is held or was rejected by this rule (it has deployed nothing). */
-export async function isJobKeptBackByRule(prisma: PrismaClient, recordId: string): Promise<boolean> {
+export async function isJobKeptBackByRule(prisma: Db, recordId: string): Promise<boolean> {
   const kept = await prisma.$queryRaw<Array<{ ok: number }>>`
     SELECT 1 AS ok FROM deployment d WHERE d.id = ${recordId}::uuid AND ${jobKeptBackByRule('d')}`;
   return kept.length > 0;
 }
 
 /** The first event that shows the record's rollout is over; undefined while none does. */
-export async function findRolloutEndEvent(prisma: PrismaClient, recordId: string) {
+export async function findRolloutEndEvent(prisma: Db, recordId: string) {
   const [event] = await prisma.$queryRaw<
     Array<{ source: string; state: string | null; step: string | null }>
   >`

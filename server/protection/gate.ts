@@ -1,3 +1,4 @@
+import type { Tx } from '../db/environment-lock.ts';
 import { isUniqueViolation } from '../db/errors.ts';
 import type { PrismaClient } from '../db/generated/client.ts';
 import type { LedgerStore } from '../db/ledger-store.ts';
@@ -47,62 +48,62 @@ export class ProtectionGate {
   constructor(private readonly deps: ProtectionGateDeps) {}
 
   async request(input: ProtectionRequestInput): Promise<{ deploymentIds: string[]; ignored?: string }> {
-    return underProtectionLock(this.deps.prisma, input, () => this.decide(input));
+    const ignored = { deploymentIds: [], ignored: 'protection request already handled' };
+    try {
+      const outcome = await underProtectionLock(this.deps.prisma, input, (tx) => this.decide(tx, input));
+      return outcome ? { deploymentIds: await this.record(input, outcome) } : ignored;
+    } catch (error) {
+      if (isUniqueViolation(error, DELIVERY_INDEX)) return ignored;
+      throw error;
+    }
   }
 
-  private async decide(
-    input: ProtectionRequestInput,
-  ): Promise<{ deploymentIds: string[]; ignored?: string }> {
-    const { prisma, config, comments } = this.deps;
-    if (await findRequestByDelivery(prisma, input.deliveryId)) {
-      return { deploymentIds: [], ignored: 'protection request already handled' };
-    }
+  /** Decides a new request and stores it (held, or decided with its review queued); null when handled before. */
+  private async decide(tx: Tx, input: ProtectionRequestInput): Promise<Outcome | null> {
+    const { config, comments } = this.deps;
+    if (await findRequestByDelivery(tx, input.deliveryId)) return null;
     const situation = {
       environment: input.environment,
       protection: protectionFor(config, input.environment),
-      ...(await readSituation(prisma, input, this.deps.stuck)),
+      ...(await readSituation(tx, input, this.deps.stuck)),
     };
     const outcome = evaluateRequest(situation, input.requestedAt, comments);
-    try {
-      await prisma.$transaction(async (tx) => {
-        if (outcome.kind === 'hold') {
-          await insertRequest(tx, input, {
-            held: { waitingFor: outcome.waitingFor.id, deadline: outcome.deadline },
-          });
-          return;
-        }
-        const verdict = verdictOf(outcome);
-        await insertRequest(tx, input, { verdict });
-        await enqueueReview(tx, input, verdict, outcome.concerns?.id ?? null);
+    if (outcome.kind === 'hold') {
+      await insertRequest(tx, input, {
+        held: { waitingFor: outcome.waitingFor.id, deadline: outcome.deadline },
       });
-    } catch (error) {
-      if (isUniqueViolation(error, DELIVERY_INDEX)) {
-        return { deploymentIds: [], ignored: 'protection request already handled' };
-      }
-      throw error;
+      return outcome;
     }
-    return { deploymentIds: await this.record(input, outcome) };
+    const verdict = verdictOf(outcome);
+    await insertRequest(tx, input, { verdict });
+    await enqueueReview(tx, input, verdict, outcome.concerns?.id ?? null);
+    return outcome;
   }
 
   /** Decides the held requests that can be decided now; the number looked at. */
   async releaseDue(limit = 50): Promise<number> {
     const held = await findReleasable(this.deps.prisma, limit, this.deps.stuck);
     for (const request of held) {
-      await underProtectionLock(this.deps.prisma, request, () => this.release(request));
+      const changed = await underProtectionLock(this.deps.prisma, request, (tx) => this.release(tx, request));
+      if (changed) await this.record(request, changed);
     }
     return held.length;
   }
 
-  private async release(request: HeldRequest): Promise<void> {
-    const { prisma, config, comments, stuck } = this.deps;
-    const waitedFor = await findRecord(prisma, request.waitingFor);
+  /**
+   * Looks at a held request again: decides it, or moves it on to another deployment to wait for.
+   * The outcome when it changed (another replica may have decided it first); null otherwise.
+   */
+  private async release(tx: Tx, request: HeldRequest): Promise<Outcome | null> {
+    const { config, comments, stuck } = this.deps;
+    const waitedFor = await findRecord(tx, request.waitingFor);
     const outcome = evaluateRelease(
       {
         environment: request.environment,
         protection: protectionFor(config, request.environment),
-        ...(await readSituation(prisma, request, stuck)),
+        ...(await readSituation(tx, request, stuck)),
         waitedFor,
-        waitedForEnd: waitedFor ? await waitedForEnd(prisma, request, waitedFor, stuck) : null,
+        waitedForEnd: waitedFor ? await waitedForEnd(tx, request, waitedFor, stuck) : null,
         heldSince: request.createdAt,
         deadline: request.deadline,
       },
@@ -110,18 +111,13 @@ export class ProtectionGate {
       comments,
     );
     if (outcome.kind === 'hold') {
-      if (outcome.waitingFor.id === request.waitingFor) return;
-      const moved = await prisma.$transaction((tx) => holdFor(tx, request.id, outcome.waitingFor.id));
-      if (moved) await this.record(request, outcome);
-      return;
+      if (outcome.waitingFor.id === request.waitingFor) return null;
+      return (await holdFor(tx, request.id, outcome.waitingFor.id)) ? outcome : null;
     }
     const verdict = verdictOf(outcome);
-    const won = await prisma.$transaction(async (tx) => {
-      if (!(await decideHeld(tx, request.id, verdict))) return false;
-      await enqueueReview(tx, request, verdict, outcome.concerns?.id ?? null);
-      return true;
-    });
-    if (won) await this.record(request, outcome);
+    if (!(await decideHeld(tx, request.id, verdict))) return null;
+    await enqueueReview(tx, request, verdict, outcome.concerns?.id ?? null);
+    return outcome;
   }
 
   /** Puts the outcome on the timeline of the record it concerns, and in the log. */

@@ -1,4 +1,4 @@
-import type { PrismaClient } from '../db/generated/client.ts';
+import type { Db } from '../db/deployments.ts';
 import type { ProtectionRequestInput } from '../db/protection-requests.ts';
 import { findRolloutEndEvent, isJobKeptBackByRule, isSupersededByOwnJob } from '../db/superseded-rollouts.ts';
 import { type DeploymentRecord, type StuckPolicy, stuckAfterMs } from '../ledger/index.ts';
@@ -27,7 +27,7 @@ export type RolloutEnd =
  * Null for a record that ended the ordinary way, or is still active.
  */
 export async function waitedForEnd(
-  prisma: PrismaClient,
+  prisma: Db,
   request: ProtectionRequestInput,
   record: DeploymentRecord,
   policy: StuckPolicy,

@@ -29,6 +29,7 @@ const PROTECTION = {
     'live-eu': { policy: ['wait', 'reject-after-failure'] },
     frozen: { freeze_windows: [freezeAroundToday()] },
     short: { max_wait_seconds: 3 },
+    brief: { max_wait_seconds: 3 },
   },
 };
 
@@ -339,6 +340,25 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
     expect(github.reviewsOf(first.runId)).toHaveLength(1);
   });
 
+  it('a second job asked about before GitHub recorded its deployment waits for the rollout as well', async () => {
+    const { steps, job: first } = await jobQueuedDuringRollout('trio', {
+      namespace: 'shop-trio',
+      name: 'web',
+    });
+    // The environment's active deployment is the first job's, which this rule holds: it deployed
+    // nothing, but the rollout it superseded goes on.
+    const second = newJob();
+    await requestApproval('trio', replica(0), second);
+    await sleep(2000);
+    expect(github.reviewsOf(second.runId)).toEqual([]);
+
+    apiserver.apply(steps.complete);
+    const [firstReview] = await reviewOf(first.runId);
+    expect(firstReview?.body.state).toBe('approved');
+    await sleep(1500);
+    expect(github.reviewsOf(second.runId)).toEqual([]);
+  });
+
   it('rejects after a failed deployment under reject-after-failure, with the reason', async () => {
     const failed = await activeDeployment('prod-eu');
     expect((await api().status(failed.id, { state: 'failure' })).status).toBe(200);
@@ -371,6 +391,30 @@ describe('Deployledger as a deployment protection rule (GitHub App, two replicas
     expect(review?.body.comment).toContain('waited longer than the maximum of 3 s (max_wait_seconds)');
     expect(review?.body.comment).toContain(`deployment ${record.key}`);
     expect((await api().get(record.id)).body.state).toBe('in_progress');
+  });
+
+  it("waits for a re-run attempt's rollout, though the run's first attempt was rejected", async () => {
+    const earlier = await activeDeployment('brief');
+    const job = newJob();
+    await requestApproval('brief', replica(0), job);
+    const [rejected] = await reviewOf(job.runId);
+    expect(rejected?.body.state).toBe('rejected');
+    expect((await api().status(earlier.id, { state: 'success' })).status).toBe(200);
+    // The run is re-run; its attempt 2 rolls out, recorded by the Action without a GitHub deployment.
+    const rerun = await api().create(`${job.runId}-2`, {
+      repository: REPOSITORY,
+      environment: 'brief',
+      sha: newSha(),
+      state: 'in_progress',
+      github_deployment: false,
+    });
+    expect(rerun.body).toMatchObject({ run_id: job.runId, github_deployment_id: null });
+
+    // Another job waits for that rollout (here past the maximum wait), rather than going at once.
+    const next = await requestApproval('brief');
+    const [review] = await reviewOf(next.runId);
+    expect(review?.body.state).toBe('rejected');
+    expect(review?.body.comment).toContain(`deployment ${job.runId}-2`);
   });
 
   it('sends exactly one approval when GitHub answers 502 and then 200', async () => {
